@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// Brings a checkout to a runnable state: npm dependencies, QEMU binaries, a fresh build.
+// Used by both quick-start commands (`npm run iotests`, `npm test`) and by CI.
+// Plain CommonJS with no dependencies: it must run before `npm ci` has ever happened.
+//
+//   node scripts/setup.js [--no-install] [--quiet]
+//     --no-install  never run npm or apt; report what is missing with the command to fix it
+//     --quiet       print only what was done, not what was already in place
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const args = new Set(process.argv.slice(2));
+const noInstall = args.has('--no-install');
+const quiet = args.has('--quiet');
+for (const arg of args) {
+  if (!['--no-install', '--quiet'].includes(arg)) {
+    fail(`unknown option ${JSON.stringify(arg)} (accepted: --no-install, --quiet)`);
+  }
+}
+
+// The binaries a test run needs, the variable that overrides each, and the Debian package providing it.
+const QEMU_BINARIES = [
+  { variable: 'QEMU_PROG', name: `qemu-system-${qemuArch()}`, pkg: 'qemu-system-x86', build: null },
+  { variable: 'QEMU_IMG_PROG', name: 'qemu-img', pkg: 'qemu-utils', build: 'qemu-img' },
+  { variable: 'QEMU_IO_PROG', name: 'qemu-io', pkg: 'qemu-utils', build: 'qemu-io' },
+  { variable: 'QEMU_NBD_PROG', name: 'qemu-nbd', pkg: 'qemu-utils', build: 'qemu-nbd' },
+  {
+    variable: 'QSD_PROG',
+    name: 'qemu-storage-daemon',
+    pkg: 'qemu-system-common',
+    build: 'storage-daemon/qemu-storage-daemon',
+  },
+];
+// What apt installs: qemu-system-x86 pulls qemu-system-common (and so qemu-storage-daemon) in.
+const APT_PACKAGES = ['qemu-system-x86', 'qemu-utils'];
+
+function say(msg) {
+  process.stdout.write(`setup: ${msg}\n`);
+}
+function note(msg) {
+  if (!quiet) say(msg);
+}
+function fail(msg) {
+  process.stderr.write(`setup: ${msg}\n`);
+  process.exit(1);
+}
+
+function qemuArch() {
+  const map = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', ppc64: 'ppc64', s390x: 's390x' };
+  return map[os.arch()] || os.arch();
+}
+
+function run(cmd, cmdArgs, opts = {}) {
+  say(`running: ${[cmd, ...cmdArgs].join(' ')}`);
+  const res = spawnSync(cmd, cmdArgs, { stdio: 'inherit', cwd: root, ...opts });
+  if (res.error) fail(`could not run ${cmd}: ${res.error.message}`);
+  if (res.status !== 0) fail(`${cmd} ${cmdArgs.join(' ')} failed with exit code ${res.status}`);
+}
+
+function mtimeMs(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+// 1. npm dependencies: installed when node_modules is missing or older than the lockfile.
+function ensureDependencies() {
+  const lock = path.join(root, 'package-lock.json');
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  const lockTime = mtimeMs(lock);
+  const installedTime = mtimeMs(installed);
+  if (installedTime !== undefined && (lockTime === undefined || installedTime >= lockTime)) {
+    note('npm dependencies: up to date');
+    return;
+  }
+  if (noInstall) fail('npm dependencies are missing or stale; run: npm ci');
+  run('npm', lockTime === undefined ? ['install'] : ['ci', '--no-audit', '--no-fund']);
+}
+
+// 2. QEMU: every binary must resolve; defaults missing from PATH are installed from Debian's packages.
+function resolveBinary(bin) {
+  const override = process.env[bin.variable];
+  if (override) {
+    const resolved = override.includes('/') ? path.resolve(override) : onPath(override);
+    if (!resolved || !isExecutable(resolved)) {
+      return { problem: `${bin.variable}=${override} is not an executable file` };
+    }
+    return { path: resolved };
+  }
+  const buildDir = process.env.QEMU_BUILD_DIR;
+  if (buildDir) {
+    const candidate = path.join(buildDir, bin.build || bin.name);
+    if (!isExecutable(candidate)) {
+      return {
+        problem: `QEMU_BUILD_DIR=${buildDir} has no executable ${bin.build || bin.name} (set ${bin.variable} to override)`,
+      };
+    }
+    return { path: candidate };
+  }
+  const found = onPath(bin.name);
+  return found ? { path: found } : { missing: true };
+}
+
+function ensureQemu() {
+  const results = QEMU_BINARIES.map((bin) => ({ bin, ...resolveBinary(bin) }));
+  const problems = results.filter((r) => r.problem);
+  if (problems.length > 0) fail(problems.map((r) => r.problem).join('\n       '));
+  const missing = results.filter((r) => r.missing);
+  if (missing.length === 0) {
+    note(`QEMU binaries: found (${results.map((r) => path.basename(r.path)).join(', ')})`);
+    return;
+  }
+  const names = missing.map((r) => r.bin.name).join(', ');
+  const installCmd = `apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = onPath('apt-get') !== undefined;
+  if (noInstall || !isRoot || !hasApt) {
+    const why = noInstall ? '--no-install given' : !hasApt ? 'apt-get not found' : 'not root';
+    fail(
+      `missing QEMU binaries: ${names} (${why}). Install them with:\n` +
+        `    sudo apt-get update && sudo ${installCmd}\n` +
+        `  or point ${missing.map((r) => r.bin.variable).join(', ')} (or QEMU_BUILD_DIR) at a QEMU build.`,
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', installCmd.split(' ').slice(1), { env });
+  const still = QEMU_BINARIES.filter((bin) => resolveBinary(bin).missing).map((b) => b.name);
+  if (still.length > 0) fail(`apt-get finished but these are still missing: ${still.join(', ')}`);
+}
+
+// 3. Build: dist/ is rebuilt from scratch when any input is newer than the last build's stamp.
+function newestInput() {
+  let newest = 0;
+  const visit = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const entry of fs.readdirSync(p)) visit(path.join(p, entry));
+    } else if (st.mtimeMs > newest) {
+      newest = st.mtimeMs;
+    }
+  };
+  for (const input of ['src', 'matchers', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) {
+    visit(path.join(root, input));
+  }
+  return newest;
+}
+
+function ensureBuild() {
+  const stamp = path.join(root, 'dist', '.build-stamp');
+  const stampTime = mtimeMs(stamp);
+  if (stampTime !== undefined && stampTime >= newestInput()) {
+    note('build: up to date');
+    return;
+  }
+  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  run(process.execPath, [
+    require.resolve('typescript/bin/tsc', { paths: [root] }),
+    '-p',
+    'tsconfig.build.json',
+  ]);
+  fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);
+}
+
+ensureDependencies();
+ensureQemu();
+ensureBuild();
+note('ready');
