@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Brings a checkout to a runnable state: npm dependencies, QEMU binaries, a fresh build.
 // Used by both quick-start commands (`npm run iotests`, `npm test`) and by CI.
-// Plain CommonJS with no dependencies: it must run before `npm ci` has ever happened.
+// Plain CommonJS with no dependencies: it must run before `npm install` has ever happened.
 //
 //   node scripts/setup.js [--no-install] [--quiet]
 //     --no-install  never run npm or apt; report what is missing with the command to fix it
@@ -96,8 +96,11 @@ function ensureDependencies() {
     note('npm dependencies: up to date');
     return;
   }
-  if (noInstall) fail('npm dependencies are missing or stale; run: npm ci');
-  run('npm', lockTime === undefined ? ['install'] : ['ci', '--no-audit', '--no-fund']);
+  if (noInstall) fail('npm dependencies are missing or stale; run: npm install');
+  // Not `npm ci`: npm 11 writes lockfiles without other platforms' optional native bindings
+  // (unrs-resolver's) and `npm ci` then refuses them as out of sync. `npm install` installs the
+  // same locked versions and leaves the lockfile as it is.
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 // 2. QEMU: every binary must resolve; defaults missing from PATH are installed from Debian's packages.
