@@ -4,7 +4,7 @@
 module.exports = {
   rootDir: __dirname,
   preset: './jest-preset.js',
-  roots: ['<rootDir>/__tests__/iotests'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'],
   // Inside this repo, `import ... from 'qemu-iotests'` means the freshly built package.
   moduleNameMapper: { '^qemu-iotests$': '<rootDir>/dist/src/index.js' },
   passWithNoTests: true,
