@@ -1,0 +1,224 @@
+// The seed's `filter_*` helpers: they replace what differs between runs (paths, pids, timings,
+// node names, UUIDs) with fixed tokens so a transcript can be compared with a reference output.
+// Same regular expressions and results as iotests.py, with two deliberate differences:
+// - they never mutate their argument (the seed's filter_qmp / filter_qmp_event do), they return
+//   a new value;
+// - `testDir` replaces the directory literally; the seed builds an unescaped regex from it, so a
+//   '.' or '+' in the path would match other text or leave the path unfiltered.
+import type { FileContext } from './context';
+import { fileContext, validateFileContext } from './context';
+import { OrderedQmp, describeValue, dictEntries, isDict, isMap } from './pyjson';
+
+/** A function `filters.qmp` applies to every non-container value: (key or index, value). */
+export type QmpValueFilter = (key: string | number, value: unknown) => unknown;
+
+/**
+ * The seed's filters, camelCased; the context-dependent ones use the context they were made with.
+ * Function-valued properties (not methods): they are meant to be passed around unbound.
+ */
+export interface Filters {
+  /** filter_test_dir: the test directory -> 'TEST_DIR'. */
+  readonly testDir: (msg: string) => string;
+  /** filter_win32: drop carriage returns. */
+  readonly win32: (msg: string) => string;
+  /** filter_qemu_io: qemu-io's timing/throughput line -> fixed X/Y placeholders (after win32). */
+  readonly qemuIo: (msg: string) => string;
+  /** filter_chown: 'chown UID:GID'. */
+  readonly chown: (msg: string) => string;
+  /** filter_qmp_event: a copy of the event with timestamp seconds/microseconds 'SECS'/'USECS'. */
+  readonly qmpEvent: (event: object) => Record<string, unknown>;
+  /** filter_qmp: a copy of a QMP object/array with `fn(key, value)` applied to every leaf value. */
+  readonly qmp: <T>(qmsg: T, fn: QmpValueFilter) => T;
+  /** filter_testfiles: '<testDir>/<pid>-' -> 'TEST_DIR/PID-', '<sockDir>/<pid>-' -> 'SOCK_DIR/PID-'. */
+  readonly testfiles: (msg: string) => string;
+  /** filter_qmp_testfiles: `testfiles` on every string value of a QMP object. */
+  readonly qmpTestfiles: <T>(qmsg: T) => T;
+  /** filter_virtio_scsi: 'virtio-scsi-ccw'/'virtio-scsi-pci' -> 'virtio-scsi'. */
+  readonly virtioScsi: (output: string) => string;
+  /** filter_qmp_virtio_scsi: `virtioScsi` on every string value of a QMP object. */
+  readonly qmpVirtioScsi: <T>(qmsg: T) => T;
+  /** filter_generated_node_ids: '#block123' -> 'NODE_NAME'. */
+  readonly generatedNodeIds: (msg: string) => string;
+  /** filter_img_info: drop size lines, filename -> 'TEST_IMG', imgfmt -> 'IMGFMT', mask ids. */
+  readonly imgInfo: (output: string, filename: string) => string;
+  /** filter_imgfmt: the image format name -> 'IMGFMT'. */
+  readonly imgfmt: (msg: string) => string;
+  /** filter_qmp_imgfmt: `imgfmt` on every string value of a QMP object. */
+  readonly qmpImgfmt: <T>(qmsg: T) => T;
+  /** filter_nbd_exports: '(min|opt|max) block: N' -> 'XXX'. */
+  readonly nbdExports: (output: string) => string;
+}
+
+/** Filters bound to an explicit context (for code that is not the current test file). */
+export function createFilters(ctx: FileContext): Filters {
+  const bound = validateFileContext(ctx);
+  return makeFilters(() => bound);
+}
+
+/** The filters of the current test file: they read `fileContext()` each time they run. */
+export const filters: Filters = makeFilters(fileContext);
+
+const QEMU_IO_TIMING =
+  /[0-9]* ops; [0-9/:. sec]* \([0-9/.inf]* [EPTGMKiBbytes]*\/sec and [0-9/.inf]* ops\/sec\)/g;
+const CHOWN = /chown [0-9]+:[0-9]+/g;
+const VIRTIO_SCSI = /(virtio-scsi)-(ccw|pci)/g;
+const GENERATED_NODE_ID = /#block[0-9]+/g;
+const LUKS_ITERS = /iters: [0-9]+/g;
+const UUID = /uuid: [-a-f0-9]+/g;
+const VMDK_CID = /cid: [0-9]+/g;
+const COMPRESSION_TYPE = /(compression type: )(zlib|zstd)/g;
+const NBD_BLOCK_SIZES = /((min|opt|max) block): [0-9]+/g;
+
+function makeFilters(context: () => FileContext): Filters {
+  const testDir = (msg: string): string =>
+    replaceLiteral(expectString('testDir', msg), context().testDir, 'TEST_DIR');
+
+  const win32 = (msg: string): string => expectString('win32', msg).replaceAll('\r', '');
+
+  const qemuIo = (msg: string): string =>
+    win32(expectString('qemuIo', msg)).replace(
+      QEMU_IO_TIMING,
+      'X ops; XX:XX:XX.X (XXX YYY/sec and XXX ops/sec)',
+    );
+
+  const chown = (msg: string): string => expectString('chown', msg).replace(CHOWN, 'chown UID:GID');
+
+  const testfiles = (msg: string): string => {
+    const { testDir: dir, sockDir, filePrefix } = context();
+    const text = expectString('testfiles', msg);
+    return replaceLiteral(
+      replaceLiteral(text, pathJoin(dir, filePrefix), 'TEST_DIR/PID-'),
+      pathJoin(sockDir, filePrefix),
+      'SOCK_DIR/PID-',
+    );
+  };
+
+  const virtioScsi = (output: string): string =>
+    expectString('virtioScsi', output).replace(VIRTIO_SCSI, (_match, device: string) => device);
+
+  const generatedNodeIds = (msg: string): string =>
+    expectString('generatedNodeIds', msg).replace(GENERATED_NODE_ID, 'NODE_NAME');
+
+  const imgfmt = (msg: string): string =>
+    replaceLiteral(expectString('imgfmt', msg), context().imgfmt, 'IMGFMT');
+
+  const imgInfo = (output: string, filename: string): string => {
+    const text = expectString('imgInfo', output);
+    if (typeof filename !== 'string' || filename === '') {
+      throw new TypeError(
+        `filters.imgInfo expects the image filename as a non-empty string, got ${describeValue(filename)}`,
+      );
+    }
+    return text
+      .split('\n')
+      .filter((line) => !line.includes('disk size') && !line.includes('actual-size'))
+      .map((line) =>
+        imgfmt(testfiles(replaceLiteral(line, filename, 'TEST_IMG')))
+          .replace(LUKS_ITERS, 'iters: XXX')
+          .replace(UUID, 'uuid: XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX')
+          .replace(VMDK_CID, 'cid: XXXXXXXXXX')
+          .replace(COMPRESSION_TYPE, (_match, label: string) => `${label}COMPRESSION_TYPE`),
+      )
+      .join('\n');
+  };
+
+  const nbdExports = (output: string): string =>
+    expectString('nbdExports', output).replace(NBD_BLOCK_SIZES, (_match, label: string) => {
+      return `${label}: XXX`;
+    });
+
+  const onStrings =
+    (stringFilter: (msg: string) => string) =>
+    <T>(qmsg: T): T =>
+      filterQmp(qmsg, (_key, value) => (typeof value === 'string' ? stringFilter(value) : value));
+
+  return Object.freeze({
+    testDir,
+    win32,
+    qemuIo,
+    chown,
+    qmpEvent: filterQmpEvent,
+    qmp: filterQmp,
+    testfiles,
+    qmpTestfiles: onStrings(testfiles),
+    virtioScsi,
+    qmpVirtioScsi: onStrings(virtioScsi),
+    generatedNodeIds,
+    imgInfo,
+    imgfmt,
+    qmpImgfmt: onStrings(imgfmt),
+    nbdExports,
+  });
+}
+
+function filterQmpEvent(event: object): Record<string, unknown> {
+  const entries = dictEntries(event);
+  if (entries === undefined) {
+    throw new TypeError(`filters.qmpEvent expects a QMP event object, got ${describeValue(event)}`);
+  }
+  // Like the seed's dict(event): a plain (not ordered) dict, so `log` sorts it.
+  const copy: Record<string, unknown> = Object.fromEntries(entries);
+  if (Object.hasOwn(copy, 'timestamp')) {
+    const timestamp = dictEntries(copy.timestamp);
+    if (timestamp === undefined) {
+      throw new TypeError(
+        `filters.qmpEvent expects the event's timestamp to be an object, got ${describeValue(copy.timestamp)}`,
+      );
+    }
+    copy.timestamp = { ...Object.fromEntries(timestamp), seconds: 'SECS', microseconds: 'USECS' };
+  }
+  return copy;
+}
+
+function filterQmp<T>(qmsg: T, fn: QmpValueFilter): T {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`filters.qmp expects a (key, value) function, got ${describeValue(fn)}`);
+  }
+  if (!Array.isArray(qmsg) && !isDict(qmsg)) {
+    throw new TypeError(
+      `filters.qmp expects a QMP object or array, got ${describeValue(qmsg)} ` +
+        '(use a string filter such as filters.testfiles for text)',
+    );
+  }
+  return walk(qmsg, fn) as T;
+}
+
+// Rebuilds containers of the same kind (array, OrderedQmp, Map, plain object), so an OrderedQmp
+// stays ordered through a filter exactly as the seed's in-place OrderedDict does.
+function walk(value: unknown, fn: QmpValueFilter): unknown {
+  const visit = (key: string | number, item: unknown): unknown =>
+    Array.isArray(item) || isDict(item) ? walk(item, fn) : fn(key, item);
+  if (Array.isArray(value)) return value.map((item: unknown, index) => visit(index, item));
+  const entries = (dictEntries(value) ?? []).map(([key, item]): [string, unknown] => [
+    key,
+    visit(key, item),
+  ]);
+  if (value instanceof OrderedQmp) return new OrderedQmp(entries);
+  if (isMap(value)) return new Map(entries);
+  // fromEntries defines own properties, so a '__proto__' key stays data, not a prototype.
+  return Object.fromEntries(entries);
+}
+
+// Python's os.path.join(directory, name) for a relative name (no normalisation).
+function pathJoin(directory: string, name: string): string {
+  return directory === '' || directory.endsWith('/')
+    ? `${directory}${name}`
+    : `${directory}/${name}`;
+}
+
+// Python's str.replace: every occurrence, no '$' patterns in the replacement.
+function replaceLiteral(text: string, search: string, replacement: string): string {
+  return text.replaceAll(search, () => replacement);
+}
+
+function expectString(filterName: string, value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new TypeError(
+      `filters.${filterName} expects a string, got ${describeValue(value)}` +
+        (isDict(value) || Array.isArray(value)
+          ? ' (use the filters.qmp* variant for QMP objects)'
+          : ''),
+    );
+  }
+  return value;
+}

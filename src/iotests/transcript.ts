@@ -1,0 +1,149 @@
+// The test transcript: what the seed's `log()` writes through its 'qemu.iotests.diff_io' logger,
+// i.e. the text a reference `NNN.out` holds. One transcript per module instance (Jest gives each
+// test file its own); the Jest layer resets it and snapshots it.
+import {
+  OrderedQmp,
+  PyFloat,
+  compareCodePoints,
+  describeValue,
+  dictEntries,
+  pyFloatRepr,
+  pyIntRepr,
+  pyJsonDumps,
+} from './pyjson';
+
+/**
+ * A filter in a `log` filter list: takes the message and returns the filtered one. Typed loosely
+ * (like the seed) so string filters and QMP filters fit the same list; each filter checks its input.
+ */
+export type LogFilter = (msg: never) => unknown;
+
+/** Options of `log`, as the seed's keyword arguments. */
+export interface LogOptions {
+  /** Applied in order before printing. */
+  filters?: readonly LogFilter[];
+  /** JSON indentation for dicts/lists (pretty-printed when set); null/undefined = one line. */
+  indent?: number | null;
+}
+
+/** Receives each logged message (without the trailing newline). */
+export type TranscriptEcho = (text: string) => void;
+
+const chunks: string[] = [];
+let echo: TranscriptEcho | undefined;
+
+/**
+ * The seed's `log(msg, filters, indent)`: filter, then print dicts/arrays as Python's json.dumps
+ * (keys sorted unless the message is an OrderedQmp) and anything else as Python's str(); the text
+ * plus '\n' goes to the transcript (and to the echo, when set).
+ */
+export function log(msg: unknown, options: LogOptions = {}): void {
+  const text = formatLogMessage(msg, options);
+  chunks.push(`${text}\n`);
+  echo?.(text);
+}
+
+/** The text `log(msg, options)` would write, without its trailing newline. */
+export function formatLogMessage(msg: unknown, options: LogOptions = {}): string {
+  const filtered = applyFilters(msg, options.filters ?? []);
+  if (Array.isArray(filtered) || dictEntries(filtered) !== undefined) {
+    // The seed: "Don't sort if it's already sorted" -- only a top-level OrderedDict is unsorted.
+    return pyJsonDumps(filtered, {
+      sortKeys: !(filtered instanceof OrderedQmp),
+      indent: options.indent,
+    });
+  }
+  return pyStr(filtered);
+}
+
+/** Everything logged since the last reset. */
+export function transcript(): string {
+  return chunks.join('');
+}
+
+/** Start an empty transcript. */
+export function resetTranscript(): void {
+  chunks.length = 0;
+}
+
+/** Also pass every logged message to `fn` (e.g. to stdout, like the seed's activate_logging); undefined stops it. */
+export function setTranscriptEcho(fn: TranscriptEcho | undefined): void {
+  if (fn !== undefined && typeof fn !== 'function') {
+    throw new TypeError(
+      `setTranscriptEcho expects a function or undefined, got ${describeValue(fn)}`,
+    );
+  }
+  echo = fn;
+}
+
+/**
+ * The seed's `ordered_qmp`: dicts become OrderedQmp with keys sorted (by code point) and, when
+ * `convKeys`, '_' -> '-' in the top-level keys. As in the seed, dicts inside a list convert their
+ * keys again, nested dict values do not, and keys are sorted before they are converted.
+ */
+export function orderedQmp(value: readonly unknown[], convKeys?: boolean): unknown[];
+export function orderedQmp(value: PyFloat, convKeys?: boolean): PyFloat;
+export function orderedQmp(value: object, convKeys?: boolean): OrderedQmp;
+export function orderedQmp<T>(value: T, convKeys?: boolean): T;
+export function orderedQmp(value: unknown, convKeys = true): unknown {
+  if (Array.isArray(value)) return value.map((atom: unknown) => orderedQmp(atom));
+  const entries = dictEntries(value);
+  if (entries === undefined) return value;
+  entries.sort(([left], [right]) => compareCodePoints(left, right));
+  const ordered = new OrderedQmp();
+  for (const [key, item] of entries) {
+    ordered.set(convKeys ? key.replaceAll('_', '-') : key, orderedQmp(item, false));
+  }
+  return ordered;
+}
+
+/** The message the seed's `qmp_log` logs first: {"execute": cmd, "arguments": orderedQmp(args)}. */
+export function qmpLogMessage(cmd: string, args: object = {}): OrderedQmp {
+  if (typeof cmd !== 'string' || cmd === '') {
+    throw new TypeError(`qmpLogMessage expects a QMP command name, got ${describeValue(cmd)}`);
+  }
+  if (dictEntries(args) === undefined) {
+    throw new TypeError(
+      `qmpLogMessage expects the arguments as an object, got ${describeValue(args)}`,
+    );
+  }
+  return new OrderedQmp([
+    ['execute', cmd],
+    ['arguments', orderedQmp(args)],
+  ]);
+}
+
+function applyFilters(msg: unknown, filters: readonly LogFilter[]): unknown {
+  if (!Array.isArray(filters)) {
+    throw new TypeError(`log filters must be an array of functions, got ${describeValue(filters)}`);
+  }
+  let current = msg;
+  filters.forEach((filter: unknown, index) => {
+    if (typeof filter !== 'function') {
+      throw new TypeError(`log filter #${index} is not a function: ${describeValue(filter)}`);
+    }
+    current = (filter as (value: unknown) => unknown)(current);
+  });
+  return current;
+}
+
+// Python's str() of a scalar, which is what the logging handler prints for a non-dict message.
+function pyStr(value: unknown): string {
+  if (value === null) return 'None';
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'boolean':
+      return value ? 'True' : 'False';
+    case 'bigint':
+      return pyIntRepr(value);
+    case 'number':
+      return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
+    default:
+      throw new TypeError(
+        `log cannot print ${describeValue(value)} (accepted: string, number, bigint, boolean, null, ` +
+          'PyFloat, array, plain object, Map, OrderedQmp)',
+      );
+  }
+}
