@@ -1,0 +1,74 @@
+import type { ExpectationResult, MatcherContext, SyncExpectationResult } from 'expect';
+import { describeJsonKind, isJsonObject } from './json-kinds';
+import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
+import { type Fetched, isQmpCommandRunner, isQmpReply, queryVm, unwrapReply } from './receivers';
+
+const COMMAND = 'query-block-jobs';
+
+/**
+ * `await expect(vm).toHaveNoActiveBlockJobs()`: iotests' assert_no_active_block_jobs, i.e.
+ * query-block-jobs returns []. The receiver is a VM (queried, so await it), the job list or
+ * its `{return: [...]}` reply.
+ */
+export function toHaveNoActiveBlockJobs(
+  this: MatcherContext,
+  received: unknown,
+  ...unexpected: unknown[]
+): ExpectationResult {
+  const isVm = isQmpCommandRunner(received);
+  const call: MatcherCall = {
+    name: 'toHaveNoActiveBlockJobs',
+    receivedLabel: isVm ? 'vm' : 'received',
+    expectedLabel: '',
+  };
+  const { utils } = this;
+  if (unexpected.length > 0) {
+    throw usageError(
+      this,
+      call,
+      `toHaveNoActiveBlockJobs takes no arguments, got ${unexpected.length}`,
+      utils.printWithType('First argument', unexpected[0], utils.printExpected),
+    );
+  }
+  if (isVm) return queryVm(received, COMMAND).then((jobs) => judge(this, call, jobs));
+  if (isQmpReply(received)) return judge(this, call, unwrapReply(received, COMMAND));
+  if (Array.isArray(received)) return judge(this, call, { ok: true, value: received });
+  throw usageError(
+    this,
+    call,
+    `${utils.RECEIVED_COLOR('received')} value must be a VM, a ${COMMAND} list or its reply`,
+    utils.printWithType('Received', received, utils.printReceived),
+  );
+}
+
+function judge(
+  context: MatcherContext,
+  call: MatcherCall,
+  fetched: Fetched,
+): SyncExpectationResult {
+  if (!fetched.ok) return undecidable(context, call, fetched.problem);
+  if (!Array.isArray(fetched.value)) {
+    const kind = describeJsonKind(fetched.value);
+    return undecidable(context, call, `Unusable ${COMMAND} result: ${kind}, not a list`);
+  }
+  const jobs: readonly unknown[] = fetched.value;
+  const { utils } = context;
+  return {
+    pass: jobs.length === 0,
+    message: () =>
+      `${hintLine(context, call)}\n\n` +
+      (jobs.length === 0
+        ? `Expected: at least one block job\nReceived: none (${COMMAND} returned [])`
+        : `Expected: no block jobs\n` +
+          `Received: ${jobs.length} block job${jobs.length === 1 ? '' : 's'}` +
+          jobs.map((job) => `\n  ${utils.RECEIVED_COLOR(describeJob(job))}`).join('')),
+  };
+}
+
+function describeJob(job: unknown): string {
+  if (!isJsonObject(job)) return JSON.stringify(job) ?? String(job);
+  const { device, type, status, offset, len } = job;
+  const progress =
+    typeof offset === 'number' && typeof len === 'number' ? `, ${offset}/${len}` : '';
+  return `${JSON.stringify(device)} (${String(type)}, ${String(status)}${progress})`;
+}
