@@ -1,0 +1,575 @@
+// The QMP client: handshake, command ids and reply routing, timeouts, event waits,
+// connection loss. Wire framing, the event buffer and errors live in their own modules.
+
+import type { Socket } from 'node:net';
+
+import { connectUnixSocket } from './connect';
+import { EventQueue } from './events';
+import {
+  QmpCommandError,
+  QmpConnectionLostError,
+  QmpProtocolError,
+  QmpTimeoutError,
+} from './errors';
+import { JsonLineDecoder } from './framing';
+import { isErrorBody, parseGreeting } from './greeting';
+import { ExchangeHistory } from './history';
+import { stringifyJson } from './json';
+import { eventMatches } from './match';
+import { QMP_TIMEOUT_KNOB, checkTimeout, resolveOptions } from './options';
+import type { QmpClientOptions, ResolvedQmpClientOptions } from './options';
+import type {
+  EventPattern,
+  JsonValue,
+  QmpEvent,
+  QmpExchangeRecord,
+  QmpGreeting,
+  QmpObject,
+  QmpResponse,
+} from './types';
+
+/** Per-call options of execute() and command(). */
+export interface QmpCallOptions {
+  /** Overrides the client's commandTimeoutMs for this call. */
+  timeoutMs?: number;
+  /** Send as `exec-oob` (out-of-band; needs the 'oob' capability QEMU offered and we enabled). */
+  oob?: boolean;
+}
+
+/** Options of QmpClient.connect(). */
+export interface QmpConnectOptions extends QmpClientOptions {
+  /** How long to keep trying to connect (the socket may not exist yet); default commandTimeoutMs. */
+  connectTimeoutMs?: number;
+  /** Stops connecting at once when aborted (e.g. QEMU exited). */
+  signal?: AbortSignal;
+}
+
+interface PendingCommand {
+  readonly command: string;
+  readonly args: QmpObject | undefined;
+  readonly timeoutMs: number;
+  readonly resolve: (reply: QmpResponse) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface GreetingWaiter {
+  readonly resolve: (greeting: QmpGreeting) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Ids of timed-out commands remembered so their late replies are recognised, not misrouted. */
+const MAX_REMEMBERED_TIMEOUTS = 1000;
+
+/** Bound on waiting for our own socket to finish closing. */
+const SOCKET_CLOSE_TIMEOUT_MS = 5000;
+
+function isObject(value: unknown): value is QmpObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function commandOperation(command: string): string {
+  return `reply to QMP command '${command}'`;
+}
+
+function describeEventWait(events: ReadonlyArray<readonly [string, EventPattern?]>): string {
+  const parts = events.map(([name, pattern]) =>
+    pattern === undefined || pattern === null
+      ? name
+      : `${name} matching ${JSON.stringify(pattern)}`,
+  );
+  return parts.length === 1 ? `QMP event ${parts[0]}` : `one of QMP events ${parts.join(', ')}`;
+}
+
+/** Throws a TypeError naming the bad entry unless `events` is a non-empty list of [name, pattern?]. */
+function checkEventList(events: unknown): void {
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new TypeError(
+      `events must be a non-empty array of [name, pattern?] pairs, got ${JSON.stringify(events)}`,
+    );
+  }
+  for (const entry of events as unknown[]) {
+    const name: unknown = Array.isArray(entry) ? entry[0] : undefined;
+    const pattern: unknown = Array.isArray(entry) ? entry[1] : undefined;
+    if (typeof name !== 'string' || name === '') {
+      throw new TypeError(
+        `each event entry must start with a non-empty event name, got ${JSON.stringify(entry)}`,
+      );
+    }
+    if (pattern !== undefined && pattern !== null && !isObject(pattern)) {
+      throw new TypeError(
+        `match pattern for event ${name} must be an object, null or undefined, got ${JSON.stringify(pattern)}`,
+      );
+    }
+  }
+}
+
+/** A QMP connection to QEMU (or anything speaking QMP) over an already connected socket. */
+export class QmpClient {
+  private readonly options: ResolvedQmpClientOptions;
+  private readonly decoder: JsonLineDecoder;
+  private readonly events: EventQueue;
+  private readonly exchanges: ExchangeHistory;
+  private readonly pending = new Map<number, PendingCommand>();
+  private readonly timedOutIds = new Map<number, string>();
+  private readonly protocolErrorLog: QmpProtocolError[] = [];
+  private nextId = 0;
+  private greetingValue: QmpGreeting | undefined;
+  private greetingError: Error | undefined;
+  private greetingWaiters = new Set<GreetingWaiter>();
+  private handshakePromise: Promise<QmpGreeting> | undefined;
+  private oobActive = false;
+  /** True once nothing more can be sent: close(), abort() or the socket ended. */
+  private isClosed = false;
+  /** Set once every pending call and wait has been failed; later calls fail with it at once. */
+  private lostReason: string | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private socketError: Error | undefined;
+  private socketIsClosed = false;
+  private readonly socketClosed: Promise<void>;
+
+  /** Takes over an already connected socket (QEMU may have connected to us or we to it). */
+  constructor(
+    private readonly socket: Socket,
+    options?: QmpClientOptions,
+  ) {
+    this.options = resolveOptions(options);
+    this.events = new EventQueue(this.options.maxBufferedEvents);
+    this.exchanges = new ExchangeHistory(this.options.historySize);
+    this.decoder = new JsonLineDecoder(
+      {
+        message: (message, raw) => this.dispatch(message, raw),
+        protocolError: (error) => this.recordProtocolError(error),
+      },
+      this.options.maxMessageBytes,
+    );
+    this.socketClosed = new Promise<void>((resolve) => {
+      socket.once('close', () => {
+        this.socketIsClosed = true;
+        resolve();
+      });
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    socket.on('error', (error: Error) => {
+      this.socketError ??= error;
+    });
+    // A half-closed peer will never answer; close our side too so 'close' follows.
+    socket.on('end', () => socket.destroy());
+    socket.on('close', () => this.peerGone());
+    if (socket.destroyed) {
+      this.socketIsClosed = true;
+      this.isClosed = true;
+      this.failEverything('the QMP socket was already closed when the client was created');
+    }
+  }
+
+  /** Connects to a QMP server listening on the UNIX socket `path` and completes the handshake. */
+  static async connect(path: string, options: QmpConnectOptions = {}): Promise<QmpClient> {
+    const { connectTimeoutMs, signal, ...clientOptions } = options;
+    const resolved = resolveOptions(clientOptions); // bad options fail before any connecting
+    const timeoutMs =
+      connectTimeoutMs === undefined
+        ? resolved.commandTimeoutMs
+        : checkTimeout('connectTimeoutMs', connectTimeoutMs);
+    const socket = await connectUnixSocket(path, { timeoutMs, signal });
+    const client = new QmpClient(socket, clientOptions);
+    try {
+      await client.handshake();
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    return client;
+  }
+
+  /** The greeting QEMU sent, once it arrived. */
+  get greeting(): QmpGreeting | undefined {
+    return this.greetingValue;
+  }
+
+  /** True once the connection is closed or lost; calls then fail with QmpConnectionLostError. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Events discarded because more than maxBufferedEvents were buffered. */
+  get droppedEvents(): number {
+    return this.events.droppedEvents;
+  }
+
+  /** Whether out-of-band execution was negotiated. */
+  get oobEnabled(): boolean {
+    return this.oobActive;
+  }
+
+  /** Commands sent and not yet answered. */
+  get pendingCommands(): number {
+    return this.pending.size;
+  }
+
+  /** Events buffered and not yet consumed. */
+  get bufferedEvents(): number {
+    return this.events.size;
+  }
+
+  /** The last exchanged raw messages, oldest first (up to historySize). */
+  history(): QmpExchangeRecord[] {
+    return this.exchanges.list();
+  }
+
+  /**
+   * Protocol errors seen so far, oldest first (up to maxProtocolErrors): lines that are not
+   * JSON objects, replies with an unknown or timed-out id, malformed messages. None of them
+   * fails pending calls; they are recorded here and passed to onProtocolError.
+   */
+  protocolErrors(): QmpProtocolError[] {
+    return [...this.protocolErrorLog];
+  }
+
+  /** Reads the greeting and negotiates capabilities (enabling 'oob' when offered). Idempotent. */
+  handshake(): Promise<QmpGreeting> {
+    this.handshakePromise ??= this.negotiate();
+    return this.handshakePromise;
+  }
+
+  /** Raw call: resolves with QEMU's reply as sent ({return} or {error}); rejects only on timeout/connection loss. */
+  execute(command: string, args?: QmpObject, opts?: QmpCallOptions): Promise<QmpResponse> {
+    return new Promise<QmpResponse>((resolve, reject) => {
+      if (typeof command !== 'string' || command === '') {
+        throw new TypeError(`command must be a non-empty string, got ${JSON.stringify(command)}`);
+      }
+      if (args !== undefined && !isObject(args)) {
+        throw new TypeError(
+          `arguments of QMP command '${command}' must be an object, got ${JSON.stringify(args)}`,
+        );
+      }
+      const timeoutMs =
+        opts?.timeoutMs === undefined
+          ? this.options.commandTimeoutMs
+          : checkTimeout('timeoutMs', opts.timeoutMs);
+      if (this.lostReason !== undefined) {
+        throw new QmpConnectionLostError(this.lostReason, commandOperation(command));
+      }
+      const id = ++this.nextId;
+      const verb = opts?.oob === true ? 'exec-oob' : 'execute';
+      const text = stringifyJson(
+        args === undefined ? { [verb]: command, id } : { [verb]: command, arguments: args, id },
+      );
+      const timer = setTimeout(() => this.commandTimedOut(id), timeoutMs);
+      // The socket keeps the process alive while it is open; a lone timer should not.
+      timer.unref();
+      this.pending.set(id, { command, args, timeoutMs, resolve, reject, timer });
+      // While the peer is gone but the loss reason is not final yet, the call just waits to fail.
+      if (!this.isClosed) {
+        this.exchanges.record('sent', text);
+        this.socket.write(text + '\n');
+      }
+    });
+  }
+
+  /** Raising call: resolves with reply.return, throws QmpCommandError on {error}. */
+  async command(command: string, args?: QmpObject, opts?: QmpCallOptions): Promise<JsonValue> {
+    const reply = await this.execute(command, args, opts);
+    if ('error' in reply) {
+      throw new QmpCommandError(command, args, reply.error.class, reply.error.desc);
+    }
+    return reply.return;
+  }
+
+  /** Waits for an event called `name` matching `match` (buffered or new) and removes it from the buffer. */
+  eventWait(name: string, opts?: { match?: EventPattern; timeoutMs?: number }): Promise<QmpEvent> {
+    return this.eventsWait([[name, opts?.match]], { timeoutMs: opts?.timeoutMs });
+  }
+
+  /** Waits for the first event matching any [name, pattern] pair (buffered or new) and removes it. */
+  eventsWait(
+    events: ReadonlyArray<readonly [string, EventPattern?]>,
+    opts?: { timeoutMs?: number | undefined },
+  ): Promise<QmpEvent> {
+    try {
+      checkEventList(events);
+      const timeoutMs =
+        opts?.timeoutMs === undefined
+          ? this.options.eventTimeoutMs
+          : checkTimeout('timeoutMs', opts.timeoutMs);
+      const wanted = events.map(([name, pattern]) => [name, pattern] as const);
+      const accepts = (event: QmpEvent): boolean =>
+        wanted.some(
+          ([name, pattern]) =>
+            event.event === name && eventMatches(event as unknown as JsonValue, pattern),
+        );
+      return this.events.wait(accepts, describeEventWait(events), timeoutMs);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Return and remove all buffered events; with wait, first wait for at least one (true = default event timeout, number = ms). */
+  async getEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]> {
+    const wait = opts?.wait ?? false;
+    if (typeof wait !== 'boolean' && typeof wait !== 'number') {
+      throw new TypeError(
+        `wait must be a boolean or a number of milliseconds, got ${String(wait)}`,
+      );
+    }
+    if (wait === false || wait === 0 || this.events.size > 0) {
+      return this.events.drain();
+    }
+    const timeoutMs = wait === true ? this.options.eventTimeoutMs : checkTimeout('wait', wait);
+    const first = await this.events.wait(() => true, 'any QMP event', timeoutMs);
+    return [first, ...this.events.drain()];
+  }
+
+  /** Forgets every buffered event. */
+  clearEvents(): void {
+    this.events.clear();
+  }
+
+  /** Mark the connection as lost (e.g. the machine saw QEMU exit): every pending call/wait rejects with QmpConnectionLostError carrying reason. */
+  abort(reason: string): void {
+    this.isClosed = true;
+    this.failEverything(typeof reason === 'string' && reason !== '' ? reason : String(reason));
+    this.socket.destroy();
+  }
+
+  /** Closes the connection; idempotent. Pending calls and waits reject with QmpConnectionLostError. */
+  async close(): Promise<void> {
+    const reason = this.socketIsClosed ? this.lossReason() : 'the QMP client was closed';
+    this.isClosed = true;
+    this.failEverything(reason);
+    if (!this.socketIsClosed) {
+      this.socket.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.socketClosed,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SOCKET_CLOSE_TIMEOUT_MS);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
+  private async negotiate(): Promise<QmpGreeting> {
+    const timeoutMs = this.options.handshakeTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const greeting = await this.waitForGreeting(timeoutMs);
+    const offersOob = greeting.QMP.capabilities.includes('oob');
+    const remainingMs = Math.max(1, deadline - Date.now());
+    await this.command('qmp_capabilities', offersOob ? { enable: ['oob'] } : undefined, {
+      timeoutMs: remainingMs,
+    });
+    this.oobActive = offersOob;
+    return greeting;
+  }
+
+  private waitForGreeting(timeoutMs: number): Promise<QmpGreeting> {
+    if (this.greetingValue !== undefined) {
+      return Promise.resolve(this.greetingValue);
+    }
+    if (this.greetingError !== undefined) {
+      return Promise.reject(this.greetingError);
+    }
+    if (this.lostReason !== undefined) {
+      return Promise.reject(new QmpConnectionLostError(this.lostReason, 'the QMP greeting'));
+    }
+    return new Promise<QmpGreeting>((resolve, reject) => {
+      const waiter: GreetingWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.greetingWaiters.delete(waiter);
+          reject(new QmpTimeoutError('the QMP greeting', timeoutMs, QMP_TIMEOUT_KNOB));
+        }, timeoutMs),
+      };
+      waiter.timer.unref();
+      this.greetingWaiters.add(waiter);
+    });
+  }
+
+  /** Routes one decoded message: reply, event or greeting. */
+  private dispatch(message: QmpObject, raw: string): void {
+    this.exchanges.record('received', raw);
+    if ('return' in message || 'error' in message) {
+      this.routeReply(message, raw);
+    } else if ('event' in message) {
+      if (typeof message.event !== 'string') {
+        this.recordProtocolError(new QmpProtocolError('QMP event without a string name', raw));
+        return;
+      }
+      this.events.push(message as unknown as QmpEvent);
+    } else if ('QMP' in message) {
+      this.receiveGreeting(message, raw);
+    } else {
+      this.recordProtocolError(
+        new QmpProtocolError('Unrecognised QMP message (no return, error, event or QMP)', raw),
+      );
+    }
+  }
+
+  private routeReply(message: QmpObject, raw: string): void {
+    const id = message.id;
+    const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
+    if (typeof id !== 'number' || pending === undefined) {
+      this.unmatchedReply(id, raw);
+      return;
+    }
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    if ('error' in message && !isErrorBody(message.error)) {
+      pending.reject(
+        new QmpProtocolError(
+          `Malformed error reply to QMP command '${pending.command}' (expected {"class": ..., "desc": ...})`,
+          raw,
+        ),
+      );
+      return;
+    }
+    pending.resolve(message as unknown as QmpResponse);
+  }
+
+  private unmatchedReply(id: JsonValue | undefined, raw: string): void {
+    const lateCommand = typeof id === 'number' ? this.timedOutIds.get(id) : undefined;
+    if (typeof id === 'number' && lateCommand !== undefined) {
+      this.timedOutIds.delete(id);
+      this.recordProtocolError(
+        new QmpProtocolError(
+          `Late reply to timed-out QMP command '${lateCommand}' (id ${id}) ignored`,
+          raw,
+        ),
+      );
+    } else if (id === undefined) {
+      this.recordProtocolError(new QmpProtocolError('QMP reply without an id ignored', raw));
+    } else {
+      this.recordProtocolError(
+        new QmpProtocolError(`QMP reply with unknown id ${JSON.stringify(id)} ignored`, raw),
+      );
+    }
+  }
+
+  private receiveGreeting(message: QmpObject, raw: string): void {
+    if (this.greetingValue !== undefined || this.greetingError !== undefined) {
+      this.recordProtocolError(new QmpProtocolError('Unexpected second QMP greeting', raw));
+      return;
+    }
+    let greeting: QmpGreeting;
+    try {
+      greeting = parseGreeting(message, raw);
+    } catch (error) {
+      const protocolError = error as QmpProtocolError;
+      this.greetingError = protocolError;
+      this.recordProtocolError(protocolError);
+      this.settleGreetingWaiters((waiter) => waiter.reject(protocolError));
+      return;
+    }
+    this.greetingValue = greeting;
+    this.settleGreetingWaiters((waiter) => waiter.resolve(greeting));
+  }
+
+  private settleGreetingWaiters(settle: (waiter: GreetingWaiter) => void): void {
+    const waiters = [...this.greetingWaiters];
+    this.greetingWaiters.clear();
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      settle(waiter);
+    }
+  }
+
+  private commandTimedOut(id: number): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) {
+      return;
+    }
+    this.pending.delete(id);
+    this.timedOutIds.set(id, pending.command);
+    if (this.timedOutIds.size > MAX_REMEMBERED_TIMEOUTS) {
+      const oldest = this.timedOutIds.keys().next();
+      if (oldest.done !== true) {
+        this.timedOutIds.delete(oldest.value);
+      }
+    }
+    pending.reject(
+      new QmpTimeoutError(commandOperation(pending.command), pending.timeoutMs, QMP_TIMEOUT_KNOB),
+    );
+  }
+
+  private recordProtocolError(error: QmpProtocolError): void {
+    if (this.options.maxProtocolErrors > 0) {
+      this.protocolErrorLog.push(error);
+      if (this.protocolErrorLog.length > this.options.maxProtocolErrors) {
+        this.protocolErrorLog.shift();
+      }
+    }
+    try {
+      this.options.onProtocolError?.(error);
+    } catch {
+      // A faulty observer must not break the connection.
+    }
+  }
+
+  /** The socket closed: fail everything, giving the owner a moment to say why if it cannot yet. */
+  private peerGone(): void {
+    this.isClosed = true;
+    this.decoder.finish();
+    if (this.lostReason !== undefined || this.graceTimer !== undefined) {
+      return;
+    }
+    const described = this.describedLoss();
+    if (described !== undefined) {
+      this.failEverything(described);
+      return;
+    }
+    const somethingWaits =
+      this.pending.size > 0 || this.events.waiting > 0 || this.greetingWaiters.size > 0;
+    if (this.options.connectionLossGraceMs > 0 && somethingWaits) {
+      this.graceTimer = setTimeout(
+        () => this.failEverything(this.lossReason()),
+        this.options.connectionLossGraceMs,
+      );
+    } else {
+      this.failEverything(this.lossReason());
+    }
+  }
+
+  private describedLoss(): string | undefined {
+    try {
+      const reason = this.options.describeConnectionLoss?.();
+      return typeof reason === 'string' && reason !== '' ? reason : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private lossReason(): string {
+    const described = this.describedLoss();
+    if (described !== undefined) {
+      return described;
+    }
+    if (this.socketError !== undefined) {
+      return `QMP socket error: ${this.socketError.message}`;
+    }
+    return 'the QMP peer closed the connection';
+  }
+
+  /** Rejects every pending call and wait, now and later, with QmpConnectionLostError. First reason wins. */
+  private failEverything(reason: string): void {
+    if (this.lostReason !== undefined) {
+      return;
+    }
+    this.lostReason = reason;
+    clearTimeout(this.graceTimer);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const call of pending) {
+      clearTimeout(call.timer);
+      call.reject(new QmpConnectionLostError(reason, commandOperation(call.command)));
+    }
+    this.settleGreetingWaiters((waiter) =>
+      waiter.reject(new QmpConnectionLostError(reason, 'the QMP greeting')),
+    );
+    this.events.connectionLost(reason);
+  }
+}

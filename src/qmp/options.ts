@@ -1,0 +1,105 @@
+// QmpClient options: defaults and validation.
+
+import { DEFAULT_MAX_MESSAGE_BYTES } from './framing';
+
+/** Environment variable (seconds) behind the default command timeout; named in timeout errors. */
+export const QMP_TIMEOUT_KNOB = 'IOTESTS_QMP_TIMEOUT';
+
+/** Largest delay setTimeout honours; larger values would fire at once. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Options of a QmpClient. */
+export interface QmpClientOptions {
+  /** Reply timeout per command; default 15 000 ms (knob: IOTESTS_QMP_TIMEOUT). */
+  commandTimeoutMs?: number;
+  /** Timeout of event waits; default 60 000 ms (knob: IOTESTS_EVENT_TIMEOUT). */
+  eventTimeoutMs?: number;
+  /** Greeting + qmp_capabilities; default = commandTimeoutMs. */
+  handshakeTimeoutMs?: number;
+  /** Buffered events kept; default 100 000. Past it the oldest are dropped and counted. */
+  maxBufferedEvents?: number;
+  /** Raw exchanges kept for failure reports; default 50. */
+  historySize?: number;
+  /** Names why the peer went away (e.g. 'QEMU exited with signal SIGKILL'); undefined if unknown. */
+  describeConnectionLoss?: () => string | undefined;
+  /**
+   * After the peer hangs up with calls pending and describeConnectionLoss() has no answer yet,
+   * how long to wait for one (or for abort(reason)) before failing them with a generic reason.
+   * A socket usually closes just before its QEMU's exit is reported. Default 200 ms.
+   */
+  connectionLossGraceMs?: number;
+  /** Longest single message accepted; default 256 MiB. */
+  maxMessageBytes?: number;
+  /** Protocol errors kept for protocolErrors(); default 100. */
+  maxProtocolErrors?: number;
+  /** Called for each protocol error (garbage line, unknown reply id, ...); exceptions are ignored. */
+  onProtocolError?: (error: Error) => void;
+}
+
+/** QmpClientOptions with every default filled in. */
+export interface ResolvedQmpClientOptions {
+  commandTimeoutMs: number;
+  eventTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  maxBufferedEvents: number;
+  historySize: number;
+  describeConnectionLoss: (() => string | undefined) | undefined;
+  connectionLossGraceMs: number;
+  maxMessageBytes: number;
+  maxProtocolErrors: number;
+  onProtocolError: ((error: Error) => void) | undefined;
+}
+
+/** Throws a RangeError naming the option and the accepted range unless `value` is a usable timeout. */
+export function checkTimeout(name: string, value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    value > MAX_TIMEOUT_MS
+  ) {
+    throw new RangeError(
+      `${name} must be a number of milliseconds in (0, ${MAX_TIMEOUT_MS}], got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkCount(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${name} must be a function, got ${typeof value}`);
+  }
+  return value;
+}
+
+/** Fills in defaults and validates every option. */
+export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClientOptions {
+  const commandTimeoutMs = checkTimeout('commandTimeoutMs', options.commandTimeoutMs ?? 15_000);
+  const grace = options.connectionLossGraceMs ?? 200;
+  return {
+    commandTimeoutMs,
+    eventTimeoutMs: checkTimeout('eventTimeoutMs', options.eventTimeoutMs ?? 60_000),
+    handshakeTimeoutMs: checkTimeout(
+      'handshakeTimeoutMs',
+      options.handshakeTimeoutMs ?? commandTimeoutMs,
+    ),
+    maxBufferedEvents: checkCount('maxBufferedEvents', options.maxBufferedEvents ?? 100_000, 1),
+    historySize: checkCount('historySize', options.historySize ?? 50, 0),
+    describeConnectionLoss: checkFunction('describeConnectionLoss', options.describeConnectionLoss),
+    connectionLossGraceMs: grace === 0 ? 0 : checkTimeout('connectionLossGraceMs', grace),
+    maxMessageBytes: checkCount(
+      'maxMessageBytes',
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      1,
+    ),
+    maxProtocolErrors: checkCount('maxProtocolErrors', options.maxProtocolErrors ?? 100, 0),
+    onProtocolError: checkFunction('onProtocolError', options.onProtocolError),
+  };
+}
