@@ -1,0 +1,114 @@
+import {
+  probeCapabilities,
+  CapabilityProbeError,
+  formatHeader,
+  type Capabilities,
+} from '../capabilities';
+import {
+  ConfigError,
+  KNOWN_VARIABLES,
+  resolveConfig,
+  validateAgainstCapabilities,
+  type ConfigSource,
+  type IotestsConfig,
+} from '../config';
+
+/** Where the CLI reads its environment from and writes its output to. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: ConfigSource;
+  cwd: string;
+  /** Capability cache location (tests point it at a temp dir). */
+  cacheDir?: string;
+}
+
+/** Exit statuses: 2 for usage errors, as most CLIs do. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const PROGRAM = 'qemu-iotests';
+
+/** Text of `qemu-iotests --help`. */
+export function usage(): string {
+  const width = Math.max(...KNOWN_VARIABLES.map((variable) => variable.name.length));
+  const variables = KNOWN_VARIABLES.map(
+    (variable) =>
+      `  ${variable.name.padEnd(width)}  ${variable.description} (default: ${variable.default})`,
+  );
+  return [
+    `Usage: ${PROGRAM} <command> [options]`,
+    '',
+    'Commands:',
+    '  info [--json] [--refresh]  show the test environment and what this QEMU can do',
+    '                             --json     print the resolved config and capabilities as JSON',
+    '                             --refresh  probe the binaries again instead of using the cache',
+    '  help                       show this help',
+    '',
+    'Tests run with Jest: npx jest --preset qemu-iotests',
+    '',
+    'Environment variables (also accepted in Jest testEnvironmentOptions; the environment wins):',
+    ...variables,
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) return usageError(io, 'missing command');
+  if (command === 'help' || command === '--help' || command === '-h') {
+    io.stdout(usage());
+    return EXIT_OK;
+  }
+  if (command !== 'info') return usageError(io, `unknown command ${JSON.stringify(command)}`);
+
+  const flags = new Set<string>();
+  for (const arg of rest) {
+    if (arg === '--help' || arg === '-h') {
+      io.stdout(usage());
+      return EXIT_OK;
+    }
+    if (arg !== '--json' && arg !== '--refresh') {
+      return usageError(io, `unknown option ${JSON.stringify(arg)} for info`);
+    }
+    flags.add(arg);
+  }
+  try {
+    await runInfo(io, { json: flags.has('--json'), refresh: flags.has('--refresh') });
+    return EXIT_OK;
+  } catch (error: unknown) {
+    return reportFailure(io, error);
+  }
+}
+
+async function runInfo(io: CliIo, opts: { json: boolean; refresh: boolean }): Promise<void> {
+  const config = resolveConfig({ env: io.env, cwd: io.cwd });
+  const capabilities = await probeCapabilities(config, {
+    refresh: opts.refresh,
+    ...(io.cacheDir === undefined ? {} : { cacheDir: io.cacheDir }),
+  });
+  validateAgainstCapabilities(config, capabilities);
+  io.stdout(opts.json ? infoJson(config, capabilities) : `${formatHeader(config, capabilities)}\n`);
+}
+
+function infoJson(config: IotestsConfig, capabilities: Capabilities): string {
+  return `${JSON.stringify({ config, capabilities }, null, 2)}\n`;
+}
+
+function usageError(io: CliIo, problem: string): number {
+  io.stderr(`${PROGRAM}: ${problem}\n\n${usage()}`);
+  return EXIT_USAGE;
+}
+
+// Known failures are the user's to fix and get one line; anything else is a bug and keeps its stack.
+function reportFailure(io: CliIo, error: unknown): number {
+  if (error instanceof ConfigError || error instanceof CapabilityProbeError) {
+    io.stderr(`${PROGRAM}: ${error.message}\n`);
+  } else {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr(`${PROGRAM}: internal error: ${detail}\n`);
+  }
+  return EXIT_FAILURE;
+}

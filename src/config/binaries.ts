@@ -1,0 +1,240 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from './errors';
+import type { Setting, SettingsReader } from './settings';
+import type { QemuBinaries } from './types';
+
+/** QEMU's target name for the host CPU (`os.arch()` uses Node's names). */
+export function qemuTargetForArch(nodeArch: string = os.arch()): string {
+  const targets: Record<string, string> = {
+    x64: 'x86_64',
+    ia32: 'i386',
+    arm64: 'aarch64',
+    arm: 'arm',
+    ppc64: 'ppc64',
+    ppc: 'ppc',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loongarch64',
+    mips: 'mips',
+    mipsel: 'mipsel',
+    mips64el: 'mips64el',
+  };
+  return targets[nodeArch] ?? nodeArch;
+}
+
+/** The Debian package that ships `qemu-system-<target>`. */
+export function debianPackageForEmulator(target: string): string {
+  if (target === 'x86_64' || target === 'i386') return 'qemu-system-x86';
+  if (target === 'aarch64' || target === 'arm') return 'qemu-system-arm';
+  if (target.startsWith('ppc')) return 'qemu-system-ppc';
+  if (target.startsWith('mips')) return 'qemu-system-mips';
+  if (target.startsWith('sparc')) return 'qemu-system-sparc';
+  if (target === 's390x') return 'qemu-system-s390x';
+  return 'qemu-system-misc';
+}
+
+interface BinarySpec {
+  key: keyof QemuBinaries;
+  variable: string;
+  /** File name searched on PATH when the variable is unset. */
+  programName: string;
+  /** Location inside a QEMU build tree. */
+  buildPath: string[];
+  debianPackage: string;
+}
+
+function binarySpecs(target: string): BinarySpec[] {
+  const emulator = `qemu-system-${target}`;
+  return [
+    {
+      key: 'qemu',
+      variable: 'QEMU_PROG',
+      programName: emulator,
+      buildPath: [emulator],
+      debianPackage: debianPackageForEmulator(target),
+    },
+    {
+      key: 'qemuImg',
+      variable: 'QEMU_IMG_PROG',
+      programName: 'qemu-img',
+      buildPath: ['qemu-img'],
+      debianPackage: 'qemu-utils',
+    },
+    {
+      key: 'qemuIo',
+      variable: 'QEMU_IO_PROG',
+      programName: 'qemu-io',
+      buildPath: ['qemu-io'],
+      debianPackage: 'qemu-utils',
+    },
+    {
+      key: 'qemuNbd',
+      variable: 'QEMU_NBD_PROG',
+      programName: 'qemu-nbd',
+      buildPath: ['qemu-nbd'],
+      debianPackage: 'qemu-utils',
+    },
+    {
+      key: 'qsd',
+      variable: 'QSD_PROG',
+      programName: 'qemu-storage-daemon',
+      buildPath: ['storage-daemon', 'qemu-storage-daemon'],
+      debianPackage: 'qemu-system-common',
+    },
+  ];
+}
+
+/** True for a regular file (symlinks followed) that this process may execute. */
+export function isExecutableFile(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds `name` on a PATH string like `which` does; undefined when absent. */
+export function findOnPath(name: string, searchPath: string, cwd: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
+    // An empty PATH entry means the current directory.
+    const candidate = path.resolve(cwd, dir === '' ? '.' : dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Everything binary resolution needs besides the variables. */
+export interface BinaryContext {
+  reader: SettingsReader;
+  cwd: string;
+  searchPath: string;
+  target?: string;
+}
+
+/**
+ * Resolves the five QEMU programs: an explicit *_PROG wins, then a QEMU build
+ * tree (QEMU_BUILD_DIR / buildDir, laid out like testenv.py's build_root),
+ * then the program name on PATH.
+ */
+export function resolveBinaries(context: BinaryContext): QemuBinaries {
+  const target = context.target ?? qemuTargetForArch();
+  const buildDir = resolveBuildDir(context);
+  const resolved: Partial<QemuBinaries> = {};
+  for (const spec of binarySpecs(target)) {
+    resolved[spec.key] = resolveOne(spec, context, buildDir);
+  }
+  return resolved as QemuBinaries;
+}
+
+function resolveBuildDir(context: BinaryContext): string | undefined {
+  const setting = context.reader.get('QEMU_BUILD_DIR', ['buildDir']);
+  if (setting.value === undefined) return undefined;
+  const dir = path.resolve(context.cwd, setting.value);
+  let isDir = false;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new ConfigError({
+      variable: setting.name,
+      value: setting.value,
+      origin: setting.origin,
+      problem: 'not a directory',
+      hint: 'set it to a QEMU build tree (the directory holding qemu-img and qemu-system-*)',
+    });
+  }
+  return dir;
+}
+
+function resolveOne(
+  spec: BinarySpec,
+  context: BinaryContext,
+  buildDir: string | undefined,
+): string {
+  const setting = context.reader.get(spec.variable);
+  if (setting.value !== undefined) return resolveExplicit(spec, setting, context);
+  if (buildDir !== undefined) return resolveInBuildDir(spec, buildDir);
+  const found = findOnPath(spec.programName, context.searchPath, context.cwd);
+  if (found === undefined) {
+    throw new ConfigError({
+      variable: spec.variable,
+      value: spec.programName,
+      origin: 'default',
+      problem: 'not found on PATH',
+      hint: `install the Debian package ${spec.debianPackage}, or set ${spec.variable} to the binary's path`,
+    });
+  }
+  return found;
+}
+
+function resolveExplicit(spec: BinarySpec, setting: Setting, context: BinaryContext): string {
+  const value = setting.value ?? spec.programName;
+  const hint = `install the Debian package ${spec.debianPackage}, or set ${spec.variable} to an executable`;
+  // A bare name is looked up on PATH, anything with a slash is a path.
+  if (!value.includes('/')) {
+    const found = findOnPath(value, context.searchPath, context.cwd);
+    if (found !== undefined) return found;
+    throw new ConfigError({
+      variable: spec.variable,
+      value,
+      origin: setting.origin,
+      problem: 'not found on PATH',
+      hint,
+    });
+  }
+  const file = path.resolve(context.cwd, value);
+  checkExecutable(file, { variable: spec.variable, value, origin: setting.origin, hint });
+  return file;
+}
+
+function resolveInBuildDir(spec: BinarySpec, buildDir: string): string {
+  const hint = `build it there, or set ${spec.variable} (Debian package: ${spec.debianPackage})`;
+  if (spec.key === 'qemu') {
+    const preferred = path.join(buildDir, ...spec.buildPath);
+    if (fs.existsSync(preferred)) {
+      checkExecutable(preferred, { variable: spec.variable, value: preferred, hint });
+      return preferred;
+    }
+    // Like testenv.py: a tree built for another target still has some emulator.
+    const other = fs
+      .readdirSync(buildDir)
+      .filter((name) => name.startsWith('qemu-system-'))
+      .sort()
+      .map((name) => path.join(buildDir, name))
+      .find(isExecutableFile);
+    if (other !== undefined) return other;
+    throw new ConfigError({
+      variable: spec.variable,
+      value: preferred,
+      problem: 'no qemu-system-* executable in QEMU_BUILD_DIR',
+      hint,
+    });
+  }
+  const file = path.join(buildDir, ...spec.buildPath);
+  checkExecutable(file, { variable: spec.variable, value: file, hint });
+  return file;
+}
+
+function checkExecutable(
+  file: string,
+  where: { variable: string; value: string; origin?: Setting['origin']; hint: string },
+): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new ConfigError({ ...where, problem: `no such file: ${file}` });
+  }
+  if (!stat.isFile()) {
+    throw new ConfigError({ ...where, problem: `not a regular file: ${file}` });
+  }
+  if (!isExecutableFile(file)) {
+    throw new ConfigError({ ...where, problem: `not executable: ${file}` });
+  }
+}

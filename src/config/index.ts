@@ -1,0 +1,30 @@
+// Public surface of the configuration layer: env variables -> one typed, validated IotestsConfig.
+export type {
+  AioMode,
+  CacheMode,
+  ConfigSource,
+  IotestsConfig,
+  IotestsTimeouts,
+  QemuBinaries,
+} from './types';
+export { ConfigError, type ConfigErrorDetails, type SettingOrigin } from './errors';
+export { resolveConfig, type ResolveConfigOptions } from './resolve';
+export { validateAgainstCapabilities, type FormatCapabilities } from './validate';
+export { configToEnv } from './to-env';
+export {
+  KNOWN_VARIABLES,
+  CACHE_MODES,
+  AIO_MODES,
+  PROTOCOLS,
+  DEFAULT_TIMEOUT_SECONDS,
+  type KnownVariable,
+} from './variables';
+export {
+  ensureDirectories,
+  defaultTestDir,
+  defaultSockDir,
+  userTag,
+  UNIX_SOCKET_PATH_MAX,
+} from './directories';
+export { qemuTargetForArch, findOnPath, isExecutableFile } from './binaries';
+export { splitOptions } from './tool-options';
