@@ -1,0 +1,163 @@
+// Errors of the machine layer. Like the QMP errors, `instanceof` checks a brand stored under a
+// registered symbol, so it works across the several copies of this package Jest loads.
+
+const BRAND_PREFIX = 'qemu-iotests.error.';
+
+function brand(name: string): symbol {
+  return Symbol.for(BRAND_PREFIX + name);
+}
+
+function markInstance(error: Error, name: string): void {
+  Object.defineProperty(error, brand(name), { value: true, enumerable: false });
+}
+
+type AnyClass = abstract new (...args: never[]) => unknown;
+
+/** `instanceof` for class `owner` (brand `name`); subclasses without a brand use the prototype. */
+function brandedInstanceOf(
+  target: unknown,
+  owner: AnyClass,
+  name: string,
+  value: unknown,
+): boolean {
+  if (target !== owner) {
+    return (
+      typeof target === 'function' && Function.prototype[Symbol.hasInstance].call(target, value)
+    );
+  }
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand(name)] === true
+  );
+}
+
+/** Quotes an argv so it can be pasted into a shell. */
+export function formatCommandLine(argv: readonly string[]): string {
+  return argv
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
+}
+
+/** How a process ended, in words. */
+export function describeExit(exitCode: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) {
+    return `QEMU was killed by signal ${signal}`;
+  }
+  if (exitCode !== null) {
+    return `QEMU exited with code ${exitCode}`;
+  }
+  return 'QEMU is still running';
+}
+
+function indent(text: string): string {
+  const trimmed = text.replace(/\s+$/, '');
+  return trimmed === '' ? '    (no output)' : trimmed.replace(/^/gm, '    ');
+}
+
+/** Base class of every error the machine layer raises. */
+export class QemuMachineError extends Error {
+  static override [Symbol.hasInstance](value: unknown): value is QemuMachineError {
+    return brandedInstanceOf(this, QemuMachineError, 'QemuMachineError', value);
+  }
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QemuMachineError';
+    markInstance(this, 'QemuMachineError');
+  }
+}
+
+/** What is known about a QEMU process that ended: shared by launch and shutdown failures. */
+export interface QemuExitReport {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  commandLine: string[];
+  /** QEMU's stdout+stderr (or a note saying where it went). */
+  output: string;
+}
+
+/** QEMU did not come up: it failed to start, died, or never connected its QMP monitor. */
+export class QemuLaunchError extends QemuMachineError {
+  static override [Symbol.hasInstance](value: unknown): value is QemuLaunchError {
+    return brandedInstanceOf(this, QemuLaunchError, 'QemuLaunchError', value);
+  }
+
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly commandLine: string[];
+  readonly output: string;
+
+  constructor(problem: string, report: QemuExitReport, options?: ErrorOptions) {
+    super(
+      `QEMU failed to launch: ${problem}\n` +
+        `  ${describeExit(report.exitCode, report.signal).replace('still running', 'not running')}\n` +
+        `  command: ${formatCommandLine(report.commandLine)}\n` +
+        `  output:\n${indent(report.output)}`,
+      options,
+    );
+    this.name = 'QemuLaunchError';
+    this.exitCode = report.exitCode;
+    this.signal = report.signal;
+    this.commandLine = report.commandLine;
+    this.output = report.output;
+    markInstance(this, 'QemuLaunchError');
+  }
+}
+
+/**
+ * QEMU did not end the way it was asked to: it crashed or was killed by a signal this machine
+ * did not send, exited non-zero, or had to be forced down. Thrown by shutdown() after cleanup.
+ */
+export class QemuAbnormalExitError extends QemuMachineError {
+  static override [Symbol.hasInstance](value: unknown): value is QemuAbnormalExitError {
+    return brandedInstanceOf(this, QemuAbnormalExitError, 'QemuAbnormalExitError', value);
+  }
+
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly commandLine: string[];
+  readonly output: string;
+  /** What was abnormal, e.g. "QEMU was killed by signal SIGSEGV". */
+  readonly reason: string;
+
+  constructor(reason: string, report: QemuExitReport, options?: ErrorOptions) {
+    super(
+      `QEMU shut down abnormally: ${reason}\n` +
+        `  command: ${formatCommandLine(report.commandLine)}\n` +
+        `  output:\n${indent(report.output)}`,
+      options,
+    );
+    this.name = 'QemuAbnormalExitError';
+    this.reason = reason;
+    this.exitCode = report.exitCode;
+    this.signal = report.signal;
+    this.commandLine = report.commandLine;
+    this.output = report.output;
+    markInstance(this, 'QemuAbnormalExitError');
+  }
+}
+
+/** Linux limits AF_UNIX socket paths to 107 bytes (108 with the terminating NUL). */
+export const UNIX_SOCKET_PATH_MAX = 107;
+
+/** A socket path would exceed the AF_UNIX limit; raised before anything is spawned. */
+export class SocketPathTooLongError extends QemuMachineError {
+  static override [Symbol.hasInstance](value: unknown): value is SocketPathTooLongError {
+    return brandedInstanceOf(this, SocketPathTooLongError, 'SocketPathTooLongError', value);
+  }
+
+  readonly path: string;
+  readonly length: number;
+
+  constructor(path: string, length: number) {
+    super(
+      `Socket path ${path} is ${length} bytes long, over the ${UNIX_SOCKET_PATH_MAX}-byte limit ` +
+        'of UNIX socket paths; set SOCK_DIR (the sockDir option) to a shorter directory, e.g. /tmp',
+    );
+    this.name = 'SocketPathTooLongError';
+    this.path = path;
+    this.length = length;
+    markInstance(this, 'SocketPathTooLongError');
+  }
+}

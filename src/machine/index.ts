@@ -1,0 +1,29 @@
+// Public API of the machine layer: one QEMU process, and the registry that keeps children from
+// outliving the test run.
+
+export { QemuMachine, type QemuMachineOptions } from './machine';
+export {
+  QemuAbnormalExitError,
+  QemuLaunchError,
+  QemuMachineError,
+  SocketPathTooLongError,
+  UNIX_SOCKET_PATH_MAX,
+  describeExit,
+  formatCommandLine,
+  type QemuExitReport,
+} from './errors';
+export {
+  killChildrenOwnedBy,
+  liveChildren,
+  registerChild,
+  registryDirectory,
+  sweepOrphans,
+  type RegisterChildOptions,
+} from './registry';
+export { QtestClient } from './qtest';
+export {
+  DEFAULT_TIMEOUTS,
+  UNBOUNDED_TIMEOUT_MS,
+  wrapperNeedsUnboundedTimeouts,
+  type MachineTimeouts,
+} from './timeouts';

@@ -1,0 +1,767 @@
+// One QEMU process: command line, private socket dir, launch with QMP (and optionally qtest and a
+// serial console), output capture, and a shutdown that always cleans up: quit -> SIGTERM ->
+// SIGKILL, each bounded.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  QmpClient,
+  QmpConnectionLostError,
+  type EventPattern,
+  type JsonValue,
+  type QmpClientOptions,
+  type QmpEvent,
+  type QmpObject,
+  type QmpResponse,
+} from '../qmp';
+import { buildCommandLine, socketPathList, type MachineSocketPaths } from './command-line';
+import {
+  QemuAbnormalExitError,
+  QemuLaunchError,
+  QemuMachineError,
+  describeExit,
+  type QemuExitReport,
+} from './errors';
+import { sharedMachineState } from './host-process';
+import { exitOfDyingProcess } from './proc-info';
+import { QtestClient } from './qtest';
+import { registerChild } from './registry';
+import {
+  SingleConnectionListener,
+  checkSocketPathLengths,
+  createPrivateDir,
+  plannedSocketPaths,
+  removePrivateDir,
+  socketPathsIn,
+  type SocketNeeds,
+} from './socket-dir';
+import { KILL_WAIT_MS, TERM_GRACE_MS, resolveTimeouts, type MachineTimeouts } from './timeouts';
+
+/** How to run one QEMU. */
+export interface QemuMachineOptions {
+  /** The qemu-system-* binary. */
+  binary: string;
+  /** Extra arguments appended after the generated ones. */
+  args?: string[];
+  /** Prefix such as ['gdbserver', ':1234'] or ['valgrind', ...]; lifts default timeouts. */
+  wrapper?: string[];
+  /** Used in log file names; default `qemu-<pid>-<n>`. */
+  name?: string;
+  /** Where the private 0700 socket dir is created (default os.tmpdir()); keep it short. */
+  sockDir?: string;
+  /** Where `<name>.log` (QEMU's stdout+stderr) goes; default the private dir (removed at shutdown). */
+  logDir?: string;
+  /** Accelerators in order of preference, each becoming `-accel X`; default ['tcg'], [] for none. */
+  accel?: string[];
+  /** `-machine X`; omitted when undefined. */
+  machineType?: string;
+  /** Adds a qtest chardev and `-qtest`, enabling qtest(). */
+  qtest?: boolean;
+  /** Adds a serial console (`-serial`) backed by a socket: consoleSocket / consoleOutput(). */
+  console?: boolean;
+  /** `-display none -vga none -nodefaults` (default true). */
+  defaultArgs?: boolean;
+  /** Launch limit in ms, default 30 000 (IOTESTS_LAUNCH_TIMEOUT). */
+  launchTimeoutMs?: number;
+  /** Graceful quit limit in ms, default 30 000 (IOTESTS_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutMs?: number;
+  /** Passed to the QmpClient. */
+  qmp?: QmpClientOptions;
+  /** Send QEMU's output to our stdout/stderr instead of the log file (PRINT_QEMU). */
+  printOutput?: boolean;
+  /** QEMU's environment (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Console output kept in memory; older output is dropped past this. */
+const CONSOLE_BUFFER_LIMIT = 1 << 20;
+/** After the QMP connection broke during launch, how long QEMU gets to finish dying. */
+const LAUNCH_EXIT_GRACE_MS = 1_000;
+
+interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Everything that belongs to one launch; dropped at shutdown. */
+interface Run {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly dir: string;
+  readonly commandLine: string[];
+  readonly logPath: string | undefined;
+  readonly exited: Promise<void>;
+  readonly signalsSent: Set<NodeJS.Signals>;
+  listeners: SingleConnectionListener[];
+  exit: ExitStatus | undefined;
+  qmp: QmpClient | undefined;
+  qtest: QtestClient | undefined;
+  console: Socket | undefined;
+  consoleChunks: Buffer[];
+  consoleBytes: number;
+  quitIssued: boolean;
+}
+
+const NAME_PATTERN = /^[\w.+-]+$/;
+
+function requireStringArray(name: string, value: unknown): string[] {
+  if (value === undefined) {
+    return [];
+  }
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new TypeError(`${name} must be an array of strings, got ${JSON.stringify(value)}`);
+  }
+  return [...value];
+}
+
+function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** A QEMU process driven over QMP. */
+export class QemuMachine {
+  readonly name: string;
+  /** Extra arguments; add to them (addArgs) before a launch, they apply to every later launch. */
+  readonly args: string[];
+  /** The time limits in force (defaults, options, and the slow-wrapper rule applied). */
+  readonly timeouts: MachineTimeouts;
+
+  private readonly binary: string;
+  private readonly wrapper: string[];
+  private readonly sockDir: string;
+  private readonly logDir: string | undefined;
+  private readonly accel: string[];
+  private readonly options: QemuMachineOptions;
+  private readonly socketNeeds: SocketNeeds;
+  private run: Run | undefined;
+  /** The launch in progress, and its run once QEMU is spawned (so kill() can reach it). */
+  private launchInFlight: Promise<void> | undefined;
+  private launchingRun: Run | undefined;
+  private stopping: Promise<void> | undefined;
+  private lastExit: ExitStatus | undefined;
+  private lastCommandLine: string[] | undefined;
+  private lastLog: string | undefined;
+  private lastConsole = '';
+
+  constructor(options: QemuMachineOptions) {
+    if (typeof options.binary !== 'string' || options.binary === '') {
+      throw new TypeError(
+        `QemuMachine: binary must be a non-empty path, got ${JSON.stringify(options.binary)}`,
+      );
+    }
+    const name = options.name ?? `qemu-${process.pid}-${++sharedMachineState().machineCounter}`;
+    if (!NAME_PATTERN.test(name)) {
+      throw new TypeError(
+        `QemuMachine: name ${JSON.stringify(name)} is not usable in file names; ` +
+          'use letters, digits, ".", "_", "+" and "-"',
+      );
+    }
+    this.options = options;
+    this.name = name;
+    this.binary = options.binary;
+    this.args = requireStringArray('args', options.args);
+    this.wrapper = requireStringArray('wrapper', options.wrapper);
+    this.accel = options.accel === undefined ? ['tcg'] : requireStringArray('accel', options.accel);
+    this.sockDir = options.sockDir ?? tmpdir();
+    this.logDir = options.logDir;
+    this.socketNeeds = { qtest: options.qtest === true, console: options.console === true };
+    this.timeouts = resolveTimeouts(
+      {
+        launchMs: options.launchTimeoutMs,
+        shutdownMs: options.shutdownTimeoutMs,
+        commandMs: options.qmp?.commandTimeoutMs,
+        handshakeMs: options.qmp?.handshakeTimeoutMs,
+        eventMs: options.qmp?.eventTimeoutMs,
+      },
+      this.wrapper,
+    );
+  }
+
+  /** Appends arguments for the next launch. */
+  addArgs(...args: string[]): this {
+    this.args.push(...requireStringArray('addArgs', args));
+    return this;
+  }
+
+  /** Whether QEMU was launched and has not exited. */
+  get running(): boolean {
+    return this.run !== undefined && this.run.exit === undefined;
+  }
+
+  /** QEMU's pid (the wrapper's, with a wrapper) while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.run?.pid : undefined;
+  }
+
+  /** Exit code of the last run; null while running, before any launch, or after a signal. */
+  get exitCode(): number | null {
+    return this.currentOrLastExit()?.code ?? null;
+  }
+
+  /** The signal that ended the last run, if one did. */
+  get exitSignal(): NodeJS.Signals | null {
+    return this.currentOrLastExit()?.signal ?? null;
+  }
+
+  /** The QMP connection of the running machine. */
+  get qmpClient(): QmpClient {
+    const client = this.run?.qmp;
+    if (client === undefined) {
+      throw new QemuMachineError(
+        `QEMU machine ${this.name} has no QMP connection: it is not launched (call launch() first)`,
+      );
+    }
+    return client;
+  }
+
+  /** The serial console's socket (needs `console: true`); console output is also kept for consoleOutput(). */
+  get consoleSocket(): Socket {
+    if (!this.socketNeeds.console) {
+      throw new QemuMachineError(
+        `QEMU machine ${this.name} has no console: create it with { console: true }`,
+      );
+    }
+    const socket = this.run?.console;
+    if (socket === undefined) {
+      throw new QemuMachineError(`QEMU machine ${this.name} is not launched (call launch() first)`);
+    }
+    return socket;
+  }
+
+  /** Everything the guest wrote to the serial console so far (last MiB), or in the last run. */
+  consoleOutput(): string {
+    const run = this.run;
+    return run === undefined ? this.lastConsole : Buffer.concat(run.consoleChunks).toString('utf8');
+  }
+
+  /** The full argv launch() used (while running) or would use (socket dir shown as XXXXXX). */
+  commandLine(): string[] {
+    return this.run?.commandLine ?? this.lastCommandLine ?? this.buildArgv(this.plannedSockets());
+  }
+
+  /** Starts QEMU and connects QMP (and qtest/console); rejects with QemuLaunchError. */
+  async launch(): Promise<void> {
+    if (this.run !== undefined || this.launchInFlight !== undefined) {
+      throw new QemuMachineError(
+        `QEMU machine ${this.name} is already launched; shut it down before launching again`,
+      );
+    }
+    checkSocketPathLengths(this.sockDir, this.socketNeeds);
+    const attempt = this.launchOnce();
+    this.launchInFlight = attempt;
+    try {
+      await attempt;
+    } finally {
+      this.launchInFlight = undefined;
+      this.launchingRun = undefined;
+    }
+  }
+
+  private async launchOnce(): Promise<void> {
+    this.lastExit = undefined;
+    this.lastLog = undefined;
+    this.lastConsole = '';
+    const run = await this.start();
+    this.launchingRun = run;
+    try {
+      await this.connect(run);
+    } catch (error: unknown) {
+      throw await this.abortLaunch(run, error);
+    }
+    this.run = run;
+  }
+
+  /** Raw QMP call: resolves with QEMU's reply ({return} or {error}). */
+  async qmp(command: string, args?: QmpObject): Promise<QmpResponse> {
+    const run = this.run;
+    const response = await this.qmpClient.execute(command, args);
+    if (command === 'quit' && 'return' in response && run !== undefined) {
+      run.quitIssued = true;
+    }
+    return response;
+  }
+
+  /** QMP call that resolves with the return value and throws QmpCommandError on an error reply. */
+  async cmd(command: string, args?: QmpObject): Promise<JsonValue> {
+    const run = this.run;
+    const result = await this.qmpClient.command(command, args);
+    if (command === 'quit' && run !== undefined) {
+      run.quitIssued = true;
+    }
+    return result;
+  }
+
+  /** Waits for the next event called `name` (matching `match`); see QmpClient.eventWait. */
+  eventWait(name: string, opts?: { match?: EventPattern; timeoutMs?: number }): Promise<QmpEvent> {
+    return this.qmpClient.eventWait(name, opts);
+  }
+
+  /** Waits for the first event matching any of `events`; see QmpClient.eventsWait. */
+  eventsWait(
+    events: ReadonlyArray<readonly [string, EventPattern?]>,
+    opts?: { timeoutMs?: number },
+  ): Promise<QmpEvent> {
+    return this.qmpClient.eventsWait(events, opts);
+  }
+
+  /** Returns and removes the buffered events (optionally waiting for one first). */
+  getQmpEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]> {
+    return this.qmpClient.getEvents(opts);
+  }
+
+  /** Drops the buffered events. */
+  clearEvents(): void {
+    this.qmpClient.clearEvents();
+  }
+
+  /** Sends one qtest command; resolves with the reply line ('OK ...' or 'FAIL ...'). */
+  qtest(command: string): Promise<string> {
+    if (!this.socketNeeds.qtest) {
+      return Promise.reject(
+        new QemuMachineError(
+          `qtest('${command}'): QEMU machine ${this.name} has no qtest socket; ` +
+            'create it with { qtest: true }',
+        ),
+      );
+    }
+    const client = this.run?.qtest;
+    if (client === undefined) {
+      return Promise.reject(
+        new QemuMachineError(
+          `qtest('${command}'): QEMU machine ${this.name} is not launched (call launch() first)`,
+        ),
+      );
+    }
+    return client.command(command);
+  }
+
+  /** QEMU's output so far (while running) or of the last run; undefined when not captured. */
+  getLog(): string | undefined {
+    const run = this.run;
+    if (run === undefined) {
+      return this.lastLog;
+    }
+    return run.logPath === undefined ? undefined : readTextIfExists(run.logPath);
+  }
+
+  /**
+   * Stops QEMU and releases everything of the run: `quit` over QMP, then SIGTERM (after SIGCONT,
+   * in case it is stopped), then SIGKILL, each bounded; hardKill goes straight to SIGKILL.
+   * Resolves at once when not launched (after a launch in progress settles); concurrent calls
+   * share one shutdown. Throws
+   * QemuAbnormalExitError, after cleaning up, when QEMU crashed, was killed by a signal this
+   * machine did not send, exited non-zero, or had to be forced down.
+   */
+  shutdown(opts: { hardKill?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const run = this.run;
+    if (run === undefined) {
+      // A launch in progress is let finish (or fail) first, so nothing it starts is left running.
+      const launching = this.launchInFlight;
+      if (launching !== undefined) {
+        return launching.then(
+          () => this.shutdown(opts),
+          () => undefined,
+        );
+      }
+      return this.stopping ?? Promise.resolve();
+    }
+    this.stopping ??= this.stop(run, opts).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  /** SIGKILLs QEMU at once, synchronously (safe in exit handlers); shutdown() then cleans up. */
+  kill(): void {
+    const run = this.run ?? this.launchingRun;
+    if (run !== undefined && run.exit === undefined) {
+      this.sendSignal(run, 'SIGKILL');
+    }
+  }
+
+  private currentOrLastExit(): ExitStatus | undefined {
+    return this.run === undefined ? this.lastExit : this.run.exit;
+  }
+
+  private plannedSockets(): MachineSocketPaths {
+    return plannedSocketPaths(this.sockDir, this.socketNeeds);
+  }
+
+  private buildArgv(sockets: MachineSocketPaths): string[] {
+    return buildCommandLine({
+      wrapper: this.wrapper,
+      binary: this.binary,
+      defaultArgs: this.options.defaultArgs ?? true,
+      sockets,
+      accel: this.accel,
+      machineType: this.options.machineType,
+      args: this.args,
+    });
+  }
+
+  /** Creates the socket dir and listeners, then spawns QEMU. */
+  private async start(): Promise<Run> {
+    let dir: string | undefined;
+    const listeners: SingleConnectionListener[] = [];
+    let commandLine = this.buildArgv(this.plannedSockets());
+    let logPath: string | undefined;
+    try {
+      dir = createPrivateDir(this.sockDir);
+      const sockets = socketPathsIn(dir, this.socketNeeds);
+      commandLine = this.buildArgv(sockets);
+      for (const path of socketPathList(sockets)) {
+        listeners.push(await SingleConnectionListener.listen(path));
+      }
+      logPath = this.options.printOutput ? undefined : join(this.logDir ?? dir, `${this.name}.log`);
+      const child = await this.spawnQemu(commandLine, logPath);
+      return this.trackChild(child, dir, commandLine, logPath, listeners);
+    } catch (error: unknown) {
+      for (const listener of listeners) {
+        listener.close();
+      }
+      const output = logPath === undefined ? undefined : readTextIfExists(logPath);
+      if (dir !== undefined) {
+        removePrivateDir(dir, this.filesIn(dir, logPath));
+      }
+      this.lastCommandLine = commandLine;
+      throw new QemuLaunchError(
+        errorMessage(error),
+        { exitCode: null, signal: null, commandLine, output: output ?? this.outputNote() },
+        { cause: error },
+      );
+    }
+  }
+
+  private spawnQemu(commandLine: string[], logPath: string | undefined): Promise<ChildProcess> {
+    const [file, ...args] = commandLine as [string, ...string[]];
+    const logFd = logPath === undefined ? undefined : openSync(logPath, 'w');
+    try {
+      const child = spawn(file, args, {
+        stdio: ['ignore', logFd ?? 'inherit', logFd ?? 'inherit'],
+        env: this.options.env ?? process.env,
+      });
+      if (child.pid !== undefined) {
+        return Promise.resolve(child);
+      }
+      // Spawning failed (e.g. ENOENT); Node reports why in an 'error' event.
+      return new Promise((_resolve, reject) => {
+        child.once('error', (error) =>
+          reject(new Error(`cannot run ${file}: ${error.message}`, { cause: error })),
+        );
+      });
+    } finally {
+      if (logFd !== undefined) {
+        closeSync(logFd); // QEMU has its own copy.
+      }
+    }
+  }
+
+  private trackChild(
+    child: ChildProcess,
+    dir: string,
+    commandLine: string[],
+    logPath: string | undefined,
+    listeners: SingleConnectionListener[],
+  ): Run {
+    const pid = child.pid as number;
+    // Should this process die without shutting QEMU down, its private dir goes with it.
+    const unregister = registerChild(pid, `${this.name}: ${commandLine.join(' ')}`, {
+      cleanupPaths: [dir],
+    });
+    let markExited: () => void = () => undefined;
+    const run: Run = {
+      child,
+      pid,
+      dir,
+      commandLine,
+      logPath,
+      exited: new Promise<void>((resolve) => {
+        markExited = resolve;
+      }),
+      signalsSent: new Set(),
+      listeners,
+      exit: undefined,
+      qmp: undefined,
+      qtest: undefined,
+      console: undefined,
+      consoleChunks: [],
+      consoleBytes: 0,
+      quitIssued: false,
+    };
+    child.on('error', () => {
+      // Only failed kill() calls can land here after a successful spawn; the exit path decides.
+    });
+    child.once('exit', (code, signal) => {
+      run.exit = { code, signal };
+      unregister();
+      const reason = describeExit(code, signal);
+      run.qmp?.abort(reason);
+      run.qtest?.close(reason);
+      markExited();
+    });
+    return run;
+  }
+
+  /** Waits for QEMU to connect every socket, then performs the QMP handshake. */
+  private async connect(run: Run): Promise<void> {
+    const limit = this.timeouts.launchMs;
+    const timer = delay(limit);
+    let outcome: Socket[] | 'exited' | 'timed out';
+    try {
+      outcome = await Promise.race([
+        Promise.all(run.listeners.map((listener) => listener.connection)),
+        run.exited.then(() => 'exited' as const),
+        timer.promise.then(() => 'timed out' as const),
+      ]);
+    } finally {
+      timer.cancel();
+    }
+    const connected = Array.isArray(outcome);
+    for (const listener of run.listeners) {
+      listener.close({ dropConnection: !connected });
+    }
+    run.listeners = [];
+    if (outcome === 'exited') {
+      throw new Error('QEMU exited before connecting to its sockets');
+    }
+    if (outcome === 'timed out') {
+      throw new Error(
+        `QEMU did not connect to its sockets within ${limit} ms; if it is just slow, ` +
+          'raise IOTESTS_LAUNCH_TIMEOUT (seconds)',
+      );
+    }
+    const qmp = this.attachSockets(run, outcome);
+    if (run.exit !== undefined) {
+      qmp.abort(describeExit(run.exit.code, run.exit.signal));
+    }
+    await qmp.handshake();
+  }
+
+  private attachSockets(run: Run, sockets: Socket[]): QmpClient {
+    const [qmpSocket, ...rest] = sockets as [Socket, ...Socket[]];
+    const user = this.options.qmp ?? {};
+    const qmp = new QmpClient(qmpSocket, {
+      ...user,
+      commandTimeoutMs: this.timeouts.commandMs,
+      handshakeTimeoutMs: this.timeouts.handshakeMs,
+      eventTimeoutMs: this.timeouts.eventMs,
+      describeConnectionLoss: () => this.describeLoss(run) ?? user.describeConnectionLoss?.(),
+    });
+    run.qmp = qmp;
+    if (this.socketNeeds.qtest) {
+      const socket = rest.shift() as Socket;
+      run.qtest = new QtestClient(
+        socket,
+        this.timeouts.commandMs,
+        () => this.describeLoss(run) ?? 'qtest connection closed by QEMU',
+      );
+    }
+    if (this.socketNeeds.console) {
+      const socket = rest.shift() as Socket;
+      socket.on('error', () => {
+        // The console ends with QEMU; nothing to report beyond what the exit says.
+      });
+      socket.on('data', (chunk: Buffer) => keepConsoleOutput(run, chunk));
+      run.console = socket;
+    }
+    return qmp;
+  }
+
+  /** Why QEMU's sockets closed, if QEMU has exited or is exiting (read from /proc before the reap). */
+  private describeLoss(run: Run): string | undefined {
+    const exit = run.exit ?? exitOfDyingProcess(run.pid);
+    if (exit !== undefined) {
+      return describeExit(exit.code, exit.signal);
+    }
+    return run.quitIssued ? 'QEMU is shutting down after quit' : undefined;
+  }
+
+  /** Ends a half-launched QEMU and builds the QemuLaunchError to throw. */
+  private async abortLaunch(run: Run, error: unknown): Promise<QemuLaunchError> {
+    // A monitor that broke means QEMU is on its way out with an error: give it a moment to
+    // finish, so the report has the real exit status instead of our SIGKILL.
+    if (run.exit === undefined && error instanceof QmpConnectionLostError) {
+      await this.waitForExit(run, LAUNCH_EXIT_GRACE_MS);
+    }
+    if (run.exit === undefined) {
+      this.sendSignal(run, 'SIGCONT');
+      this.sendSignal(run, 'SIGKILL');
+      await this.waitForExit(run, KILL_WAIT_MS);
+    }
+    await this.release(run);
+    return new QemuLaunchError(errorMessage(error), this.exitReport(run), { cause: error });
+  }
+
+  private async stop(run: Run, opts: { hardKill?: boolean; timeoutMs?: number }): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? this.timeouts.shutdownMs;
+    // With its console unread, QEMU could block writing to it instead of exiting.
+    run.console?.destroy();
+    let forcedReason: string | undefined;
+    if (run.exit === undefined) {
+      if (opts.hardKill === true || run.signalsSent.has('SIGKILL')) {
+        forcedReason = await this.killAndWait(run);
+      } else {
+        forcedReason = await this.stopGracefully(run, timeoutMs);
+      }
+    }
+    await this.release(run);
+    const reason = forcedReason ?? abnormalExitReason(run);
+    if (reason !== undefined) {
+      throw new QemuAbnormalExitError(reason, this.exitReport(run));
+    }
+  }
+
+  /** quit, then SIGTERM, then SIGKILL; returns why it was not graceful, if it was not. */
+  private async stopGracefully(run: Run, timeoutMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    const qmp = run.qmp;
+    if (!run.quitIssued && qmp !== undefined && !qmp.closed) {
+      try {
+        await qmp.execute('quit', undefined, { timeoutMs });
+        run.quitIssued = true;
+      } catch {
+        // QEMU died or hangs; waiting for the exit below tells which.
+      }
+    }
+    if (await this.waitForExit(run, Math.max(0, deadline - Date.now()))) {
+      return undefined;
+    }
+    const notGraceful =
+      `QEMU did not exit within ${timeoutMs} ms of being asked to quit ` +
+      '(raise IOTESTS_SHUTDOWN_TIMEOUT if it is just slow)';
+    // A stopped process does not act on SIGTERM until it is continued.
+    this.sendSignal(run, 'SIGCONT');
+    this.sendSignal(run, 'SIGTERM');
+    if (await this.waitForExit(run, TERM_GRACE_MS)) {
+      return `${notGraceful}; it was terminated with SIGTERM`;
+    }
+    const killed = await this.killAndWait(run);
+    return `${notGraceful}; it ignored SIGTERM for ${TERM_GRACE_MS} ms${killed ?? '; it was killed with SIGKILL'}`;
+  }
+
+  /** SIGKILL and wait; returns a problem description if even that did not end it. */
+  private async killAndWait(run: Run): Promise<string | undefined> {
+    if (run.exit === undefined) {
+      this.sendSignal(run, 'SIGKILL');
+    }
+    if (await this.waitForExit(run, KILL_WAIT_MS)) {
+      return undefined;
+    }
+    return (
+      `; it survived SIGKILL for ${KILL_WAIT_MS} ms (pid ${run.pid}, probably stuck in the ` +
+      'kernel); it stays registered as a child to kill'
+    );
+  }
+
+  private sendSignal(run: Run, signal: NodeJS.Signals): void {
+    run.signalsSent.add(signal);
+    try {
+      process.kill(run.pid, signal);
+    } catch {
+      // Already gone; its exit event tells the rest.
+    }
+  }
+
+  /** Resolves true once QEMU has exited, false if `ms` passed first. */
+  private async waitForExit(run: Run, ms: number): Promise<boolean> {
+    if (run.exit !== undefined) {
+      return true;
+    }
+    const timer = delay(ms);
+    try {
+      await Promise.race([run.exited, timer.promise]);
+    } finally {
+      timer.cancel();
+    }
+    return run.exit !== undefined;
+  }
+
+  /** Closes every connection, keeps the log and console text, removes the private dir. */
+  private async release(run: Run): Promise<void> {
+    run.qtest?.close('the machine was shut down');
+    run.console?.destroy();
+    for (const listener of run.listeners) {
+      listener.close();
+    }
+    if (run.qmp !== undefined) {
+      try {
+        await run.qmp.close();
+      } catch {
+        // The connection is gone either way.
+      }
+    }
+    this.lastLog = run.logPath === undefined ? undefined : readTextIfExists(run.logPath);
+    this.lastConsole = Buffer.concat(run.consoleChunks).toString('utf8');
+    this.lastExit = run.exit;
+    this.lastCommandLine = run.commandLine;
+    removePrivateDir(run.dir, this.filesIn(run.dir, run.logPath));
+    if (this.run === run) {
+      this.run = undefined;
+    }
+  }
+
+  /** The files a launch puts in its private dir (a log in the user's logDir is not one). */
+  private filesIn(dir: string, logPath: string | undefined): string[] {
+    const files = socketPathList(socketPathsIn(dir, this.socketNeeds));
+    if (logPath !== undefined && dirname(logPath) === dir) {
+      files.push(logPath);
+    }
+    return files;
+  }
+
+  private exitReport(run: Run): QemuExitReport {
+    const output =
+      run.logPath === undefined ? undefined : (this.lastLog ?? readTextIfExists(run.logPath));
+    return {
+      exitCode: run.exit?.code ?? null,
+      signal: run.exit?.signal ?? null,
+      commandLine: run.commandLine,
+      output: output ?? this.outputNote(),
+    };
+  }
+
+  private outputNote(): string {
+    return this.options.printOutput
+      ? '(printed to stdout/stderr: printOutput is on)'
+      : '(no output captured)';
+  }
+}
+
+/** Why the run's end counts as abnormal, or undefined for a clean exit. */
+function abnormalExitReason(run: Run): string | undefined {
+  const exit = run.exit;
+  if (exit === undefined) {
+    return undefined;
+  }
+  if (exit.signal !== null) {
+    return run.signalsSent.has(exit.signal) ? undefined : describeExit(null, exit.signal);
+  }
+  return exit.code !== null && exit.code !== 0 ? describeExit(exit.code, null) : undefined;
+}
+
+function keepConsoleOutput(run: Run, chunk: Buffer): void {
+  run.consoleChunks.push(chunk);
+  run.consoleBytes += chunk.length;
+  while (run.consoleBytes > CONSOLE_BUFFER_LIMIT && run.consoleChunks.length > 1) {
+    run.consoleBytes -= (run.consoleChunks.shift() as Buffer).length;
+  }
+}
+
+function readTextIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

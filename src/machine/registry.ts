@@ -1,0 +1,363 @@
+// Process registry: no QEMU (or qemu-nbd, qemu-storage-daemon...) outlives the test run.
+//
+// Two layers:
+//  - in memory (shared by every copy of the package in this OS process): a process 'exit' hook
+//    SIGKILLs every live child synchronously, and SIGINT/SIGTERM/SIGHUP hooks do the same and
+//    then let the signal take its default course;
+//  - on disk, one small JSON file per child under a private per-user directory, so that a later
+//    run can kill what a run that died hard (SIGKILL, OOM killer) left behind: sweepOrphans().
+// Linux's PR_SET_PDEATHSIG would make the kernel do this, but Node cannot set it for a spawned
+// child, so the on-disk registry plus sweepOrphans() is the backstop for a hard death.
+
+import {
+  mkdirSync,
+  lstatSync,
+  readdirSync,
+  rmSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { hostProcess, sharedMachineState, type LiveChild } from './host-process';
+import { isProcessGone, readProcCmdline, readProcStat } from './proc-info';
+
+/** What a registry file records about one child. */
+interface RegistryEntry {
+  pid: number;
+  description: string;
+  startTime: number | null;
+  cmdline: string | null;
+  ownerPid: number;
+  ownerStartTime: number | null;
+  cleanupPaths: string[];
+}
+
+/** Extra facts about a registered child. */
+export interface RegisterChildOptions {
+  /** Directories to remove once the child has been killed by a hook or a sweep. */
+  cleanupPaths?: string[];
+}
+
+const ownStartTime = readProcStat(hostProcess.pid)?.startTime ?? null;
+const HOOKED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SWEEP_DEATH_WAIT_MS = 2_000;
+const SWEEP_POLL_MS = 10;
+
+function currentUid(): number | string {
+  try {
+    return process.getuid?.() ?? userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The per-user directory holding one file per registered child. */
+export function registryDirectory(): string {
+  return join(tmpdir(), `qemu-iotests-${currentUid()}`, 'registry');
+}
+
+let checkedDirectory: string | undefined;
+
+/** Creates the registry directory (0700) and refuses one that another user could tamper with. */
+function ensureRegistryDirectory(): string {
+  const directory = registryDirectory();
+  if (checkedDirectory === directory) {
+    return directory;
+  }
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  for (const path of [join(directory, '..'), directory]) {
+    const stat = lstatSync(path);
+    const uid = process.getuid?.();
+    if (
+      !stat.isDirectory() ||
+      (uid !== undefined && stat.uid !== uid) ||
+      (stat.mode & 0o022) !== 0
+    ) {
+      throw new Error(
+        `Process registry directory ${path} is not a private directory owned by this user ` +
+          `(expected a non-symlink directory, owner uid ${uid ?? '?'}, not group/other writable); ` +
+          'remove it or point TMPDIR elsewhere',
+      );
+    }
+  }
+  checkedDirectory = directory;
+  return directory;
+}
+
+function entryPathFor(directory: string, pid: number): string {
+  return join(directory, `${pid}.json`);
+}
+
+/** Whether `pid` still is the process that was registered (same start time and argv). */
+function isSameProcess(pid: number, startTime: number | null, cmdline: string | null): boolean {
+  const stat = readProcStat(pid);
+  if (stat === undefined) {
+    // No /proc at all (not Linux): existence is all that can be checked.
+    return ownStartTime === null && !isProcessGone(pid);
+  }
+  if (stat.state === 'Z' || stat.state === 'X') {
+    return false;
+  }
+  if (startTime !== null && stat.startTime !== startTime) {
+    return false;
+  }
+  return cmdline === null || readProcCmdline(pid) === cmdline;
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    hostProcess.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function removeTrees(paths: readonly string[]): void {
+  for (const path of paths) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Best effort: a leftover temp dir is untidy, not harmful.
+    }
+  }
+}
+
+function removeQuietly(path: string | undefined): void {
+  if (path === undefined) {
+    return;
+  }
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already removed (or the directory went away): nothing left to clean.
+  }
+}
+
+/** SIGKILLs every live registered child of this process, synchronously; returns them. */
+function killAllChildren(): Array<{ pid: number; description: string }> {
+  const { children } = sharedMachineState();
+  const killed: Array<{ pid: number; description: string }> = [];
+  for (const child of children.values()) {
+    const stat = readProcStat(child.pid);
+    // Without /proc, trust the registry: unregistration happens as soon as a child exits.
+    if (stat === undefined ? !isProcessGone(child.pid) : child.startTime === stat.startTime) {
+      killQuietly(child.pid, 'SIGKILL');
+      killed.push({ pid: child.pid, description: child.description });
+      removeTrees(child.cleanupPaths);
+    }
+    removeQuietly(child.entryPath);
+  }
+  children.clear();
+  return killed;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAllChildren();
+  // Someone else handles this signal (e.g. a test runner's graceful stop): let them decide.
+  // Otherwise restore the default action and re-raise, so the process still dies of it.
+  if (hostProcess.listenerCount(signal) === 1) {
+    hostProcess.removeListener(signal, onSignal);
+    hostProcess.kill(hostProcess.pid, signal);
+  }
+}
+
+function installHooksOnce(): void {
+  const state = sharedMachineState();
+  if (state.hooksInstalled) {
+    return;
+  }
+  state.hooksInstalled = true;
+  hostProcess.on('exit', () => {
+    killAllChildren();
+  });
+  for (const signal of HOOKED_SIGNALS) {
+    hostProcess.on(signal, onSignal);
+  }
+}
+
+let warned = false;
+
+function warnOnce(message: string): void {
+  if (!warned) {
+    warned = true;
+    process.emitWarning(message);
+  }
+}
+
+/**
+ * Registers a child process that must not outlive this one; returns the (idempotent) function
+ * that unregisters it once it has exited. Call right after spawning.
+ */
+export function registerChild(
+  pid: number,
+  description: string,
+  options: RegisterChildOptions = {},
+): () => void {
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new TypeError(`registerChild: pid must be a positive integer, got ${String(pid)}`);
+  }
+  installHooksOnce();
+  const stat = readProcStat(pid);
+  const entry: RegistryEntry = {
+    pid,
+    description,
+    startTime: stat?.startTime ?? null,
+    cmdline: readProcCmdline(pid) ?? null,
+    ownerPid: hostProcess.pid,
+    ownerStartTime: ownStartTime,
+    cleanupPaths: [...(options.cleanupPaths ?? [])],
+  };
+  let entryPath: string | undefined;
+  try {
+    entryPath = entryPathFor(ensureRegistryDirectory(), pid);
+    writeFileSync(entryPath, JSON.stringify(entry), { mode: 0o600 });
+  } catch (error: unknown) {
+    // The in-memory hooks still cover a normal exit; only the hard-death backstop is lost,
+    // which is no reason to fail the test that spawned the child.
+    entryPath = undefined;
+    warnOnce(`qemu-iotests: cannot record child ${pid} in the process registry: ${String(error)}`);
+  }
+  const child: LiveChild = {
+    pid,
+    description,
+    startTime: entry.startTime ?? undefined,
+    entryPath,
+    cleanupPaths: entry.cleanupPaths,
+  };
+  const { children } = sharedMachineState();
+  children.set(pid, child);
+  return () => {
+    if (children.get(pid) === child) {
+      children.delete(pid);
+      removeQuietly(entryPath);
+    }
+  };
+}
+
+/** The descriptions of the children this process currently has registered. */
+export function liveChildren(): Array<{ pid: number; description: string }> {
+  return [...sharedMachineState().children.values()].map(({ pid, description }) => ({
+    pid,
+    description,
+  }));
+}
+
+/**
+ * SIGKILLs, synchronously, every registered child of the process `ownerPid` that is still the
+ * process that was registered; for this process that includes children only known in memory.
+ * Meant for teardown paths that must leave nothing behind (a test file's environment).
+ */
+export function killChildrenOwnedBy(ownerPid: number): Array<{ pid: number; description: string }> {
+  if (!Number.isInteger(ownerPid) || ownerPid <= 0) {
+    throw new TypeError(
+      `killChildrenOwnedBy: ownerPid must be a positive integer, got ${String(ownerPid)}`,
+    );
+  }
+  const killed = ownerPid === hostProcess.pid ? killAllChildren() : [];
+  for (const { path, entry } of readEntries()) {
+    if (entry?.ownerPid !== ownerPid) {
+      continue;
+    }
+    if (isSameProcess(entry.pid, entry.startTime, entry.cmdline)) {
+      killQuietly(entry.pid, 'SIGKILL');
+      killed.push({ pid: entry.pid, description: entry.description });
+    }
+    removeTrees(entry.cleanupPaths);
+    removeQuietly(path);
+  }
+  return killed;
+}
+
+/** Every registry file with its parsed entry (undefined when unreadable or malformed). */
+function readEntries(): Array<{ path: string; entry: RegistryEntry | undefined }> {
+  let directory: string;
+  let names: string[];
+  try {
+    directory = ensureRegistryDirectory();
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const entries: Array<{ path: string; entry: RegistryEntry | undefined }> = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) {
+      continue;
+    }
+    const path = join(directory, name);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue; // Unregistered meanwhile.
+    }
+    entries.push({ path, entry: parseEntry(text) });
+  }
+  return entries;
+}
+
+function parseEntry(text: string): RegistryEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const entry = value as Partial<RegistryEntry>;
+  const validPid = (pid: unknown): pid is number => Number.isInteger(pid) && (pid as number) > 0;
+  if (!validPid(entry.pid) || !validPid(entry.ownerPid)) {
+    return undefined;
+  }
+  return {
+    pid: entry.pid,
+    ownerPid: entry.ownerPid,
+    description: typeof entry.description === 'string' ? entry.description : '',
+    startTime: typeof entry.startTime === 'number' ? entry.startTime : null,
+    cmdline: typeof entry.cmdline === 'string' ? entry.cmdline : null,
+    ownerStartTime: typeof entry.ownerStartTime === 'number' ? entry.ownerStartTime : null,
+    cleanupPaths: Array.isArray(entry.cleanupPaths)
+      ? entry.cleanupPaths.filter((path): path is string => typeof path === 'string' && path !== '')
+      : [],
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Kills registered children whose owner process is dead (left behind by a run that died hard)
+ * and removes stale registry entries. A pid is only killed while it still is the registered
+ * process (same start time and command line), never a process that later reused the pid.
+ * Resolves once the killed processes are gone (or after a short bound).
+ */
+export async function sweepOrphans(): Promise<{
+  killed: Array<{ pid: number; description: string }>;
+}> {
+  ensureRegistryDirectory(); // a registry that cannot be trusted is an error here
+  const killed: Array<{ pid: number; description: string }> = [];
+  for (const { path, entry } of readEntries()) {
+    if (entry === undefined) {
+      removeQuietly(path);
+      continue;
+    }
+    if (isSameProcess(entry.ownerPid, entry.ownerStartTime, null)) {
+      continue; // Its owner still runs and will clean up after itself.
+    }
+    if (isSameProcess(entry.pid, entry.startTime, entry.cmdline)) {
+      killQuietly(entry.pid, 'SIGKILL');
+      killed.push({ pid: entry.pid, description: entry.description });
+    }
+    removeTrees(entry.cleanupPaths);
+    removeQuietly(path);
+  }
+  const deadline = Date.now() + SWEEP_DEATH_WAIT_MS;
+  while (killed.some(({ pid }) => !isProcessGone(pid)) && Date.now() < deadline) {
+    await sleep(SWEEP_POLL_MS);
+  }
+  return { killed };
+}
