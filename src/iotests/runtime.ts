@@ -1,0 +1,68 @@
+// The per-test-file runtime: the resolved configuration and the probed capabilities that the VM
+// and the tool wrappers read. Jest loads this module once per test file, so each file has its own.
+import type { Capabilities } from '../capabilities';
+import { probeCapabilities } from '../capabilities';
+import type { IotestsConfig, ResolveConfigOptions } from '../config';
+import { ensureDirectories, resolveConfig } from '../config';
+import { setFileContext } from './context';
+
+/** What the iotests helpers need to know about this run. */
+export interface IotestsRuntime {
+  readonly config: IotestsConfig;
+  readonly capabilities: Capabilities;
+}
+
+/** Options of `initRuntime`: where the configuration comes from and how to probe. */
+export interface InitRuntimeOptions extends ResolveConfigOptions {
+  /** Probe again instead of using the on-disk capability cache. */
+  refreshCapabilities?: boolean;
+}
+
+let current: IotestsRuntime | undefined;
+
+/** Install the runtime of this test file (the Jest environment does this). */
+export function setRuntime(rt: IotestsRuntime): void {
+  if (typeof rt !== 'object' || rt === null || !isObject(rt.config) || !isObject(rt.capabilities)) {
+    throw new TypeError('setRuntime expects { config: IotestsConfig, capabilities: Capabilities }');
+  }
+  current = Object.freeze({ config: rt.config, capabilities: rt.capabilities });
+}
+
+/** The runtime set by `setRuntime` / `initRuntime`; throws a clear error when there is none. */
+export function runtime(): IotestsRuntime {
+  if (current === undefined) {
+    throw new Error(
+      'qemu-iotests runtime is not set: run the test under the qemu-iotests Jest preset ' +
+        "(preset: 'qemu-iotests'), or call `await initRuntime()` first in a script outside Jest",
+    );
+  }
+  return current;
+}
+
+/** Whether a runtime is set. */
+export function hasRuntime(): boolean {
+  return current !== undefined;
+}
+
+/** Forget the runtime (for tests of this module and for environment teardown). */
+export function resetRuntime(): void {
+  current = undefined;
+}
+
+/**
+ * For scripts outside Jest: resolve the configuration from the environment, probe QEMU, create
+ * the scratch directories, point the file context at them and install the result as the runtime.
+ */
+export async function initRuntime(opts: InitRuntimeOptions = {}): Promise<IotestsRuntime> {
+  const { refreshCapabilities, ...configOptions } = opts;
+  const config = resolveConfig(configOptions);
+  ensureDirectories(config);
+  const capabilities = await probeCapabilities(config, { refresh: refreshCapabilities === true });
+  setFileContext({ testDir: config.testDir, sockDir: config.sockDir, imgfmt: config.imgfmt });
+  setRuntime({ config, capabilities });
+  return runtime();
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,190 @@
+// The checks QMPTestCase's job helpers make (dictpath, assert_qmp, assert_qmp_absent, assertEqual),
+// failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
+// failure reads the same as the Python test's would.
+import { brandError, hasErrorBrand } from '../qmp';
+import { PyFloat, describeValue, dictEntries, pyFloatRepr, pyIntRepr } from './pyjson';
+
+const BRAND = 'IotestsAssertionError';
+
+/** A failed check of an iotests helper (the seed's AssertionError); `name` is 'AssertionError'. */
+export class IotestsAssertionError extends Error {
+  static override [Symbol.hasInstance](value: unknown): value is IotestsAssertionError {
+    return this === IotestsAssertionError
+      ? hasErrorBrand(value, BRAND)
+      : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssertionError';
+    brandError(this, BRAND);
+  }
+}
+
+/** Throws IotestsAssertionError(message) unless `condition` holds. */
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) {
+    throw new IotestsAssertionError(message);
+  }
+}
+
+// A path component with an index, e.g. 'return[0]' (the seed's index_re, anchored at the start).
+const INDEXED_COMPONENT = /^([^[]+)\[([^\]]+)\]/;
+
+/** QMPTestCase.dictpath: follow 'a/b[1]/c' through nested objects and arrays. */
+export function qmpPath(value: unknown, path: string): unknown {
+  let current = value;
+  for (const part of path.split('/')) {
+    const indexed = INDEXED_COMPONENT.exec(part);
+    const component = indexed?.[1] ?? part;
+    if (!isRecord(current) || !Object.hasOwn(current, component)) {
+      throw new IotestsAssertionError(`failed path traversal for "${path}" in "${pyStr(current)}"`);
+    }
+    current = current[component];
+    if (indexed !== null) {
+      const index = pyIndex(indexed[2] ?? '');
+      if (!Array.isArray(current)) {
+        throw new IotestsAssertionError(
+          `path component "${component}" in "${path}" is not a list in "${pyStr(current)}"`,
+        );
+      }
+      // Python lists take negative indexes from the end.
+      const resolved = index < 0 ? current.length + index : index;
+      if (resolved < 0 || resolved >= current.length) {
+        throw new IotestsAssertionError(
+          `invalid index "${index}" in path "${path}" in "${pyStr(current)}"`,
+        );
+      }
+      current = current[resolved] as unknown;
+    }
+  }
+  return current;
+}
+
+/** QMPTestCase.assert_qmp: the value at `path` equals `expected` (or one of them, for a non-empty list). */
+export function assertQmp(value: unknown, path: string, expected: unknown): void {
+  const result = qmpPath(value, path);
+  if (Array.isArray(expected) && expected.length > 0) {
+    if (!expected.some((candidate) => pyEqual(result, candidate))) {
+      throw new IotestsAssertionError(`no match for "${pyStr(result)}" in ${pyStr(expected)}`);
+    }
+    return;
+  }
+  assertEqual(result, expected, `"${path}" is "${pyStr(result)}", expected "${pyStr(expected)}"`);
+}
+
+/** QMPTestCase.assert_qmp_absent: `path` does not exist in `value`. */
+export function assertQmpAbsent(value: unknown, path: string): void {
+  let result: unknown;
+  try {
+    result = qmpPath(value, path);
+  } catch (error: unknown) {
+    if (error instanceof IotestsAssertionError) {
+      return;
+    }
+    throw error;
+  }
+  throw new IotestsAssertionError(`path "${path}" has value "${pyStr(result)}"`);
+}
+
+/** unittest's assertEqual: "first != second : message" (its longMessage form). */
+export function assertEqual(actual: unknown, expected: unknown, message?: string): void {
+  if (!pyEqual(actual, expected)) {
+    const standard = `${pyRepr(actual)} != ${pyRepr(expected)}`;
+    throw new IotestsAssertionError(message === undefined ? standard : `${standard} : ${message}`);
+  }
+}
+
+/** Python's == on JSON-like values: deep, key order ignored, ints of any size compared exactly. */
+export function pyEqual(a: unknown, b: unknown): boolean {
+  const left = a instanceof PyFloat ? a.value : a;
+  const right = b instanceof PyFloat ? b.value : b;
+  if (isNumeric(left) && isNumeric(right)) {
+    return numericEqual(left, right);
+  }
+  if (Array.isArray(left) || Array.isArray(right)) {
+    return (
+      Array.isArray(left) &&
+      Array.isArray(right) &&
+      left.length === right.length &&
+      left.every((item: unknown, index) => pyEqual(item, right[index]))
+    );
+  }
+  const leftEntries = dictEntries(left);
+  const rightEntries = dictEntries(right);
+  if (leftEntries !== undefined || rightEntries !== undefined) {
+    if (leftEntries === undefined || rightEntries === undefined) return false;
+    if (leftEntries.length !== rightEntries.length) return false;
+    const rightMap = new Map(rightEntries);
+    return leftEntries.every(
+      ([key, item]) => rightMap.has(key) && pyEqual(item, rightMap.get(key)),
+    );
+  }
+  // None is None: undefined (a missing value) counts as None too.
+  return (left ?? null) === (right ?? null);
+}
+
+/** Python's str(): strings as they are, everything else as repr(). */
+export function pyStr(value: unknown): string {
+  return typeof value === 'string' ? value : pyRepr(value);
+}
+
+/** Python's repr() of a JSON-like value: {'key': 'value'}, [1, 2], True, None. */
+export function pyRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  if (typeof value === 'bigint') return pyIntRepr(value);
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
+  }
+  if (typeof value === 'string') return pyStringRepr(value);
+  if (Array.isArray(value)) return `[${value.map((item: unknown) => pyRepr(item)).join(', ')}]`;
+  const entries = dictEntries(value);
+  if (entries !== undefined) {
+    return `{${entries.map(([key, item]) => `${pyStringRepr(key)}: ${pyRepr(item)}`).join(', ')}}`;
+  }
+  return describeValue(value);
+}
+
+// Python's str repr: single quotes unless the text has ' and no ", backslash escapes.
+function pyStringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let body = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === '\\' || char === quote) body += `\\${char}`;
+    else if (char === '\n') body += '\\n';
+    else if (char === '\r') body += '\\r';
+    else if (char === '\t') body += '\\t';
+    else if (code < 0x20 || code === 0x7f) body += `\\x${code.toString(16).padStart(2, '0')}`;
+    else body += char;
+  }
+  return `${quote}${body}${quote}`;
+}
+
+function pyIndex(text: string): number {
+  // int() in the seed: a malformed index is a ValueError there, a clear error here.
+  if (!/^\s*[-+]?\d+\s*$/.test(text)) {
+    throw new IotestsAssertionError(`invalid index "${text}": not an integer`);
+  }
+  return Number.parseInt(text, 10);
+}
+
+// A plain object from any realm (what QMP replies are made of).
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+function isNumeric(value: unknown): value is number | bigint {
+  return typeof value === 'number' || typeof value === 'bigint';
+}
+
+function numericEqual(a: number | bigint, b: number | bigint): boolean {
+  if (typeof a === typeof b) return a === b;
+  const [big, num] = typeof a === 'bigint' ? [a, b as number] : [b as bigint, a];
+  return Number.isInteger(num) && BigInt(num) === big;
+}

@@ -1,0 +1,192 @@
+// The seed's VM.run_job and VM.blockdev_create (QEMU 7.2 versions: run_job takes `filters` and
+// blockdev_create passes its filters on to run_job, so failed-job lines get filtered too).
+import type {
+  EventPattern,
+  JsonValue,
+  QmpErrorBody,
+  QmpEvent,
+  QmpObject,
+  QmpResponse,
+} from '../qmp';
+import { filters as iotestsFilters } from './filters';
+import { log } from './transcript';
+import type { LogFilter } from './transcript';
+import { IotestsAssertionError, pyEqual, pyRepr, pyStr } from './vm-assert';
+import { isQmpObject } from './vm-qmp-objects';
+
+/** Options of `qmpLog`, as the seed's keyword arguments. */
+export interface QmpLogOptions {
+  /** Applied (in order) to the logged command and to the logged reply. */
+  filters?: readonly LogFilter[];
+  /** Pretty-print both with this indentation. */
+  indent?: number | null;
+}
+
+/** What running a job needs from a VM. */
+export interface JobHost {
+  qmp(command: string, args?: QmpObject): Promise<QmpResponse>;
+  qmpLog(command: string, args?: QmpObject, opts?: QmpLogOptions): Promise<QmpResponse>;
+  eventsWait(
+    events: ReadonlyArray<readonly [string, EventPattern?]>,
+    opts?: { timeoutMs?: number },
+  ): Promise<QmpEvent>;
+}
+
+/** Options of `runJob` (the seed's keyword arguments). */
+export interface RunJobOptions {
+  /** The job was started with auto-finalize (default true); false: runJob finalizes or cancels it. */
+  autoFinalize?: boolean;
+  /** The job was started with auto-dismiss (default false); false: runJob dismisses it. */
+  autoDismiss?: boolean;
+  /** Called when the job is pending, before job-finalize / job-cancel (only without autoFinalize). */
+  preFinalize?: () => void | Promise<void>;
+  /** Cancel instead of finalize when the job is pending (only without autoFinalize). */
+  cancel?: boolean;
+  /** Limit for each event wait in ms; default the event timeout (IOTESTS_EVENT_TIMEOUT). */
+  wait?: number;
+  /** Applied to every line runJob logs. */
+  filters?: readonly LogFilter[];
+}
+
+/** Options of `blockdevCreate`. */
+export interface BlockdevCreateOptions {
+  /** Default 'job0'. */
+  jobId?: string;
+  /** Default [filters.qmpTestfiles]; also applied to the job's lines. */
+  filters?: readonly LogFilter[];
+}
+
+const JOB_EVENTS = [
+  'BLOCK_JOB_COMPLETED',
+  'BLOCK_JOB_CANCELLED',
+  'BLOCK_JOB_ERROR',
+  'BLOCK_JOB_READY',
+] as const;
+
+/**
+ * The seed's run_job: follow job `job` through its states until it is gone, logging every
+ * block-job event and the job-complete / job-finalize / job-cancel / job-dismiss it issues.
+ * Resolves with null on success or the job's error string.
+ */
+export async function runJob(
+  vm: JobHost,
+  job: string,
+  options: RunJobOptions = {},
+): Promise<string | null> {
+  if (typeof job !== 'string' || job === '') {
+    throw new TypeError(`runJob expects a job id (non-empty string), got ${JSON.stringify(job)}`);
+  }
+  const { autoFinalize = true, autoDismiss = false, preFinalize, cancel = false, wait } = options;
+  const logFilters = options.filters ?? [];
+  const events: Array<readonly [string, EventPattern]> = [
+    ...JOB_EVENTS.map((name) => [name, { data: { device: job } }] as const),
+    ['BLOCK_JOB_PENDING', { data: { id: job } }],
+    ['JOB_STATUS_CHANGE', { data: { id: job } }],
+  ];
+  let error: string | null = null;
+  for (;;) {
+    const event = iotestsFilters.qmpEvent(
+      await vm.eventsWait(events, wait === undefined ? {} : { timeoutMs: wait }),
+    );
+    if (event.event !== 'JOB_STATUS_CHANGE') {
+      log(event, { filters: logFilters });
+      continue;
+    }
+    const status = jobStatus(event);
+    if (status === 'aborting') {
+      error = (await failedJobError(vm, job, logFilters)) ?? error;
+    } else if (status === 'ready') {
+      await vm.qmpLog('job-complete', { id: job }, { filters: logFilters });
+    } else if (status === 'pending' && !autoFinalize) {
+      await preFinalize?.();
+      await vm.qmpLog(cancel ? 'job-cancel' : 'job-finalize', { id: job }, { filters: logFilters });
+    } else if (status === 'concluded' && !autoDismiss) {
+      await vm.qmpLog('job-dismiss', { id: job }, { filters: logFilters });
+    } else if (status === 'null') {
+      return error;
+    }
+  }
+}
+
+/**
+ * The seed's blockdev_create: log and run blockdev-create, then run the job to its end.
+ * Resolves with null on success, the job's error string when the job failed, or QEMU's error
+ * object when blockdev-create itself was refused. Logs an empty line at the end.
+ */
+export async function blockdevCreate(
+  vm: JobHost,
+  createOptions: QmpObject,
+  options: BlockdevCreateOptions = {},
+): Promise<string | QmpErrorBody | null> {
+  const jobId = options.jobId ?? 'job0';
+  const logFilters = options.filters ?? [(msg: unknown) => iotestsFilters.qmpTestfiles(msg)];
+  const result = await vm.qmpLog(
+    'blockdev-create',
+    { 'job-id': jobId, options: createOptions },
+    { filters: logFilters },
+  );
+  let jobResult: string | QmpErrorBody | null;
+  if ('return' in result) {
+    if (!pyEqual(result.return, {})) {
+      throw new IotestsAssertionError(
+        `blockdev-create returned ${pyRepr(result.return)}, expected {}`,
+      );
+    }
+    jobResult = await runJob(vm, jobId, { filters: logFilters });
+  } else {
+    jobResult = result.error;
+  }
+  log('');
+  return jobResult;
+}
+
+function jobStatus(event: Record<string, unknown>): unknown {
+  const data = event.data as JsonValue | undefined;
+  return isQmpObject(data) ? data.status : undefined;
+}
+
+// The 'aborting' step: find the job in query-jobs and log why it failed.
+async function failedJobError(
+  vm: JobHost,
+  job: string,
+  logFilters: readonly LogFilter[],
+): Promise<string | null> {
+  const result = await vm.qmp('query-jobs');
+  if (!('return' in result) || !Array.isArray(result.return)) {
+    throw new Error(`query-jobs failed while job ${job} was aborting: ${JSON.stringify(result)}`);
+  }
+  let error: string | null = null;
+  for (const entry of result.return) {
+    if (isQmpObject(entry) && entry.id === job) {
+      const reason = entry.error;
+      error = typeof reason === 'string' ? reason : pyStr(reason);
+      log(`Job failed: ${error}`, { filters: logFilters.map(acceptingStrings) });
+    }
+  }
+  return error;
+}
+
+/**
+ * QEMU 7.2's filter_qmp also takes a plain string (it applies the (key, value) function to it),
+ * which run_job relies on when it logs 'Job failed: ...' through QMP filters such as
+ * filters.qmpTestfiles. A QMP filter that refuses a string is applied to it as a one-item list,
+ * which gives the same result.
+ */
+function acceptingStrings(filter: LogFilter): LogFilter {
+  const apply = filter as (msg: unknown) => unknown;
+  return (msg: unknown): unknown => {
+    try {
+      return apply(msg);
+    } catch (error: unknown) {
+      // By name: the TypeError may come from another realm's filter module.
+      if (!(error instanceof Error) || error.name !== 'TypeError' || typeof msg !== 'string') {
+        throw error;
+      }
+      const wrapped = apply([msg]);
+      if (!Array.isArray(wrapped)) {
+        throw error;
+      }
+      return wrapped[0];
+    }
+  };
+}

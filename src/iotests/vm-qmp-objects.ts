@@ -1,0 +1,115 @@
+// Pure helpers on QMP objects that the VM uses: machine.py's conv_keys, the seed's
+// flatten_qmp_object / qmp_to_opts, and stripping the routing id from replies.
+import type { JsonValue, QmpObject, QmpResponse } from '../qmp';
+import { describeValue, dictEntries } from './pyjson';
+
+/**
+ * Whether a QMP value is a JSON object (a plain object, from any realm), not a list, a scalar or
+ * a wrapper such as a float or bigint marker.
+ */
+export function isQmpObject(value: JsonValue | undefined): value is QmpObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return false;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+/** A flattened QMP object: dotted paths ('file.driver', 'children.0') to leaf values. */
+export type FlatQmpObject = Record<string, unknown>;
+
+/**
+ * machine.py's conv_keys: '_' -> '-' in the top-level argument names (Python keyword arguments
+ * cannot contain '-'), nested keys untouched. undefined stays undefined (no "arguments" sent).
+ */
+export function convertArgumentKeys(args: QmpObject | undefined): QmpObject | undefined {
+  if (args === undefined) {
+    return undefined;
+  }
+  const entries = dictEntries(args);
+  if (entries === undefined) {
+    throw new TypeError(`QMP arguments must be an object, got ${describeValue(args)}`);
+  }
+  const converted: QmpObject = {};
+  for (const [key, value] of entries) {
+    const name = key.replaceAll('_', '-');
+    if (Object.hasOwn(converted, name)) {
+      throw new TypeError(
+        `QMP arguments name '${name}' twice ('${key}' becomes '${name}'); pass only one of them`,
+      );
+    }
+    defineEntry(converted, name, value as JsonValue);
+  }
+  return converted;
+}
+
+/**
+ * The reply as Python's QMP library hands it to a test: without the "id" our client adds for
+ * routing (the Python library sends none), so logged replies match the reference outputs.
+ */
+export function withoutId(reply: QmpResponse): QmpResponse {
+  if (!Object.hasOwn(reply, 'id')) {
+    return reply;
+  }
+  const copy: Record<string, unknown> = { ...reply };
+  delete copy.id;
+  return copy as QmpResponse;
+}
+
+/**
+ * The seed's flatten_qmp_object: nested objects/arrays become one level of dotted keys, e.g.
+ * {file: {driver: 'file'}} -> {'file.driver': 'file'}. Empty containers contribute nothing.
+ */
+export function flattenQmpObject(obj: unknown): FlatQmpObject {
+  const output: FlatQmpObject = {};
+  const visit = (value: unknown, prefix: string): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item: unknown, index) => visit(item, `${prefix}${index}.`));
+      return;
+    }
+    const entries = dictEntries(value);
+    if (entries !== undefined) {
+      for (const [key, item] of entries) {
+        visit(item, `${prefix}${key}.`);
+      }
+      return;
+    }
+    defineEntry(output, prefix.slice(0, -1), value); // strip the trailing '.'
+  };
+  visit(obj, '');
+  return output;
+}
+
+/**
+ * The seed's qmp_to_opts: a QMP object as a command-line option string,
+ * e.g. {driver: 'null-co', node-name: 'n'} -> 'driver=null-co,node-name=n'.
+ * Values must be strings (as in the seed) or numbers.
+ */
+export function qmpToOpts(obj: unknown): string {
+  return Object.entries(flattenQmpObject(obj))
+    .map(([key, value]) => `${key}=${optionValue(key, value)}`)
+    .join(',');
+}
+
+function optionValue(key: string, value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') {
+    return String(value);
+  }
+  throw new TypeError(
+    `qmpToOpts: value of '${key}' is ${describeValue(value)}; accepted: strings and numbers ` +
+      "(write booleans as 'on'/'off')",
+  );
+}
+
+// defineProperty, not assignment: a key such as '__proto__' must stay an ordinary entry.
+function defineEntry<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}

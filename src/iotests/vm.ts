@@ -1,0 +1,405 @@
+// The iotests VM (the seed's `VM` class): a QemuMachine set up from this run's configuration,
+// with the seed's builders, QMP conveniences, transcript logging, job, migration and bitmap helpers.
+import type { QmpErrorBody, QmpEvent, QmpObject, QmpResponse, JsonValue } from '../qmp';
+import { QemuMachine } from '../machine';
+import { fileContext } from './context';
+import { filters } from './filters';
+import {
+  assertNoActiveBlockJobs,
+  cancelAndWait,
+  completeAndWait,
+  pauseJob,
+  pauseWait,
+  waitReady,
+  waitReadyAndCancel,
+  waitUntilCompleted,
+  type CancelAndWaitOptions,
+  type CompleteAndWaitOptions,
+  type WaitUntilCompletedOptions,
+} from './job-helpers';
+import { runtime } from './runtime';
+import { log, qmpLogMessage } from './transcript';
+import {
+  checkBitmapStatus,
+  getBitmap,
+  nodeInfo,
+  queryBitmaps,
+  type BitmapsByNode,
+  type GetBitmapOptions,
+} from './vm-bitmaps';
+import {
+  blockdevCreate,
+  runJob,
+  type BlockdevCreateOptions,
+  type QmpLogOptions,
+  type RunJobOptions,
+} from './vm-jobs';
+import { handleValgrindLog, vmMachineOptions } from './vm-launch';
+import { enableMigrationEvents, waitMigration } from './vm-migration';
+import {
+  convertArgumentKeys,
+  flattenQmpObject,
+  qmpToOpts,
+  withoutId,
+  type FlatQmpObject,
+} from './vm-qmp-objects';
+import {
+  currentTrackedVm,
+  setCurrentTrackedVm,
+  trackVm,
+  trackedVms as allTracked,
+} from './vm-registry';
+
+export type { BlockdevCreateOptions, QmpLogOptions, RunJobOptions } from './vm-jobs';
+export type { BitmapsByNode, GetBitmapOptions } from './vm-bitmaps';
+export type { FlatQmpObject } from './vm-qmp-objects';
+export { shutdownAllVms } from './vm-registry';
+
+/** Options of `new VM()`. */
+export interface VMOptions {
+  /** Part of the VM's name (`qemu<suffix>-<pid>`), to tell several VMs of one test apart. */
+  pathSuffix?: string;
+}
+
+/** Options of `addDrive` (the seed's keyword arguments). */
+export interface AddDriveOptions {
+  /** More -drive options, appended as they are (e.g. 'node-name=n,read-only=on'). */
+  opts?: string;
+  /** if= (default 'virtio'). */
+  interface?: string;
+  /** format= (default the run's IMGFMT). */
+  imgFormat?: string;
+}
+
+/** Per-call options of `qmp` / `cmd`. */
+export interface QmpCallConvOptions {
+  /** Turn '_' into '-' in the top-level argument names (default true, like machine.py). */
+  convKeys?: boolean;
+}
+
+/** A QEMU VM for iotests: everything QemuMachine has plus the seed's VM helpers. */
+export class VM extends QemuMachine {
+  private numDrives = 0;
+  private readonly testDir: string;
+  private readonly valgrind: boolean;
+  private readonly luksSecretObject: string;
+  /** The pid of the current/last launch, for valgrind's %p log file. */
+  private launchedPid: number | undefined;
+
+  constructor(options: VMOptions = {}) {
+    const { config, capabilities } = runtime();
+    const context = fileContext();
+    super(
+      vmMachineOptions({ pathSuffix: options.pathSuffix ?? '', config, capabilities, context }),
+    );
+    this.testDir = context.testDir;
+    this.valgrind = config.valgrindQemu;
+    this.luksSecretObject = `secret,id=keysec0,data=${config.imgKeySecret}`;
+    trackVm(this);
+  }
+
+  /** Start QEMU (see QemuMachine.launch); the VM is tracked for shutdownAllVms. */
+  override async launch(): Promise<void> {
+    trackVm(this);
+    await super.launch();
+    this.launchedPid = this.pid;
+  }
+
+  /**
+   * Stop QEMU (see QemuMachine.shutdown). Under valgrind, afterwards print valgrind's log when
+   * it found errors (exit code 99), else remove the log, like the seed's _post_shutdown.
+   */
+  override async shutdown(opts: { hardKill?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    let shutdownError: unknown;
+    try {
+      await super.shutdown(opts);
+    } catch (error: unknown) {
+      shutdownError = error;
+    }
+    const pid = this.launchedPid;
+    if (this.valgrind && pid !== undefined && !this.running) {
+      this.launchedPid = undefined;
+      try {
+        handleValgrindLog(this.testDir, pid, this.exitCode, (text) => {
+          process.stdout.write(`${text}\n`);
+        });
+      } catch (error: unknown) {
+        // QEMU's own failure (e.g. exit code 99) says more than a missing valgrind log.
+        shutdownError ??= error;
+      }
+    }
+    if (shutdownError !== undefined) {
+      throw shutdownError instanceof Error
+        ? shutdownError
+        : new Error('VM shutdown failed', { cause: shutdownError });
+    }
+  }
+
+  // ---- command-line builders (before launch) ----
+
+  /** -object `opts`. */
+  addObject(opts: string): this {
+    return this.addArgs('-object', opts);
+  }
+
+  /** -device `opts`. */
+  addDevice(opts: string): this {
+    return this.addArgs('-device', opts);
+  }
+
+  /** -drive `opts`, as given. */
+  addDriveRaw(opts: string): this {
+    return this.addArgs('-drive', opts);
+  }
+
+  /**
+   * A -drive with id=drive<N> (N counts this VM's drives) and, for an image, file/format and the
+   * run's cache and aio modes. LUKS images get the default secret object and key-secret unless
+   * `opts` names a key-secret. `path` null: an empty drive.
+   */
+  addDrive(path: string | null, options: AddDriveOptions = {}): this {
+    const { config } = runtime();
+    const opts = options.opts ?? '';
+    const imgFormat = options.imgFormat ?? fileContext().imgfmt;
+    const parts = [`if=${options.interface ?? 'virtio'}`, `id=drive${this.numDrives}`];
+    if (path !== null) {
+      if (typeof path !== 'string') {
+        throw new TypeError(`addDrive expects an image path or null, got ${JSON.stringify(path)}`);
+      }
+      parts.push(
+        `file=${path}`,
+        `format=${imgFormat}`,
+        `cache=${config.cachemode}`,
+        `aio=${config.aiomode}`,
+      );
+    }
+    if (opts !== '') {
+      parts.push(opts);
+    }
+    if (imgFormat === 'luks' && !opts.includes('key-secret')) {
+      if (!this.args.includes(this.luksSecretObject)) {
+        this.addObject(this.luksSecretObject);
+      }
+      parts.push('key-secret=keysec0');
+    }
+    this.addArgs('-drive', parts.join(','));
+    this.numDrives += 1;
+    return this;
+  }
+
+  /** -blockdev with `opts` (a list is joined with ','). */
+  addBlockdev(opts: string | readonly string[]): this {
+    return this.addArgs('-blockdev', typeof opts === 'string' ? opts : opts.join(','));
+  }
+
+  /** -incoming `addr` (e.g. 'defer', 'unix:/path', 'exec:cat /file'). */
+  addIncoming(addr: string): this {
+    return this.addArgs('-incoming', addr);
+  }
+
+  // ---- QMP ----
+
+  /**
+   * Raw QMP call: resolves with QEMU's reply ({return} or {error}) as Python's library returns
+   * it (no "id"). Top-level argument names get '_' -> '-' unless convKeys is false.
+   */
+  override async qmp(
+    command: string,
+    args?: QmpObject,
+    opts: QmpCallConvOptions = {},
+  ): Promise<QmpResponse> {
+    const converted = opts.convKeys === false ? args : convertArgumentKeys(args);
+    return withoutId(await super.qmp(command, converted));
+  }
+
+  /** Raising QMP call: resolves with the return value, throws QmpCommandError on an error reply. */
+  override cmd(
+    command: string,
+    args?: QmpObject,
+    opts: QmpCallConvOptions = {},
+  ): Promise<JsonValue> {
+    return super.cmd(command, opts.convKeys === false ? args : convertArgumentKeys(args));
+  }
+
+  /** human-monitor-command `commandLine`; with useLog through qmpLog. */
+  hmp(commandLine: string, options: { useLog?: boolean } = {}): Promise<QmpResponse> {
+    const args = { 'command-line': commandLine };
+    return options.useLog === true
+      ? this.qmpLog('human-monitor-command', args)
+      : this.qmp('human-monitor-command', args);
+  }
+
+  /** Pause `drive`'s I/O at blkdebug `event` (default: both read_aio and write_aio). */
+  async pauseDrive(drive: string, event?: string): Promise<void> {
+    if (event === undefined || event === '') {
+      await this.pauseDrive(drive, 'read_aio');
+      await this.pauseDrive(drive, 'write_aio');
+      return;
+    }
+    await this.hmp(`qemu-io ${drive} "break ${event} bp_${drive}"`);
+  }
+
+  /** Resume `drive`'s I/O paused by pauseDrive. */
+  async resumeDrive(drive: string): Promise<void> {
+    await this.hmp(`qemu-io ${drive} "remove_break bp_${drive}"`);
+  }
+
+  /** Run qemu-io command `cmd` on `drive` through HMP (qdev: `drive` is a qdev id). */
+  hmpQemuIo(
+    drive: string,
+    cmd: string,
+    options: { useLog?: boolean; qdev?: boolean } = {},
+  ): Promise<QmpResponse> {
+    const qdev = options.qdev === true ? '-d ' : '';
+    return this.hmp(`qemu-io ${qdev}${drive} "${cmd}"`, { useLog: options.useLog });
+  }
+
+  /** The seed's flatten_qmp_object: {a: {b: 1}} -> {'a.b': 1}. */
+  flattenQmpObject(obj: unknown): FlatQmpObject {
+    return flattenQmpObject(obj);
+  }
+
+  /** The seed's qmp_to_opts: a QMP object as 'key=value,a.b=value' option text. */
+  qmpToOpts(obj: unknown): string {
+    return qmpToOpts(obj);
+  }
+
+  /** The buffered events (waiting for one first unless wait is false), timestamps filtered. */
+  async getQmpEventsFiltered(
+    options: { wait?: boolean | number } = {},
+  ): Promise<Array<Record<string, unknown>>> {
+    const events = await this.getQmpEvents({ wait: options.wait ?? true });
+    return events.map((event) => filters.qmpEvent(event));
+  }
+
+  /**
+   * The seed's qmp_log: log {"execute": ..., "arguments": ...} (keys sorted, '_' -> '-'), run the
+   * command, log the reply; both through `filters`. Resolves with the (unfiltered) reply.
+   */
+  async qmpLog(
+    command: string,
+    args: QmpObject = {},
+    options: QmpLogOptions = {},
+  ): Promise<QmpResponse> {
+    const logOptions = { filters: options.filters ?? [], indent: options.indent };
+    log(qmpLogMessage(command, args), logOptions);
+    const result = await this.qmp(command, args);
+    log(result, logOptions);
+    return result;
+  }
+
+  // ---- jobs ----
+
+  /** Follow job `job` to its end, logging its events and steps; null on success, else its error. */
+  runJob(job: string, options: RunJobOptions = {}): Promise<string | null> {
+    return runJob(this, job, options);
+  }
+
+  /** Log and run blockdev-create with `options` and its job; null on success, else the error. */
+  blockdevCreate(
+    options: QmpObject,
+    createOptions: BlockdevCreateOptions = {},
+  ): Promise<string | QmpErrorBody | null> {
+    return blockdevCreate(this, options, createOptions);
+  }
+
+  /** Cancel a block job and wait for its end (QMPTestCase.cancel_and_wait). */
+  cancelAndWait(options: CancelAndWaitOptions = {}): Promise<QmpEvent> {
+    return cancelAndWait(this, options);
+  }
+
+  /** Wait until a block job completed (QMPTestCase.wait_until_completed). */
+  waitUntilCompleted(options: WaitUntilCompletedOptions = {}): Promise<QmpEvent> {
+    return waitUntilCompleted(this, options);
+  }
+
+  /** Wait for BLOCK_JOB_READY of a mirror/commit job (QMPTestCase.wait_ready). */
+  waitReady(options: { drive?: string } = {}): Promise<QmpEvent> {
+    return waitReady(this, options);
+  }
+
+  /** Wait until ready, then cancel a mirror job (QMPTestCase.wait_ready_and_cancel). */
+  waitReadyAndCancel(options: { drive?: string } = {}): Promise<void> {
+    return waitReadyAndCancel(this, options);
+  }
+
+  /** Complete a mirror/commit job and wait for its end (QMPTestCase.complete_and_wait). */
+  completeAndWait(options: CompleteAndWaitOptions = {}): Promise<void> {
+    return completeAndWait(this, options);
+  }
+
+  /** Wait (3 s) until a block job is paused (QMPTestCase.pause_wait); resolves with its entry. */
+  pauseWait(options: { jobId?: string } = {}): Promise<QmpObject> {
+    return pauseWait(this, options);
+  }
+
+  /** Pause a block job, by default waiting until it is paused (QMPTestCase.pause_job). */
+  pauseJob(options: { jobId?: string; wait?: boolean } = {}): Promise<QmpObject | QmpResponse> {
+    return pauseJob(this, options);
+  }
+
+  /** Check that query-block-jobs returns [] (QMPTestCase.assert_no_active_block_jobs). */
+  assertNoActiveBlockJobs(): Promise<void> {
+    return assertNoActiveBlockJobs(this);
+  }
+
+  // ---- migration ----
+
+  /** Log and enable the 'events' migration capability; `name` names the VM in the transcript. */
+  enableMigrationEvents(name: string): Promise<void> {
+    return enableMigrationEvents(this, name);
+  }
+
+  /** Log MIGRATION events until completed (true, after reaching `expectRunstate`) or failed (false). */
+  waitMigration(expectRunstate: string | null): Promise<boolean> {
+    return waitMigration(this, expectRunstate);
+  }
+
+  // ---- block nodes and bitmaps ----
+
+  /** The query-named-block-nodes entry of `nodeName`, or null. */
+  nodeInfo(nodeName: string): Promise<QmpObject | null> {
+    return nodeInfo(this, nodeName);
+  }
+
+  /** Dirty bitmaps by node name. */
+  queryBitmaps(): Promise<BitmapsByNode> {
+    return queryBitmaps(this);
+  }
+
+  /** One bitmap of a node (optionally with the given recording state), or null. */
+  getBitmap(
+    nodeName: string,
+    bitmapName: string,
+    options: GetBitmapOptions = {},
+  ): Promise<QmpObject | null> {
+    return getBitmap(this, nodeName, bitmapName, options);
+  }
+
+  /** Whether a bitmap has all of `fields` with those values. */
+  checkBitmapStatus(nodeName: string, bitmapName: string, fields: QmpObject): Promise<boolean> {
+    return checkBitmapStatus(this, nodeName, bitmapName, fields);
+  }
+}
+
+/** Every VM of this test file that was created or launched since the last shutdownAllVms, oldest first. */
+export function trackedVms(): VM[] {
+  return allTracked().filter((vm): vm is VM => vm instanceof VM);
+}
+
+/** Make `vm` this test file's VM (the Jest environment's `vm`); undefined forgets it. */
+export function setCurrentVm(vm: VM | undefined): void {
+  setCurrentTrackedVm(vm);
+}
+
+/** This test file's VM; throws when there is none (outside the qemu-iotests preset). */
+export function currentVm(): VM {
+  const vm = currentTrackedVm();
+  if (!(vm instanceof VM)) {
+    throw new Error(
+      'no current VM: the qemu-iotests Jest preset creates one per test file (`vm`); ' +
+        'outside it, create one with `new VM()` and pass it explicitly',
+    );
+  }
+  return vm;
+}
