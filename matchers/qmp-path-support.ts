@@ -2,7 +2,12 @@
 import type { MatcherContext } from 'expect';
 import { isJsonObject } from './json-kinds';
 import { type MatcherCall, usageError } from './matcher-call';
-import { QMP_PATH_SYNTAX, parseQmpPath, type QmpPathComponent, type QmpPathMiss } from './qmp-path';
+import {
+  QMP_PATH_SYNTAX,
+  parseQmpPath,
+  type QmpPathComponent,
+  type QmpPathMiss,
+} from '../src/iotests/qmp-path';
 import { isQmpCommandRunner } from './receivers';
 
 /** Label that lines up with Jest's "Expected: " / "Received: ". */

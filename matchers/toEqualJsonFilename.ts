@@ -1,5 +1,5 @@
 import type { MatcherContext, SyncExpectationResult } from 'expect';
-import { flattenQmpObject } from './flatten-qmp-object';
+import { flattenQmpObject } from '../src/iotests/vm-qmp-objects';
 import { describeJsonKind, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
 

@@ -1,6 +1,6 @@
 import type { MatcherContext, SyncExpectationResult } from 'expect';
 import { hintLine, type MatcherCall } from './matcher-call';
-import { lookupQmpPath } from './qmp-path';
+import { lookupQmpPath } from '../src/iotests/qmp-path';
 import { describeMiss, PATH_LABEL, requireQmpObject, requireQmpPath } from './qmp-path-support';
 
 const CALL: MatcherCall = {

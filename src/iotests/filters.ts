@@ -1,16 +1,20 @@
 // The seed's `filter_*` helpers: they replace what differs between runs (paths, pids, timings,
 // node names, UUIDs) with fixed tokens so a transcript can be compared with a reference output.
-// Same regular expressions and results as iotests.py, with two deliberate differences:
+// Same regular expressions and results as iotests.py (the QEMU 7.2 versions of filter_qmp, which
+// also takes a single value, and of filter_qmp_generated_node_ids), with two deliberate differences:
 // - they never mutate their argument (the seed's filter_qmp / filter_qmp_event do), they return
 //   a new value;
 // - `testDir` replaces the directory literally; the seed builds an unescaped regex from it, so a
 //   '.' or '+' in the path would match other text or leave the path unfiltered.
 import type { FileContext } from './context';
 import { fileContext, validateFileContext } from './context';
-import { OrderedQmp, describeValue, dictEntries, isDict, isMap } from './pyjson';
+import { OrderedQmp, PyFloat, describeValue, dictEntries, isDict, isMap } from './pyjson';
 
-/** A function `filters.qmp` applies to every non-container value: (key or index, value). */
-export type QmpValueFilter = (key: string | number, value: unknown) => unknown;
+/**
+ * A function `filters.qmp` applies to every non-container value: (key or index, value). The key
+ * is null when the message itself is a single value (7.2's filter_fn(None, qmsg)).
+ */
+export type QmpValueFilter = (key: string | number | null, value: unknown) => unknown;
 
 /**
  * The seed's filters, camelCased; the context-dependent ones use the context they were made with.
@@ -27,23 +31,28 @@ export interface Filters {
   readonly chown: (msg: string) => string;
   /** filter_qmp_event: a copy of the event with timestamp seconds/microseconds 'SECS'/'USECS'. */
   readonly qmpEvent: (event: object) => Record<string, unknown>;
-  /** filter_qmp: a copy of a QMP object/array with `fn(key, value)` applied to every leaf value. */
+  /**
+   * filter_qmp: a copy of a QMP object/array with `fn(key, value)` applied to every leaf value;
+   * a single value (a string, number, boolean or null) is `fn(null, value)`, as in QEMU 7.2.
+   */
   readonly qmp: <T>(qmsg: T, fn: QmpValueFilter) => T;
   /** filter_testfiles: '<testDir>/<pid>-' -> 'TEST_DIR/PID-', '<sockDir>/<pid>-' -> 'SOCK_DIR/PID-'. */
   readonly testfiles: (msg: string) => string;
-  /** filter_qmp_testfiles: `testfiles` on every string value of a QMP object. */
+  /** filter_qmp_testfiles: `testfiles` on every string value of a QMP object (or on a string). */
   readonly qmpTestfiles: <T>(qmsg: T) => T;
   /** filter_virtio_scsi: 'virtio-scsi-ccw'/'virtio-scsi-pci' -> 'virtio-scsi'. */
   readonly virtioScsi: (output: string) => string;
-  /** filter_qmp_virtio_scsi: `virtioScsi` on every string value of a QMP object. */
+  /** filter_qmp_virtio_scsi: `virtioScsi` on every string value of a QMP object (or on a string). */
   readonly qmpVirtioScsi: <T>(qmsg: T) => T;
   /** filter_generated_node_ids: '#block123' -> 'NODE_NAME'. */
   readonly generatedNodeIds: (msg: string) => string;
+  /** filter_qmp_generated_node_ids: `generatedNodeIds` on every string of a QMP object (or on a string). */
+  readonly qmpGeneratedNodeIds: <T>(qmsg: T) => T;
   /** filter_img_info: drop size lines, filename -> 'TEST_IMG', imgfmt -> 'IMGFMT', mask ids. */
   readonly imgInfo: (output: string, filename: string) => string;
   /** filter_imgfmt: the image format name -> 'IMGFMT'. */
   readonly imgfmt: (msg: string) => string;
-  /** filter_qmp_imgfmt: `imgfmt` on every string value of a QMP object. */
+  /** filter_qmp_imgfmt: `imgfmt` on every string value of a QMP object (or on a string). */
   readonly qmpImgfmt: <T>(qmsg: T) => T;
   /** filter_nbd_exports: '(min|opt|max) block: N' -> 'XXX'. */
   readonly nbdExports: (output: string) => string;
@@ -144,6 +153,7 @@ function makeFilters(context: () => FileContext): Filters {
     virtioScsi,
     qmpVirtioScsi: onStrings(virtioScsi),
     generatedNodeIds,
+    qmpGeneratedNodeIds: onStrings(generatedNodeIds),
     imgInfo,
     imgfmt,
     qmpImgfmt: onStrings(imgfmt),
@@ -174,13 +184,26 @@ function filterQmp<T>(qmsg: T, fn: QmpValueFilter): T {
   if (typeof fn !== 'function') {
     throw new TypeError(`filters.qmp expects a (key, value) function, got ${describeValue(fn)}`);
   }
-  if (!Array.isArray(qmsg) && !isDict(qmsg)) {
-    throw new TypeError(
-      `filters.qmp expects a QMP object or array, got ${describeValue(qmsg)} ` +
-        '(use a string filter such as filters.testfiles for text)',
-    );
+  if (Array.isArray(qmsg) || isDict(qmsg)) {
+    return walk(qmsg, fn) as T;
   }
-  return walk(qmsg, fn) as T;
+  // QEMU 7.2 hands anything else to the function whole, with no key; run_job relies on it when
+  // it logs 'Job failed: ...' through filters such as qmpTestfiles.
+  if (isJsonScalar(qmsg)) {
+    return fn(null, qmsg) as T;
+  }
+  throw new TypeError(
+    `filters.qmp expects a QMP object, array, string, number, boolean or null, got ${describeValue(qmsg)}`,
+  );
+}
+
+// What a QMP message can be besides a container (PyFloat: a float that prints as one).
+function isJsonScalar(value: unknown): boolean {
+  return (
+    value === null ||
+    value instanceof PyFloat ||
+    ['string', 'number', 'bigint', 'boolean'].includes(typeof value)
+  );
 }
 
 // Rebuilds containers of the same kind (array, OrderedQmp, Map, plain object), so an OrderedQmp

@@ -1,6 +1,7 @@
 // QMPTestCase's block-job helpers (cancel_and_wait, wait_until_completed, wait_ready,
 // wait_ready_and_cancel, complete_and_wait, pause_wait, pause_job) as functions of a VM. Failed
-// checks throw IotestsAssertionError with the seed's messages.
+// checks throw IotestsAssertionError with the seed's messages. Their QMP paths are fixed literals,
+// so a malformed one is a bug here and surfaces as vm-assert's TypeError, never as a failed check.
 import type { EventPattern, QmpEvent, QmpObject, QmpResponse } from '../qmp';
 import { IotestsAssertionError, assertEqual, assertQmp, assertQmpAbsent, check } from './vm-assert';
 import { isQmpObject } from './vm-qmp-objects';

@@ -3,6 +3,7 @@
 // failure reads the same as the Python test's would.
 import { brandError, hasErrorBrand } from '../qmp';
 import { PyFloat, describeValue, dictEntries, pyFloatRepr, pyIntRepr } from './pyjson';
+import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
 const BRAND = 'IotestsAssertionError';
 
@@ -28,37 +29,35 @@ export function check(condition: boolean, message: string): asserts condition {
   }
 }
 
-// A path component with an index, e.g. 'return[0]' (the seed's index_re, anchored at the start).
-const INDEXED_COMPONENT = /^([^[]+)\[([^\]]+)\]/;
-
-/** QMPTestCase.dictpath: follow 'a/b[1]/c' through nested objects and arrays. */
+/**
+ * QMPTestCase.dictpath: follow 'a/b[1]/c' through nested objects and lists, failing with the
+ * seed's texts. A malformed path (e.g. 'a[x]', 'a//b') is a usage error (TypeError), not a failed
+ * check: the seed raises ValueError there, which assert_qmp_absent does not take for "absent".
+ */
 export function qmpPath(value: unknown, path: string): unknown {
-  let current = value;
-  for (const part of path.split('/')) {
-    const indexed = INDEXED_COMPONENT.exec(part);
-    const component = indexed?.[1] ?? part;
-    if (!isRecord(current) || !Object.hasOwn(current, component)) {
-      throw new IotestsAssertionError(`failed path traversal for "${path}" in "${pyStr(current)}"`);
-    }
-    current = current[component];
-    if (indexed !== null) {
-      const index = pyIndex(indexed[2] ?? '');
-      if (!Array.isArray(current)) {
-        throw new IotestsAssertionError(
-          `path component "${component}" in "${path}" is not a list in "${pyStr(current)}"`,
-        );
-      }
-      // Python lists take negative indexes from the end.
-      const resolved = index < 0 ? current.length + index : index;
-      if (resolved < 0 || resolved >= current.length) {
-        throw new IotestsAssertionError(
-          `invalid index "${index}" in path "${path}" in "${pyStr(current)}"`,
-        );
-      }
-      current = current[resolved] as unknown;
-    }
+  const parsed = parseQmpPath(path);
+  if (!parsed.ok) {
+    throw new TypeError(`qmpPath: ${parsed.problem}. ${QMP_PATH_SYNTAX}`);
   }
-  return current;
+  const lookup = lookupQmpPath(value, parsed.components);
+  if (lookup.found) {
+    return lookup.value;
+  }
+  switch (lookup.kind) {
+    case 'not-a-list':
+      throw new IotestsAssertionError(
+        `path component "${lookup.key}" in "${path}" is not a list in "${pyStr(lookup.valueAtKey)}"`,
+      );
+    case 'index-out-of-range':
+      throw new IotestsAssertionError(
+        `invalid index "${lookup.index}" in path "${path}" in "${pyStr(lookup.valueAtKey)}"`,
+      );
+    case 'not-an-object':
+    case 'no-key':
+      throw new IotestsAssertionError(
+        `failed path traversal for "${path}" in "${pyStr(lookup.container)}"`,
+      );
+  }
 }
 
 /** QMPTestCase.assert_qmp: the value at `path` equals `expected` (or one of them, for a non-empty list). */
@@ -162,21 +161,6 @@ function pyStringRepr(text: string): string {
     else body += char;
   }
   return `${quote}${body}${quote}`;
-}
-
-function pyIndex(text: string): number {
-  // int() in the seed: a malformed index is a ValueError there, a clear error here.
-  if (!/^\s*[-+]?\d+\s*$/.test(text)) {
-    throw new IotestsAssertionError(`invalid index "${text}": not an integer`);
-  }
-  return Number.parseInt(text, 10);
-}
-
-// A plain object from any realm (what QMP replies are made of).
-function isRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 function isNumeric(value: unknown): value is number | bigint {

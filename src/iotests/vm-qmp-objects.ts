@@ -58,7 +58,10 @@ export function withoutId(reply: QmpResponse): QmpResponse {
 
 /**
  * The seed's flatten_qmp_object: nested objects/arrays become one level of dotted keys, e.g.
- * {file: {driver: 'file'}} -> {'file.driver': 'file'}. Empty containers contribute nothing.
+ * {file: {driver: 'file'}} -> {'file.driver': 'file'}, the form QEMU's json: filenames may use.
+ * Empty containers contribute nothing; a bare scalar gets the key ''. Only plain objects and Maps
+ * are descended into: anything else is a leaf, so a Jest asymmetric matcher such as
+ * expect.any(Number) (a class instance) stays one, and a reference may use it for a volatile value.
  */
 export function flattenQmpObject(obj: unknown): FlatQmpObject {
   const output: FlatQmpObject = {};

@@ -14,6 +14,7 @@ import {
   type JsonValue,
   type QmpClientOptions,
   type QmpEvent,
+  type QmpExchangeRecord,
   type QmpObject,
   type QmpResponse,
 } from '../qmp';
@@ -149,6 +150,8 @@ export class QemuMachine {
   private lastCommandLine: string[] | undefined;
   private lastLog: string | undefined;
   private lastConsole = '';
+  /** The QMP history of the last run, kept past its shutdown; replaced at the next launch. */
+  private lastHistory: QmpExchangeRecord[] = [];
 
   constructor(options: QemuMachineOptions) {
     if (typeof options.binary !== 'string' || options.binary === '') {
@@ -235,6 +238,17 @@ export class QemuMachine {
     return socket;
   }
 
+  /**
+   * The QMP exchanges of the current run or, once QEMU is gone, of the last one (oldest first, up
+   * to the client's historySize): what a failure report shows after `qmpClient` stopped working.
+   */
+  lastQmpHistory(): QmpExchangeRecord[] {
+    const client = (this.run ?? this.launchingRun)?.qmp;
+    return client === undefined
+      ? this.lastHistory.map((record) => ({ ...record }))
+      : client.history();
+  }
+
   /** Everything the guest wrote to the serial console so far (last MiB), or in the last run. */
   consoleOutput(): string {
     const run = this.run;
@@ -268,6 +282,7 @@ export class QemuMachine {
     this.lastExit = undefined;
     this.lastLog = undefined;
     this.lastConsole = '';
+    this.lastHistory = [];
     const run = await this.start();
     this.launchingRun = run;
     try {
@@ -699,6 +714,7 @@ export class QemuMachine {
     }
     this.lastLog = run.logPath === undefined ? undefined : readTextIfExists(run.logPath);
     this.lastConsole = Buffer.concat(run.consoleChunks).toString('utf8');
+    this.lastHistory = run.qmp?.history() ?? [];
     this.lastExit = run.exit;
     this.lastCommandLine = run.commandLine;
     removePrivateDir(run.dir, this.filesIn(run.dir, run.logPath));

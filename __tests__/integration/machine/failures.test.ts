@@ -135,6 +135,10 @@ describe('QEMU dying or hanging under a running machine', () => {
     expect(abnormal.commandLine).toEqual(vm.commandLine());
     expect(exists(dir)).toBe(false);
     expect(vm.exitSignal).toBe('SIGKILL');
+    // The exchange that was cut off is still there for a failure report.
+    const last = vm.lastQmpHistory().at(-1);
+    expect(last).toMatchObject({ direction: 'sent' });
+    expect(JSON.parse(last?.message ?? '{}')).toMatchObject({ execute: 'query-status' });
     // Reported once; the machine is clean afterwards.
     await expect(vm.shutdown()).resolves.toBeUndefined();
   });

@@ -87,6 +87,31 @@ describe('QemuMachine lifecycle', () => {
     await vm.shutdown();
   });
 
+  test('lastQmpHistory keeps the last run past its shutdown, until the next launch', async () => {
+    const vm = machine();
+    const commandsSent = (): unknown[] =>
+      vm
+        .lastQmpHistory()
+        .filter((record) => record.direction === 'sent')
+        .map((record) => (JSON.parse(record.message) as { execute?: unknown }).execute);
+    expect(vm.lastQmpHistory()).toEqual([]);
+    await vm.launch();
+    await vm.cmd('query-name');
+    expect(commandsSent()).toEqual(['qmp_capabilities', 'query-name']);
+
+    await vm.shutdown();
+    expect(() => vm.qmpClient).toThrow(/not launched/);
+    expect(commandsSent()).toEqual(['qmp_capabilities', 'query-name', 'quit']);
+    expect(vm.lastQmpHistory()[0]).toMatchObject({ direction: 'received' }); // the greeting
+    // Callers get a copy: what the machine keeps does not change with it.
+    vm.lastQmpHistory().splice(0);
+    expect(commandsSent()).toHaveLength(3);
+
+    await vm.launch();
+    expect(commandsSent()).toEqual(['qmp_capabilities']);
+    await vm.shutdown();
+  });
+
   test('refuses a second launch while running', async () => {
     const vm = machine();
     await vm.launch();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import execa from 'execa';
 import { filters } from '../../../src/iotests/filters';
+import { describeVmsForFailure } from '../../../src/jest/failure-info';
 import { log, resetTranscript, transcript } from '../../../src/iotests/transcript';
 import { VM } from '../../../src/iotests/vm';
 import { qemuImg, setUpVmRuntime, type VmTestRuntime } from './vm-runtime';
@@ -85,6 +86,18 @@ describe('launch and shutdown', () => {
     expect(vm.running).toBe(false);
     expect(vm.exitCode).toBe(0);
     expect(vm.getLog()).toBe('');
+  });
+
+  test("a failure report still shows a shut-down VM's last QMP exchanges", async () => {
+    const vm = new VM({ pathSuffix: '-report' });
+    await vm.launch();
+    await vm.qmp('query-name');
+    await vm.shutdown();
+    expect(() => vm.qmpClient).toThrow(/not launched/);
+    const report = describeVmsForFailure([vm]);
+    expect(report).toContain(`── QEMU ${vm.name} (not running) ──`);
+    expect(report).toMatch(/-> \{"execute": ?"query-name"/);
+    expect(report).toMatch(/-> \{"execute": ?"quit"/);
   });
 
   test('a VM can be relaunched after shutdown', async () => {

@@ -5,7 +5,7 @@ import { resetFileContext, setFileContext } from '../../../src/iotests/context';
 import type { Filters } from '../../../src/iotests/filters';
 import { createFilters, filters } from '../../../src/iotests/filters';
 import { OrderedQmp, PyFloat } from '../../../src/iotests/pyjson';
-import type { OracleResult } from './support/python-oracle';
+import type { IotestsVersion, OracleResult } from './support/python-oracle';
 import { DEFAULT_ORACLE_CTX, askPython, okValue, tag } from './support/python-oracle';
 import { TRICKY_STRINGS, structures } from './support/values';
 
@@ -78,6 +78,23 @@ const TEXTS: readonly string[] = [
 
 const STRING_FILTERS = ['win32', 'qemuIo', 'chown', 'virtioScsi', 'generatedNodeIds', 'nbdExports'];
 const CONTEXT_FILTERS = ['testDir', 'testfiles', 'imgfmt'];
+// The QMP filters that QEMU 7.2's filter_qmp also applies to a lone value.
+const QMP_FILTERS = ['qmpVirtioScsi', 'qmpGeneratedNodeIds', 'qmp:tagValues'];
+const QMP_CONTEXT_FILTERS = ['qmpTestfiles', 'qmpImgfmt'];
+
+/** Messages that are a single value, not a container: text, numbers, booleans, null. */
+const LONE_VALUES: readonly unknown[] = [
+  ...TEXTS,
+  0,
+  -17,
+  2 ** 53,
+  1.5,
+  new PyFloat(2),
+  10n ** 40n,
+  true,
+  false,
+  null,
+];
 
 function qmpInputs(): unknown[] {
   return [
@@ -128,12 +145,27 @@ interface FilterCase {
   filter: string;
   args: unknown[];
   ctxName: string;
+  /** Whose filter the oracle runs: the seed's or QEMU 7.2's. */
+  iotests: IotestsVersion;
 }
 
 function filterCases(): FilterCase[] {
   const cases: FilterCase[] = [];
-  const add = (filter: string, args: unknown[], ctxName: string, label: string): void => {
-    cases.push({ name: `${filter} [${ctxName}] ${label}`, filter, args, ctxName });
+  const add = (
+    filter: string,
+    args: unknown[],
+    ctxName: string,
+    label: string,
+    iotests: IotestsVersion = 'seed',
+  ): void => {
+    const version = iotests === 'seed' ? '' : ` (${iotests})`;
+    cases.push({
+      name: `${filter}${version} [${ctxName}] ${label}`,
+      filter,
+      args,
+      ctxName,
+      iotests,
+    });
   };
   TEXTS.forEach((text, index) => {
     for (const filter of STRING_FILTERS) add(filter, [text], 'default', `text #${index}`);
@@ -159,12 +191,25 @@ function filterCases(): FilterCase[] {
   qmpEventInputs().forEach((event, index) =>
     add('qmpEvent', [event], 'default', `event #${index}`),
   );
+  // QEMU 7.2 only: filter_qmp_generated_node_ids, and filter_qmp on a lone value.
+  qmpInputs().forEach((qmsg, index) =>
+    add('qmpGeneratedNodeIds', [qmsg], 'default', `qmp #${index}`, '7.2'),
+  );
+  LONE_VALUES.forEach((value, index) => {
+    for (const filter of QMP_FILTERS) add(filter, [value], 'default', `lone #${index}`, '7.2');
+    for (const filter of QMP_CONTEXT_FILTERS) {
+      for (const ctxName of Object.keys(CONTEXTS)) {
+        add(filter, [value], ctxName, `lone #${index}`, '7.2');
+      }
+    }
+  });
   return cases;
 }
 
-// The (key, value) function the oracle gives filter_qmp for 'qmp:tagValues'.
-const tagValues = (key: string | number, value: unknown): unknown =>
-  typeof value === 'string' ? `${value.toUpperCase()}@${key}` : value;
+// The (key, value) function the oracle gives filter_qmp for 'qmp:tagValues' (a lone value's key
+// is Python's None).
+const tagValues = (key: string | number | null, value: unknown): unknown =>
+  typeof value === 'string' ? `${value.toUpperCase()}@${key ?? 'None'}` : value;
 
 function applyFilter(bound: Filters, c: FilterCase): unknown {
   const [first, second] = c.args as [never, never];
@@ -188,6 +233,7 @@ describe('filters against the seed filter_* run by python3', () => {
         name: c.filter,
         args: c.args.map(tag),
         ctx: contextOf(c),
+        iotests: c.iotests,
       })),
     );
   }, 120_000);
@@ -195,7 +241,8 @@ describe('filters against the seed filter_* run by python3', () => {
   afterEach(() => resetFileContext());
 
   test('the table is as large as intended (guards against an emptied table)', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(600);
+    expect(cases.length).toBeGreaterThanOrEqual(1000);
+    expect(cases.filter((c) => c.iotests === '7.2').length).toBeGreaterThanOrEqual(400);
   });
 
   test.each(cases.map((c, index) => [c.name, index] as const))('%s', (_name, index) => {
@@ -243,6 +290,22 @@ describe('deliberate differences from the seed', () => {
     expect(message.get('a')).toEqual([{ path: '/tmp/t/1-b' }]);
   });
 
+  test("a lone value: the seed's filter_qmp fails on it, QEMU 7.2's (followed here) filters it", () => {
+    const text = 'Job failed: /tmp/t/1-img #block7';
+    const [seed, qemu72] = askPython([
+      { op: 'filter', name: 'qmpTestfiles', args: [text] },
+      { op: 'filter', name: 'qmpTestfiles', args: [text], iotests: '7.2' },
+    ]);
+    expect(seed).toEqual({ error: "AttributeError: 'str' object has no attribute 'items'" });
+    expect(okValue(qemu72)).toBe('Job failed: TEST_DIR/PID-img #block7');
+    const bound = createFilters(DEFAULT_ORACLE_CTX);
+    expect(bound.qmpTestfiles(text)).toBe('Job failed: TEST_DIR/PID-img #block7');
+    expect(bound.qmpGeneratedNodeIds(text)).toBe('Job failed: /tmp/t/1-img NODE_NAME');
+    const keys: unknown[] = [];
+    bound.qmp(text, (key, value) => keys.push(key) && value);
+    expect(keys).toEqual([null]);
+  });
+
   test("qmpEvent does not touch the caller's timestamp (the seed overwrote it)", () => {
     const event = { event: 'STOP', timestamp: { seconds: 1, microseconds: 2 } };
     expect(filters.qmpEvent(event)).toEqual({
@@ -263,9 +326,15 @@ describe('filter input errors name the value and what is accepted', () => {
     );
   });
 
-  test('qmp filters refuse text and non-function callbacks', () => {
-    expect(() => filters.qmpTestfiles('text')).toThrow(
-      'filters.qmp expects a QMP object or array, got string "text"',
+  test('qmp filters refuse what no QMP message is, and non-function callbacks', () => {
+    expect(() => filters.qmpTestfiles(undefined)).toThrow(
+      'filters.qmp expects a QMP object, array, string, number, boolean or null, got undefined',
+    );
+    expect(() => filters.qmpImgfmt(new Date(0))).toThrow(
+      'filters.qmp expects a QMP object, array, string, number, boolean or null, got object Date',
+    );
+    expect(() => filters.qmp(Symbol('s'), (_key, value) => value)).toThrow(
+      'filters.qmp expects a QMP object, array, string, number, boolean or null, got symbol Symbol(s)',
     );
     expect(() => filters.qmp({}, 'fn' as unknown as () => unknown)).toThrow(
       'filters.qmp expects a (key, value) function, got string "fn"',

@@ -50,6 +50,7 @@ describe('QemuMachine before launch', () => {
     expect(machine.exitSignal).toBeNull();
     expect(machine.getLog()).toBeUndefined();
     expect(machine.consoleOutput()).toBe('');
+    expect(machine.lastQmpHistory()).toEqual([]);
   });
 
   test('bad options are refused, naming the value', () => {

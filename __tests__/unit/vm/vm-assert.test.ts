@@ -38,7 +38,32 @@ describe('qmpPath (dictpath)', () => {
     expect(() => qmpPath(reply, 'return[5]')).toThrow(
       `invalid index "5" in path "return[5]" in "[{'device': 'drive0'`,
     );
-    expect(() => qmpPath({ a: [1] }, 'a[x]')).toThrow('invalid index "x": not an integer');
+    // The index prints as the seed's int() read it.
+    expect(() => qmpPath(reply, 'return[ +02 ]')).toThrow(
+      `invalid index "2" in path "return[ +02 ]" in "[{'device': 'drive0'`,
+    );
+    expect(() => qmpPath(reply, 'return[0]/inserted/file/x')).toThrow(
+      'failed path traversal for "return[0]/inserted/file/x" in "/a.img"',
+    );
+  });
+
+  test('a malformed path is a usage error naming it and the syntax, not a failed check', () => {
+    for (const path of ['a[x]', 'a//b', '', 'a[0]x', 'a[0][1]']) {
+      let caught: unknown;
+      try {
+        qmpPath({ a: [1] }, path);
+      } catch (error: unknown) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(TypeError);
+      expect(caught).not.toBeInstanceOf(IotestsAssertionError);
+      expect((caught as Error).message).toMatch(/^qmpPath: .*path .*Accepted: keys separated by/);
+    }
+    expect(() => qmpPath({ a: [1] }, 'a[x]')).toThrow(
+      'qmpPath: component "a[x]" of path "a[x]" has index "x", which is not an integer.',
+    );
+    // assert_qmp_absent only takes a failed check for "absent"; a bad path still throws.
+    expect(() => assertQmpAbsent({ a: [1] }, 'a[x]')).toThrow(TypeError);
   });
 
   test('throws IotestsAssertionError named AssertionError', () => {

@@ -6,6 +6,7 @@ import {
   qmpToOpts,
   withoutId,
 } from '../../../src/iotests/vm-qmp-objects';
+import { OrderedQmp, PyFloat } from '../../../src/iotests/pyjson';
 
 describe('convertArgumentKeys (machine.py conv_keys)', () => {
   test("turns '_' into '-' in top-level names only", () => {
@@ -54,10 +55,39 @@ describe('flattenQmpObject / qmpToOpts', () => {
     expect(flattenQmpObject({})).toEqual({});
   });
 
+  // Expected values were checked against iotests.VM.flatten_qmp_object from QEMU 7.2's sources.
+  test('joins keys and list positions with dots, a bare scalar under the empty key', () => {
+    expect(flattenQmpObject({ a: { b: [1, { c: null }] }, d: {}, e: [], 'f.g': 2 })).toEqual({
+      'a.b.0': 1,
+      'a.b.1.c': null,
+      'f.g': 2,
+    });
+    expect(flattenQmpObject(5)).toEqual({ '': 5 });
+    expect(flattenQmpObject([1, [2]])).toEqual({ '0': 1, '1.0': 2 });
+    expect(flattenQmpObject({ '': { x: 1 } })).toEqual({ '.x': 1 });
+  });
+
   test('keeps a "__proto__" key as an ordinary entry', () => {
     const flat = flattenQmpObject(JSON.parse('{"__proto__": 5, "a": 1}'));
     expect(Object.keys(flat)).toEqual(['__proto__', 'a']);
     expect(Object.getPrototypeOf(flat)).toBe(Object.prototype);
+    const nested = flattenQmpObject(JSON.parse('{"__proto__": {"polluted": true}}'));
+    expect(Object.keys(nested)).toEqual(['__proto__.polluted']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('descends into Maps (OrderedQmp) but keeps other class instances as leaves', () => {
+    const ordered = new OrderedQmp([
+      ['z', new OrderedQmp([['x', 1]])],
+      ['a', new PyFloat(2)],
+    ]);
+    expect(Object.entries(flattenQmpObject(ordered))).toEqual([
+      ['z.x', 1],
+      ['a', new PyFloat(2)],
+    ]);
+    // So a Jest asymmetric matcher in a reference stays one value (toEqualJsonFilename uses it).
+    const anyNumber = expect.any(Number);
+    expect(flattenQmpObject({ a: { size: anyNumber } })).toEqual({ 'a.size': anyNumber });
   });
 
   test('qmpToOpts joins key=value pairs with commas', () => {

@@ -8,7 +8,8 @@ Python's types survive: {"$int": "123"}, {"$float": "<IEEE-754 bits, hex>"},
 lists, booleans and null are plain JSON.
 
 The filter functions below transcribe iotests.py's filter_* (same `re` / `str` calls), with the
-module globals test_dir / sock_dir / imgfmt / os.getpid() taken from each case's "ctx".
+module globals test_dir / sock_dir / imgfmt / os.getpid() taken from each case's "ctx". A case
+with "iotests": "7.2" runs QEMU 7.2's versions where they differ from the seed's (class Qemu72).
 """
 
 import io
@@ -204,6 +205,27 @@ class Seed:
         return self.stream.getvalue()
 
 
+class Qemu72(Seed):
+    """What QEMU 7.2's iotests.py changed or added among the filters (the Jest filters follow it):
+    filter_qmp hands a value that is neither list nor dict to filter_fn whole, with the key None,
+    and filter_qmp_generated_node_ids exists. The rest is the seed's."""
+
+    def filter_qmp(self, qmsg, filter_fn):
+        if isinstance(qmsg, (list, dict)):
+            return super().filter_qmp(qmsg, filter_fn)
+        return filter_fn(None, qmsg)
+
+    def filter_qmp_generated_node_ids(self, qmsg):
+        def _filter(_key, value):
+            if isinstance(value, str):
+                return self.filter_generated_node_ids(value)
+            return value
+        return self.filter_qmp(qmsg, _filter)
+
+
+ORACLES = {'seed': Seed, '7.2': Qemu72}
+
+
 # --- the requests ---------------------------------------------------------------------------
 
 def tag_values(_key, value):
@@ -219,7 +241,7 @@ FILTERS = {
     'qmpTestfiles': 'filter_qmp_testfiles', 'virtioScsi': 'filter_virtio_scsi',
     'qmpVirtioScsi': 'filter_qmp_virtio_scsi', 'generatedNodeIds': 'filter_generated_node_ids',
     'imgInfo': 'filter_img_info', 'imgfmt': 'filter_imgfmt', 'qmpImgfmt': 'filter_qmp_imgfmt',
-    'nbdExports': 'filter_nbd_exports',
+    'nbdExports': 'filter_nbd_exports', 'qmpGeneratedNodeIds': 'filter_qmp_generated_node_ids',
 }
 
 
@@ -233,7 +255,7 @@ DEFAULT_CTX = {'testDir': '/tmp/t', 'sockDir': '/tmp/s', 'imgfmt': 'raw', 'fileP
 
 
 def run(case):
-    seed = Seed(case.get('ctx', DEFAULT_CTX))
+    seed = ORACLES[case.get('iotests', 'seed')](case.get('ctx', DEFAULT_CTX))
     op = case['op']
     if op == 'dumps':
         return json.dumps(decode(case['value']), sort_keys=case['sortKeys'],

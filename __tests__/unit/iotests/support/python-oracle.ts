@@ -18,10 +18,20 @@ export type Tagged =
   | { $dict: Array<[string, Tagged]> }
   | { $ordered: Array<[string, Tagged]> };
 
+/** Which iotests.py the oracle runs: the seed's or QEMU 7.2's (filter_qmp on a lone value). */
+export type IotestsVersion = 'seed' | '7.2';
+
 /** One question for Python. */
 export type OracleCase =
   | { op: 'dumps'; value: Tagged; sortKeys: boolean; indent: number | null }
-  | { op: 'filter'; name: string; args: Tagged[]; ctx?: FileContext }
+  | {
+      op: 'filter';
+      name: string;
+      args: Tagged[];
+      ctx?: FileContext;
+      /** Whose iotests.py: the seed's (default) or QEMU 7.2's, where their filters differ. */
+      iotests?: IotestsVersion;
+    }
   | { op: 'orderedQmp'; value: Tagged; convKeys: boolean }
   | {
       op: 'log';

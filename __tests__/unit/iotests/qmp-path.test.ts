@@ -1,5 +1,11 @@
+// The QMP path parser and walker shared by vm-assert and the path matchers.
 import { describe, expect, test } from '@jest/globals';
-import { lookupQmpPath, parsePythonInt, parseQmpPath } from '../../../matchers/qmp-path';
+import {
+  describeJsonKind,
+  lookupQmpPath,
+  parsePythonInt,
+  parseQmpPath,
+} from '../../../src/iotests/qmp-path';
 
 // Expected values were checked against iotests.QMPTestCase.dictpath from QEMU 7.2's sources.
 const reply = {
@@ -86,10 +92,62 @@ describe('lookupQmpPath', () => {
     if (!parsed.ok) throw new Error(parsed.problem);
     expect(lookupQmpPath(reply, parsed.components)).toEqual({
       found: false,
+      kind: 'no-key',
       resolvedPath: 'return[0]/inserted',
       container: { 'node-name': 'd0' },
       component: 'image',
+      key: 'image',
       reason: 'no key "image" (keys: "node-name")',
     });
+  });
+
+  test('tells which check failed, with the value an index was applied to', () => {
+    const miss = (path: string): unknown => {
+      const parsed = parseQmpPath(path);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      const found = lookupQmpPath(reply, parsed.components);
+      if (found.found) throw new Error(`${path} resolved`);
+      const { kind, key, container } = found;
+      return {
+        kind,
+        key,
+        container,
+        ...('valueAtKey' in found ? { valueAtKey: found.valueAtKey } : {}),
+        ...('index' in found ? { index: found.index } : {}),
+      };
+    };
+    expect(miss('return/device')).toEqual({
+      kind: 'not-an-object',
+      key: 'device',
+      container: reply.return,
+    });
+    expect(miss('return[0]/inserted[0]')).toEqual({
+      kind: 'not-a-list',
+      key: 'inserted',
+      container: reply.return[0],
+      valueAtKey: { 'node-name': 'd0' },
+    });
+    expect(miss('return[+05]')).toEqual({
+      kind: 'index-out-of-range',
+      key: 'return',
+      container: reply,
+      valueAtKey: reply.return,
+      index: 5,
+    });
+  });
+});
+
+describe('describeJsonKind', () => {
+  test.each([
+    [null, 'null'],
+    [[], 'a list'],
+    [{}, 'an object'],
+    ['', 'a string'],
+    [1, 'a number'],
+    [false, 'a boolean'],
+    [undefined, 'undefined'],
+    [1n, 'a bigint'],
+  ])('names %p as %j', (value, kind) => {
+    expect(describeJsonKind(value)).toBe(kind);
   });
 });

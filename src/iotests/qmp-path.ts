@@ -1,6 +1,6 @@
 // QMP paths as iotests' dictpath reads them: keys separated by '/', a key optionally followed by
-// one list index, e.g. 'return[0]/inserted/image/backing-image'.
-import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
+// one list index, e.g. 'return[0]/inserted/image/backing-image'. The one parser and walker behind
+// the VM's job-helper checks (vm-assert) and the path matchers; each words its own failures.
 
 /** One component of a QMP path: a key, optionally indexing into the list found under it. */
 export interface QmpPathComponent {
@@ -67,16 +67,32 @@ function parseComponent(text: string, path: string): QmpPathComponent | string {
   return { text, key, index };
 }
 
-/** Where a path walk stopped and why. */
-export interface QmpPathMiss {
+interface QmpPathMissBase {
   readonly found: false;
   /** The components that did resolve, joined back with '/' ('' when none did). */
   readonly resolvedPath: string;
   /** The value the failing component was applied to. */
   readonly container: unknown;
+  /** The failing component as written, e.g. 'return[5]'. */
   readonly component: string;
+  /** The key of the failing component, e.g. 'return'. */
+  readonly key: string;
+  /** A readable explanation, e.g. 'no key "x" (keys: "a", "b")'. */
   readonly reason: string;
 }
+
+/**
+ * Where a path walk stopped and why. The kind tells which of dictpath's checks failed; the
+ * index kinds also carry the value under `key` that the index was applied to.
+ */
+export type QmpPathMiss =
+  | (QmpPathMissBase & { readonly kind: 'not-an-object' | 'no-key' })
+  | (QmpPathMissBase & { readonly kind: 'not-a-list'; readonly valueAtKey: unknown })
+  | (QmpPathMissBase & {
+      readonly kind: 'index-out-of-range';
+      readonly valueAtKey: readonly unknown[];
+      readonly index: number;
+    });
 
 /** The value at a path, or where the walk stopped. */
 export type QmpPathLookup = { readonly found: true; readonly value: unknown } | QmpPathMiss;
@@ -88,32 +104,34 @@ export function lookupQmpPath(
 ): QmpPathLookup {
   let current = root;
   const resolved: string[] = [];
-  const miss = (component: QmpPathComponent, container: unknown, reason: string): QmpPathMiss => ({
-    found: false,
-    resolvedPath: resolved.join('/'),
-    container,
-    component: component.text,
-    reason,
-  });
   for (const component of components) {
+    const base = {
+      found: false,
+      resolvedPath: resolved.join('/'),
+      container: current,
+      component: component.text,
+      key: component.key,
+    } as const;
     if (!isJsonObject(current)) {
-      const kind = describeJsonKind(current);
-      return miss(component, current, `cannot look up key "${component.key}" in ${kind}`);
+      const reason = `cannot look up key "${component.key}" in ${describeJsonKind(current)}`;
+      return { ...base, kind: 'not-an-object', reason };
     }
     if (!hasOwnKey(current, component.key)) {
-      return miss(component, current, `no key "${component.key}" ${describeKeys(current)}`);
+      const reason = `no key "${component.key}" ${describeKeys(current)}`;
+      return { ...base, kind: 'no-key', reason };
     }
     const value = current[component.key];
     if (component.index !== undefined) {
       if (!Array.isArray(value)) {
-        const kind = describeJsonKind(value);
-        return miss(component, current, `"${component.key}" is ${kind}, not a list`);
+        const reason = `"${component.key}" is ${describeJsonKind(value)}, not a list`;
+        return { ...base, kind: 'not-a-list', valueAtKey: value, reason };
       }
       const list: readonly unknown[] = value;
-      const position = component.index < 0 ? list.length + component.index : component.index;
+      const { index } = component;
+      const position = index < 0 ? list.length + index : index;
       if (position < 0 || position >= list.length) {
-        const reason = `index ${component.index} is out of range for "${component.key}" (a list of length ${list.length})`;
-        return miss(component, current, reason);
+        const reason = `index ${index} is out of range for "${component.key}" (a list of length ${list.length})`;
+        return { ...base, kind: 'index-out-of-range', valueAtKey: list, index, reason };
       }
       current = list[position];
     } else {
@@ -122,6 +140,36 @@ export function lookupQmpPath(
     resolved.push(component.text);
   }
   return { found: true, value: current };
+}
+
+/** True for a JSON object (Python dict): a non-null object that is not an array. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True when `value` is a JSON object that has `key` itself (not through its prototype). */
+export function hasOwnKey(value: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+/** Names the JSON kind of a value for messages: "an object", "a list", "a string", "null"... */
+export function describeJsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'object':
+      return 'an object';
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'undefined':
+      return 'undefined';
+    default:
+      return `a ${typeof value}`;
+  }
 }
 
 function describeKeys(object: Record<string, unknown>): string {
