@@ -141,6 +141,7 @@ export function isCachedCapabilities(value: unknown): value is CachedCapabilitie
     isRecord(luks) &&
     typeof luks.working === 'boolean' &&
     typeof luks.reason === 'string' &&
-    typeof value.quorum === 'boolean'
+    typeof value.quorum === 'boolean' &&
+    typeof value.qcow2Zstd === 'boolean'
   );
 }

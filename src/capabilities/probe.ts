@@ -8,6 +8,7 @@ import {
 } from './cache';
 import { CapabilityProbeError } from './errors';
 import { probeLuks } from './luks';
+import { probeQcow2Zstd } from './zstd';
 import {
   parseAccelHelp,
   parseAccelPresence,
@@ -61,21 +62,35 @@ async function runProbes(
   // Help output must not depend on a machine being able to start.
   const bare = ['-M', 'none', '-nodefaults', '-display', 'none'];
 
-  const [version, accelHelp, qtest, formats, devices, machines, img, io, nbd, qsd, imgHelp, luks] =
-    await Promise.all([
-      qemu(['--version']),
-      qemu(['-accel', 'help']),
-      qemu([...bare, '-accel', 'qtest,help']),
-      qemu([...config.qemuOptions, '-M', 'none', '-drive', 'format=help']),
-      qemu([...config.qemuOptions, '-M', 'none', '-device', 'help']),
-      qemu(['-machine', 'help']),
-      runTool(config.binaries.qemuImg, ['--version'], options),
-      runTool(config.binaries.qemuIo, ['--version'], options),
-      runTool(config.binaries.qemuNbd, ['--version'], options),
-      runTool(config.binaries.qsd, ['--version'], options),
-      runTool(config.binaries.qemuImg, ['--help'], options),
-      probeLuks(config, options),
-    ]);
+  const [
+    version,
+    accelHelp,
+    qtest,
+    formats,
+    devices,
+    machines,
+    img,
+    io,
+    nbd,
+    qsd,
+    imgHelp,
+    luks,
+    zstd,
+  ] = await Promise.all([
+    qemu(['--version']),
+    qemu(['-accel', 'help']),
+    qemu([...bare, '-accel', 'qtest,help']),
+    qemu([...config.qemuOptions, '-M', 'none', '-drive', 'format=help']),
+    qemu([...config.qemuOptions, '-M', 'none', '-device', 'help']),
+    qemu(['-machine', 'help']),
+    runTool(config.binaries.qemuImg, ['--version'], options),
+    runTool(config.binaries.qemuIo, ['--version'], options),
+    runTool(config.binaries.qemuNbd, ['--version'], options),
+    runTool(config.binaries.qsd, ['--version'], options),
+    runTool(config.binaries.qemuImg, ['--help'], options),
+    probeLuks(config, options),
+    probeQcow2Zstd(config, options),
+  ]);
 
   const qemuVersion = parseVersion(
     requireSuccess(version, 'QEMU did not report its version').stdout,
@@ -119,6 +134,7 @@ async function runProbes(
     },
     luks,
     quorum: imgHelp.exitCode === 0 && parseQuorumSupport(imgHelp.stdout),
+    qcow2Zstd: zstd,
   };
 }
 

@@ -36,6 +36,8 @@ export interface Capabilities {
   luks: { working: boolean; reason: string };
   /** qemu-img lists the quorum driver. */
   quorum: boolean;
+  /** qemu-img can create qcow2 images with compression_type=zstd. */
+  qcow2Zstd: boolean;
   /** `${sysname}/${machine} ${nodename} ${release}`, like check's PLATFORM line. */
   platform: string;
 }

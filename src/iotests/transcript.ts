@@ -66,6 +66,24 @@ export function resetTranscript(): void {
   chunks.length = 0;
 }
 
+/** A position in the transcript, to roll back to with `truncateTranscript`. */
+export function transcriptMark(): number {
+  return chunks.length;
+}
+
+/** Forget everything logged after `mark` (e.g. an attempt that is about to be repeated). */
+export function truncateTranscript(mark: number): void {
+  if (!Number.isInteger(mark) || mark < 0 || mark > chunks.length) {
+    throw new RangeError(`transcript mark ${mark} is not between 0 and ${chunks.length}`);
+  }
+  chunks.length = mark;
+}
+
+/** What was logged after `mark`. */
+export function transcriptSince(mark: number): string {
+  return chunks.slice(mark).join('');
+}
+
 /** Also pass every logged message to `fn` (e.g. to stdout, like the seed's activate_logging); undefined stops it. */
 export function setTranscriptEcho(fn: TranscriptEcho | undefined): void {
   if (fn !== undefined && typeof fn !== 'function') {

@@ -35,6 +35,7 @@ const sample: CachedCapabilities = {
   },
   luks: { working: false, reason: 'no crypto' },
   quorum: true,
+  qcow2Zstd: true,
 };
 
 beforeEach(() => {

@@ -38,6 +38,7 @@ function caps(overrides: Partial<Capabilities> = {}): Capabilities {
     },
     luks: { working: true, reason: '' },
     quorum: true,
+    qcow2Zstd: true,
     platform: 'Linux/x86_64 host 6.1.0',
     ...overrides,
   };
