@@ -1,6 +1,5 @@
-// Pure helpers on QMP objects that the VM uses: machine.py's conv_keys, the seed's
-// flatten_qmp_object / qmp_to_opts, and stripping the routing id from replies.
-import type { JsonValue, QmpObject, QmpResponse } from '../qmp';
+// Pure helpers on QMP objects that the VM uses: the seed's flatten_qmp_object / qmp_to_opts.
+import type { JsonValue, QmpObject } from '../qmp';
 import { describeValue, dictEntries } from './pyjson';
 
 /**
@@ -17,44 +16,6 @@ export function isQmpObject(value: JsonValue | undefined): value is QmpObject {
 
 /** A flattened QMP object: dotted paths ('file.driver', 'children.0') to leaf values. */
 export type FlatQmpObject = Record<string, unknown>;
-
-/**
- * machine.py's conv_keys: '_' -> '-' in the top-level argument names (Python keyword arguments
- * cannot contain '-'), nested keys untouched. undefined stays undefined (no "arguments" sent).
- */
-export function convertArgumentKeys(args: QmpObject | undefined): QmpObject | undefined {
-  if (args === undefined) {
-    return undefined;
-  }
-  const entries = dictEntries(args);
-  if (entries === undefined) {
-    throw new TypeError(`QMP arguments must be an object, got ${describeValue(args)}`);
-  }
-  const converted: QmpObject = {};
-  for (const [key, value] of entries) {
-    const name = key.replaceAll('_', '-');
-    if (Object.hasOwn(converted, name)) {
-      throw new TypeError(
-        `QMP arguments name '${name}' twice ('${key}' becomes '${name}'); pass only one of them`,
-      );
-    }
-    defineEntry(converted, name, value as JsonValue);
-  }
-  return converted;
-}
-
-/**
- * The reply as Python's QMP library hands it to a test: without the "id" our client adds for
- * routing (the Python library sends none), so logged replies match the reference outputs.
- */
-export function withoutId(reply: QmpResponse): QmpResponse {
-  if (!Object.hasOwn(reply, 'id')) {
-    return reply;
-  }
-  const copy: Record<string, unknown> = { ...reply };
-  delete copy.id;
-  return copy as QmpResponse;
-}
 
 /**
  * The seed's flatten_qmp_object: nested objects/arrays become one level of dotted keys, e.g.

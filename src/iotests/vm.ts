@@ -1,7 +1,8 @@
 // The iotests VM (the seed's `VM` class): a QemuMachine set up from this run's configuration,
 // with the seed's builders, QMP conveniences, transcript logging, job, migration and bitmap helpers.
-import type { QmpErrorBody, QmpEvent, QmpObject, QmpResponse, JsonValue } from '../qmp';
+import type { QmpErrorBody, QmpEvent, QmpObject, QmpResponse } from '../qmp';
 import { QemuMachine } from '../machine';
+export type { QmpCallConvOptions } from '../machine';
 import { fileContext } from './context';
 import { filters } from './filters';
 import {
@@ -36,13 +37,7 @@ import {
 } from './vm-jobs';
 import { handleValgrindLog, vmMachineOptions } from './vm-launch';
 import { enableMigrationEvents, waitMigration } from './vm-migration';
-import {
-  convertArgumentKeys,
-  flattenQmpObject,
-  qmpToOpts,
-  withoutId,
-  type FlatQmpObject,
-} from './vm-qmp-objects';
+import { flattenQmpObject, qmpToOpts, type FlatQmpObject } from './vm-qmp-objects';
 import {
   currentTrackedVm,
   setCurrentTrackedVm,
@@ -69,12 +64,6 @@ export interface AddDriveOptions {
   interface?: string;
   /** format= (default the run's IMGFMT). */
   imgFormat?: string;
-}
-
-/** Per-call options of `qmp` / `cmd`. */
-export interface QmpCallConvOptions {
-  /** Turn '_' into '-' in the top-level argument names (default true, like machine.py). */
-  convKeys?: boolean;
 }
 
 /** A QEMU VM for iotests: everything QemuMachine has plus the seed's VM helpers. */
@@ -198,28 +187,6 @@ export class VM extends QemuMachine {
   }
 
   // ---- QMP ----
-
-  /**
-   * Raw QMP call: resolves with QEMU's reply ({return} or {error}) as Python's library returns
-   * it (no "id"). Top-level argument names get '_' -> '-' unless convKeys is false.
-   */
-  override async qmp(
-    command: string,
-    args?: QmpObject,
-    opts: QmpCallConvOptions = {},
-  ): Promise<QmpResponse> {
-    const converted = opts.convKeys === false ? args : convertArgumentKeys(args);
-    return withoutId(await super.qmp(command, converted));
-  }
-
-  /** Raising QMP call: resolves with the return value, throws QmpCommandError on an error reply. */
-  override cmd(
-    command: string,
-    args?: QmpObject,
-    opts: QmpCallConvOptions = {},
-  ): Promise<JsonValue> {
-    return super.cmd(command, opts.convKeys === false ? args : convertArgumentKeys(args));
-  }
 
   /** human-monitor-command `commandLine`; with useLog through qmpLog. */
   hmp(commandLine: string, options: { useLog?: boolean } = {}): Promise<QmpResponse> {

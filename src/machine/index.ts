@@ -27,3 +27,4 @@ export {
   wrapperNeedsUnboundedTimeouts,
   type MachineTimeouts,
 } from './timeouts';
+export { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';

@@ -40,6 +40,7 @@ import {
   type SocketNeeds,
 } from './socket-dir';
 import { KILL_WAIT_MS, TERM_GRACE_MS, resolveTimeouts, type MachineTimeouts } from './timeouts';
+import { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';
 
 /** How to run one QEMU. */
 export interface QemuMachineOptions {
@@ -294,9 +295,14 @@ export class QemuMachine {
   }
 
   /** Raw QMP call: resolves with QEMU's reply ({return} or {error}). */
-  async qmp(command: string, args?: QmpObject): Promise<QmpResponse> {
+  async qmp(
+    command: string,
+    args?: QmpObject,
+    opts: QmpCallConvOptions = {},
+  ): Promise<QmpResponse> {
     const run = this.run;
-    const response = await this.qmpClient.execute(command, args);
+    const converted = opts.convKeys === false ? args : convertArgumentKeys(args);
+    const response = await this.qmpClient.execute(command, converted);
     if (command === 'quit' && 'return' in response && run !== undefined) {
       run.quitIssued = true;
     }
@@ -304,9 +310,10 @@ export class QemuMachine {
   }
 
   /** QMP call that resolves with the return value and throws QmpCommandError on an error reply. */
-  async cmd(command: string, args?: QmpObject): Promise<JsonValue> {
+  async cmd(command: string, args?: QmpObject, opts: QmpCallConvOptions = {}): Promise<JsonValue> {
     const run = this.run;
-    const result = await this.qmpClient.command(command, args);
+    const converted = opts.convKeys === false ? args : convertArgumentKeys(args);
+    const result = await this.qmpClient.command(command, converted);
     if (command === 'quit' && run !== undefined) {
       run.quitIssued = true;
     }

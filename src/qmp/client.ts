@@ -428,7 +428,10 @@ export class QmpClient {
       );
       return;
     }
-    pending.resolve(message as unknown as QmpResponse);
+    // The id is this client's routing detail (Python's QMP library sends none): the caller gets
+    // the reply as QEMU would have sent it without one, so logged replies match reference output.
+    const { id: _routingId, ...reply } = message;
+    pending.resolve(reply as unknown as QmpResponse);
   }
 
   private unmatchedReply(id: JsonValue | undefined, raw: string): void {

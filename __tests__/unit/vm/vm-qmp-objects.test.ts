@@ -1,36 +1,7 @@
 // conv_keys, reply id stripping, flatten_qmp_object and qmp_to_opts.
 import { describe, expect, test } from '@jest/globals';
-import {
-  convertArgumentKeys,
-  flattenQmpObject,
-  qmpToOpts,
-  withoutId,
-} from '../../../src/iotests/vm-qmp-objects';
+import { flattenQmpObject, qmpToOpts } from '../../../src/iotests/vm-qmp-objects';
 import { OrderedQmp, PyFloat } from '../../../src/iotests/pyjson';
-
-describe('convertArgumentKeys (machine.py conv_keys)', () => {
-  test("turns '_' into '-' in top-level names only", () => {
-    expect(
-      convertArgumentKeys({ node_name: 'n', auto_dismiss: false, file: { aio_max: 1 } }),
-    ).toEqual({ 'node-name': 'n', 'auto-dismiss': false, file: { aio_max: 1 } });
-    expect(convertArgumentKeys(undefined)).toBeUndefined();
-    expect(convertArgumentKeys({})).toEqual({});
-  });
-
-  test('refuses two names that become one, naming both', () => {
-    expect(() => convertArgumentKeys({ job_id: 'a', 'job-id': 'b' })).toThrow(
-      "QMP arguments name 'job-id' twice ('job-id' becomes 'job-id'); pass only one of them",
-    );
-  });
-});
-
-test('withoutId drops only the routing id', () => {
-  expect(withoutId({ return: {}, id: 7 })).toEqual({ return: {} });
-  const error = { error: { class: 'GenericError', desc: 'no' }, id: 1 };
-  expect(withoutId(error)).toEqual({ error: { class: 'GenericError', desc: 'no' } });
-  const plain = { return: [] };
-  expect(withoutId(plain)).toBe(plain);
-});
 
 describe('flattenQmpObject / qmpToOpts', () => {
   const blockdev = {
