@@ -1,0 +1,452 @@
+// What a test needs to be run (the seed's supported_fmts=..., verify_*, skip_*), checked against
+// the configuration and the probed capabilities. `unmetRequirement` is pure and returns the
+// seed's exact reason text; `requires` / `notrun` / `caseNotrun` are front-ends that hand the
+// reason to a skip handler the Jest layer installs (no Jest here).
+import type { Capabilities } from '../capabilities';
+import type { IotestsConfig } from '../config';
+import { brandError, hasErrorBrand } from '../qmp';
+import { runtime } from './runtime';
+
+/** Devices a test can require (the seed's _verify_virtio_blk / _verify_virtio_scsi_pci_or_ccw). */
+export type RequiredDevice = 'virtio-blk' | 'virtio-scsi';
+
+/** Everything a test file can require; every key is optional, an absent key requires nothing. */
+export interface Requirements {
+  /** supported_fmts: IMGFMT must be one of these ('generic' = any, unless IMGFMT_GENERIC=false). */
+  formats?: readonly string[];
+  /** unsupported_fmts. */
+  unsupportedFormats?: readonly string[];
+  /** supported_protocols ('generic' = any protocol). */
+  protocols?: readonly string[];
+  /** unsupported_protocols. */
+  unsupportedProtocols?: readonly string[];
+  /** supported_platforms: the OS (Node's process.platform, e.g. 'linux') must start with one. */
+  platforms?: readonly string[];
+  /** The OS must not start with any of these. */
+  unsupportedPlatforms?: readonly string[];
+  /** supported_cache_modes. */
+  cacheModes?: readonly string[];
+  /** supported_aio_modes. */
+  aioModes?: readonly string[];
+  /** required_fmts: formats QEMU must have in its read-write whitelist. */
+  requiredFormats?: readonly string[];
+  /** Formats QEMU must have in its read-only whitelist (skip_if_unsupported(read_only=True)). */
+  requiredFormatsRo?: readonly string[];
+  /** unsupported_imgopts: substrings IMGOPTS must not contain ('$' is never supported). */
+  unsupportedImgopts?: readonly string[];
+  /** Needs QEMU's qtest accelerator (virtual clock stepping). */
+  accelerator?: 'qtest';
+  devices?: readonly RequiredDevice[];
+  /** verify_working_luks. */
+  luks?: boolean;
+  /** verify_quorum. */
+  quorum?: boolean;
+  /** skip_if_user_is_root. */
+  notRoot?: boolean;
+  /** verify_qcow2_zstd_compression. */
+  qcow2Zstd?: boolean;
+}
+
+/** The configuration fields the checks read. */
+export type RequirementConfig = Pick<
+  IotestsConfig,
+  'imgfmt' | 'imgproto' | 'cachemode' | 'aiomode' | 'imgopts' | 'imgfmtGeneric'
+>;
+
+/** The capability fields the checks read. */
+export type RequirementCapabilities = Pick<
+  Capabilities,
+  | 'formatsRw'
+  | 'formatsRo'
+  | 'hasVirtioBlk'
+  | 'hasVirtioScsi'
+  | 'luks'
+  | 'quorum'
+  | 'accelerators'
+  | 'hasQtest'
+  | 'qcow2Zstd'
+>;
+
+/** Facts about the host process (injectable for tests). */
+export interface HostFacts {
+  /** Like Python's sys.platform: 'linux', 'darwin', ... */
+  platform: string;
+  /** Effective user id; undefined where there is none (Windows). */
+  uid: number | undefined;
+}
+
+type KeyKind = 'strings' | 'boolean' | 'accelerator' | 'devices';
+
+const REQUIREMENT_KEYS: Readonly<Record<keyof Requirements, KeyKind>> = {
+  formats: 'strings',
+  unsupportedFormats: 'strings',
+  protocols: 'strings',
+  unsupportedProtocols: 'strings',
+  platforms: 'strings',
+  unsupportedPlatforms: 'strings',
+  cacheModes: 'strings',
+  aioModes: 'strings',
+  requiredFormats: 'strings',
+  requiredFormatsRo: 'strings',
+  unsupportedImgopts: 'strings',
+  accelerator: 'accelerator',
+  devices: 'devices',
+  luks: 'boolean',
+  quorum: 'boolean',
+  notRoot: 'boolean',
+  qcow2Zstd: 'boolean',
+};
+
+const DEVICES: readonly RequiredDevice[] = ['virtio-blk', 'virtio-scsi'];
+
+/** Check that `reqs` is a well-formed Requirements object; throws TypeError naming the bad key. */
+export function validateRequirements(reqs: unknown): Requirements {
+  if (typeof reqs !== 'object' || reqs === null || Array.isArray(reqs)) {
+    throw new TypeError(
+      `requirements must be an object with keys ${Object.keys(REQUIREMENT_KEYS).join(', ')}; ` +
+        `got ${describe(reqs)}`,
+    );
+  }
+  const record = reqs as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    const kind = (REQUIREMENT_KEYS as Record<string, KeyKind | undefined>)[key];
+    if (kind === undefined) {
+      throw new TypeError(
+        `unknown requirement '${key}'; accepted keys: ${Object.keys(REQUIREMENT_KEYS).join(', ')}`,
+      );
+    }
+    if (value !== undefined) {
+      checkKind(key, kind, value);
+    }
+  }
+  const typed = record as Requirements;
+  if (nonEmpty(typed.protocols) && nonEmpty(typed.unsupportedProtocols)) {
+    // The seed asserts this: a list of supported protocols makes the other list pointless.
+    throw new TypeError('requirements: give protocols or unsupportedProtocols, not both');
+  }
+  return typed;
+}
+
+function checkKind(key: string, kind: KeyKind, value: unknown): void {
+  switch (kind) {
+    case 'boolean':
+      if (typeof value !== 'boolean') {
+        throw new TypeError(`requirement '${key}' must be a boolean, got ${describe(value)}`);
+      }
+      return;
+    case 'accelerator':
+      if (value !== 'qtest') {
+        throw new TypeError(`requirement '${key}' must be 'qtest', got ${describe(value)}`);
+      }
+      return;
+    case 'strings':
+      if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+        throw new TypeError(
+          `requirement '${key}' must be an array of strings, got ${describe(value)}`,
+        );
+      }
+      return;
+    case 'devices':
+      if (
+        !Array.isArray(value) ||
+        value.some((item) => !DEVICES.includes(item as RequiredDevice))
+      ) {
+        throw new TypeError(
+          `requirement '${key}' must be an array of ${DEVICES.map((d) => `'${d}'`).join(' | ')}, ` +
+            `got ${describe(value)}`,
+        );
+      }
+      return;
+  }
+}
+
+/**
+ * The first requirement `config` and `caps` do not meet, as the seed's notrun reason (e.g.
+ * 'not suitable for this image format: raw'); undefined when everything is met. Checks run in the
+ * seed's order (execute_setup_common), then the extra keys. IMGOPTS containing '$' is never
+ * supported, like the seed.
+ */
+export function unmetRequirement(
+  reqs: Requirements,
+  config: RequirementConfig,
+  caps: RequirementCapabilities,
+  host: HostFacts = currentHost(),
+): string | undefined {
+  const r = validateRequirements(reqs);
+  return (
+    checkImageFormat(r, config, caps) ??
+    checkProtocol(r, config) ??
+    checkPlatform(r, host) ??
+    checkIn(r.cacheModes, config.cachemode, 'not suitable for this cache mode') ??
+    checkIn(r.aioModes, config.aiomode, 'not suitable for this aio mode') ??
+    checkWhitelisted(r.requiredFormats, caps.formatsRw) ??
+    checkDevices(r, caps) ??
+    checkImgopts(r, config) ??
+    checkWhitelisted(r.requiredFormatsRo, caps.formatsRo) ??
+    (r.luks === true ? luksReason(caps) : undefined) ??
+    (r.quorum === true && !caps.quorum ? 'quorum support missing' : undefined) ??
+    checkZstd(r, caps) ??
+    (r.notRoot === true && host.uid === 0 ? 'cannot be run as root' : undefined) ??
+    checkAccelerator(r, caps)
+  );
+}
+
+function checkImageFormat(
+  r: Requirements,
+  config: RequirementConfig,
+  caps: RequirementCapabilities,
+): string | undefined {
+  let supported = r.formats ?? [];
+  if (supported.includes('generic') && config.imgfmtGeneric) {
+    supported = []; // Like `_supported_fmt generic` in the bash tests: any format.
+  }
+  const unsupported = r.unsupportedFormats ?? [];
+  if (
+    (supported.length > 0 && !supported.includes(config.imgfmt)) ||
+    unsupported.includes(config.imgfmt)
+  ) {
+    return `not suitable for this image format: ${config.imgfmt}`;
+  }
+  return config.imgfmt === 'luks' ? luksReason(caps) : undefined;
+}
+
+function luksReason(caps: RequirementCapabilities): string | undefined {
+  return caps.luks.working ? undefined : caps.luks.reason;
+}
+
+function checkProtocol(r: Requirements, config: RequirementConfig): string | undefined {
+  const supported = r.protocols ?? [];
+  if (supported.includes('generic')) {
+    return undefined;
+  }
+  const unsupported = r.unsupportedProtocols ?? [];
+  if (
+    (supported.length > 0 && !supported.includes(config.imgproto)) ||
+    unsupported.includes(config.imgproto)
+  ) {
+    return `not suitable for this protocol: ${config.imgproto}`;
+  }
+  return undefined;
+}
+
+function checkPlatform(r: Requirements, host: HostFacts): string | undefined {
+  const matches = (prefixes: readonly string[]): boolean =>
+    prefixes.some((prefix) => host.platform.startsWith(prefix));
+  if (matches(r.unsupportedPlatforms ?? [])) {
+    return `not suitable for this OS: ${host.platform}`;
+  }
+  if (nonEmpty(r.platforms) && !matches(r.platforms)) {
+    return `not suitable for this OS: ${host.platform}`;
+  }
+  return undefined;
+}
+
+function checkIn(
+  supported: readonly string[] | undefined,
+  actual: string,
+  reason: string,
+): string | undefined {
+  return nonEmpty(supported) && !supported.includes(actual) ? `${reason}: ${actual}` : undefined;
+}
+
+function checkWhitelisted(
+  required: readonly string[] | undefined,
+  whitelist: readonly string[],
+): string | undefined {
+  // Python prints a set difference, whose order is arbitrary; the requirement's order is kept.
+  const missing = [...new Set(required ?? [])].filter((format) => !whitelist.includes(format));
+  return missing.length > 0 ? `formats ${pyListRepr(missing)} are not whitelisted` : undefined;
+}
+
+function checkDevices(r: Requirements, caps: RequirementCapabilities): string | undefined {
+  const devices = r.devices ?? [];
+  if (devices.includes('virtio-blk') && !caps.hasVirtioBlk) {
+    return 'Missing virtio-blk in QEMU binary';
+  }
+  if (devices.includes('virtio-scsi') && !caps.hasVirtioScsi) {
+    return 'Missing virtio-scsi-pci or virtio-scsi-ccw in QEMU binary';
+  }
+  return undefined;
+}
+
+function checkImgopts(r: Requirements, config: RequirementConfig): string | undefined {
+  // The seed never supports '$' in IMGOPTS (a bash-only `$TEST_IMG` reference).
+  const unsupported = [...(r.unsupportedImgopts ?? []), '$'];
+  const imgopts = config.imgopts;
+  if (imgopts !== undefined && imgopts !== '' && unsupported.some((x) => imgopts.includes(x))) {
+    return `not suitable for this imgopts: ${imgopts}`;
+  }
+  return undefined;
+}
+
+function checkZstd(r: Requirements, caps: RequirementCapabilities): string | undefined {
+  if (r.qcow2Zstd !== true) {
+    return undefined;
+  }
+  return caps.qcow2Zstd ? undefined : 'zstd compression not supported';
+}
+
+function checkAccelerator(r: Requirements, caps: RequirementCapabilities): string | undefined {
+  if (r.accelerator !== 'qtest' || caps.hasQtest) {
+    return undefined;
+  }
+  const available = caps.accelerators.length > 0 ? caps.accelerators.join(', ') : 'none';
+  return `requires the qtest accelerator (virtual clock stepping); this QEMU has: ${available}`;
+}
+
+function currentHost(): HostFacts {
+  return { platform: process.platform, uid: process.getuid?.() };
+}
+
+function nonEmpty(list: readonly string[] | undefined): list is readonly string[] {
+  return list !== undefined && list.length > 0;
+}
+
+/** Python's repr() of a list of str: ['a', "b'c"]. */
+export function pyListRepr(items: readonly string[]): string {
+  return `[${items.map(pyStrRepr).join(', ')}]`;
+}
+
+/** Python's repr() of a str: quotes chosen like Python, non-printable characters escaped. */
+export function pyStrRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let body = '';
+  for (const char of text) {
+    body += escapeChar(char, quote);
+  }
+  return `${quote}${body}${quote}`;
+}
+
+// Python's str.isprintable() is false for the categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs
+// (except the ASCII space).
+const NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function escapeChar(char: string, quote: string): string {
+  switch (char) {
+    case '\\':
+      return '\\\\';
+    case '\t':
+      return '\\t';
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case quote:
+      return `\\${quote}`;
+    default:
+      break;
+  }
+  if (char === ' ' || !NON_PRINTABLE.test(char)) {
+    return char;
+  }
+  const code = char.codePointAt(0) ?? 0;
+  if (code < 0x100) {
+    return `\\x${code.toString(16).padStart(2, '0')}`;
+  }
+  if (code < 0x10000) {
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}
+
+// --- Front-ends: the reason goes to the skip handler the Jest layer installs. ---
+
+/** Receives unmet requirements: the Jest layer skips the file (onUnmet) or records a case. */
+export interface SkipHandler {
+  /** The whole test file cannot run (the seed's notrun). */
+  onUnmet(reason: string): void;
+  /** One case was not run (the seed's case_notrun); default: a line on stderr. */
+  onCaseNotrun?(reason: string): void;
+}
+
+let skipHandler: SkipHandler | undefined;
+
+/** Install (or with undefined, remove) the handler of unmet requirements. */
+export function setSkipHandler(handler: SkipHandler | undefined): void {
+  if (
+    handler !== undefined &&
+    (typeof handler !== 'object' || typeof handler.onUnmet !== 'function')
+  ) {
+    throw new TypeError('setSkipHandler expects { onUnmet(reason) } or undefined');
+  }
+  skipHandler = handler;
+}
+
+const NOT_RUN_BRAND = 'NotRunError';
+
+/** Thrown by `requires` / `notrun` when no skip handler is installed (plain script use). */
+export class NotRunError extends Error {
+  static override [Symbol.hasInstance](value: unknown): value is NotRunError {
+    if (this !== NotRunError) {
+      return typeof this === 'function' && Function.prototype[Symbol.hasInstance].call(this, value);
+    }
+    return hasErrorBrand(value, NOT_RUN_BRAND);
+  }
+
+  /** Why the test cannot run, as the seed's notrun reason. */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`not run: ${reason}`);
+    this.name = 'NotRunError';
+    this.reason = reason;
+    brandError(this, NOT_RUN_BRAND);
+  }
+}
+
+/**
+ * Require `reqs` of this run's configuration and QEMU (the seed's script_main/main keyword
+ * arguments). Returns true when met; otherwise hands the reason to the skip handler and returns
+ * false, or throws NotRunError when no handler is installed.
+ */
+export function requires(reqs: Requirements): boolean {
+  const { config, capabilities } = runtime();
+  const reason = unmetRequirement(reqs, config, capabilities);
+  if (reason === undefined) {
+    return true;
+  }
+  notrun(reason);
+  return false;
+}
+
+/** The seed's `notrun`: this test file cannot run, for `reason`. */
+export function notrun(reason: string): void {
+  checkReason('notrun', reason);
+  if (skipHandler === undefined) {
+    throw new NotRunError(reason);
+  }
+  skipHandler.onUnmet(reason);
+}
+
+/**
+ * The seed's `case_notrun`: record that one case was not run, without skipping anything (that is
+ * left to the caller). Goes to the handler's onCaseNotrun, else to stderr like the seed's
+ * `.casenotrun` line.
+ */
+export function caseNotrun(reason: string): void {
+  checkReason('caseNotrun', reason);
+  if (skipHandler?.onCaseNotrun !== undefined) {
+    skipHandler.onCaseNotrun(reason);
+  } else {
+    process.stderr.write(`    [case not run] ${reason}\n`);
+  }
+}
+
+function checkReason(fn: string, reason: unknown): void {
+  if (typeof reason !== 'string') {
+    throw new TypeError(`${fn} expects a reason string, got ${describe(reason)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(describe).join(', ')}]`;
+  }
+  if (typeof value === 'string') {
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'object' && value !== null) {
+    return 'an object';
+  }
+  return String(value);
+}

@@ -1,0 +1,82 @@
+// Waiting for a daemon's pid file, as the seed does for qemu-nbd and qemu-storage-daemon: poll
+// until the file holds a pid, but fail fast (exit code + command + output) when the process dies
+// first, and give up after a timeout instead of waiting forever.
+import { readFile } from 'node:fs/promises';
+
+import type { TrackedProcess } from './tracked-process';
+import { toolError } from './run-tool';
+import { pythonReturncode } from './tool-error';
+
+const POLL_MS = 10;
+
+/** Read a pid file; undefined while it does not exist or is not completely written yet. */
+export async function readPidFile(path: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // QEMU writes "<pid>\n"; until the newline is there the write may be partial.
+  const match = /^(\d+)\n/.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * Wait until `child` has written its pid to `pidfile`; returns that pid. Throws QemuToolError
+ * `<tool> terminated with exit code N: <command>` (with the output) when the child exits first,
+ * or `... did not write its pid file` after `timeoutMs` (the child is killed then).
+ */
+export async function waitForPidFile(
+  child: TrackedProcess,
+  pidfile: string,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = await readPidFile(pidfile);
+    if (pid !== undefined) {
+      return pid;
+    }
+    if (child.exited) {
+      await child.waitOutputClosed(1_000);
+      const status = child.exitStatus ?? { exitCode: null, signal: null };
+      const returncode = pythonReturncode(status.exitCode, status.signal) ?? -1;
+      throw toolError(
+        child.tool,
+        {
+          command: child.command,
+          exitCode: status.exitCode,
+          signal: status.signal,
+          returncode,
+          stdout: child.output(),
+          stderr: undefined,
+          timedOut: false,
+        },
+        `${child.tool} terminated with exit code ${returncode}: ${child.command.join(' ')}`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      await child.stop('SIGKILL');
+      throw toolError(
+        child.tool,
+        {
+          command: child.command,
+          exitCode: null,
+          signal: null,
+          returncode: -1,
+          stdout: child.output(),
+          stderr: undefined,
+          timedOut: true,
+        },
+        `${child.tool} did not write its pid file ${pidfile} within ${timeoutMs} ms ` +
+          `(killed): ${child.command.join(' ')}`,
+      );
+    }
+    await Promise.race([child.whenExited(), sleep(POLL_MS)]);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,201 @@
+// qemu-nbd wrappers: the seed's qemu_nbd (daemonized with --fork, returns the parent's status),
+// qemu_nbd_early_pipe, qemu_nbd_list_log and qemu_nbd_popen (here `withQemuNbd`, a scoped server).
+//
+// A `--fork`ed qemu-nbd daemonizes: its parent exits as soon as the server is ready and the
+// server is no longer our child. It is tracked (registered so it is killed at the latest when the
+// test file ends) only through its pid file: pass `--pid-file PATH` (or `--pid-file=PATH`). A
+// forked qemu-nbd without a pid file cannot be tracked; the test must stop it itself.
+import { existsSync, readFileSync } from 'node:fs';
+
+import { registerChild } from '../../machine';
+import { onFileCleanup } from '../cleanup';
+import { filePath, tryRemove } from '../files';
+import { filters } from '../filters';
+import { log } from '../transcript';
+import { readPidFile, waitForPidFile } from './pidfile';
+import {
+  assertStringArray,
+  runTool,
+  splitArgs,
+  toolPipeAndStatus,
+  writeToolOutput,
+} from './run-tool';
+import { qemuNbdArgs, toolConfig } from './tool-config';
+import { TrackedProcess } from './tracked-process';
+
+/**
+ * The seed's `qemu_nbd`: run `qemu-nbd --fork ...args` and return the parent's exit status (its
+ * messages go to the tool-output sink). A daemon started with `--pid-file` is tracked.
+ */
+export async function qemuNbd(...args: string[]): Promise<number> {
+  const { args: strings } = splitArgs<object>('qemuNbd', args, []);
+  const result = await runTool('qemu-nbd', [...qemuNbdArgs(), '--fork', ...strings]);
+  writeToolOutput(result.stdout);
+  if (result.returncode === 0) {
+    await trackForkedDaemon(strings);
+  }
+  return result.returncode;
+}
+
+/**
+ * The seed's `qemu_nbd_early_pipe`: run `qemu-nbd --fork ...args`; returns [status, stdout] with
+ * stdout only when it failed ('' on success). stderr is let through to the tool-output sink.
+ */
+export async function qemuNbdEarlyPipe(...args: string[]): Promise<[number, string]> {
+  const { args: strings } = splitArgs<object>('qemuNbdEarlyPipe', args, []);
+  const [output, returncode] = await toolPipeAndStatus(
+    'qemu-nbd',
+    [...qemuNbdArgs(), '--fork', ...strings],
+    { connectStderr: false },
+  );
+  if (returncode === 0) {
+    await trackForkedDaemon(strings);
+  }
+  return [returncode, returncode !== 0 ? output : ''];
+}
+
+/**
+ * The seed's `qemu_nbd_list_log`: `qemu-nbd -L ...args` (without QEMU_NBD_OPTIONS, like the seed),
+ * its output logged through `testfiles` and `nbdExports` filters and returned.
+ */
+export async function qemuNbdListLog(...args: string[]): Promise<string> {
+  const { args: strings } = splitArgs<object>('qemuNbdListLog', args, []);
+  const [output] = await toolPipeAndStatus('qemu-nbd', [
+    toolConfig().binaries.qemuNbd,
+    '-L',
+    ...strings,
+  ]);
+  log(output, { filters: [filters.testfiles, filters.nbdExports] });
+  return output;
+}
+
+/** Options of withQemuNbd. */
+export interface WithQemuNbdOptions {
+  /** How long the server may take to write its pid file (default: IOTESTS_LAUNCH_TIMEOUT). */
+  startTimeoutMs?: number;
+}
+
+let serverCount = 0;
+
+/**
+ * The seed's `qemu_nbd_popen`: start `qemu-nbd --persistent --pid-file F ...args`, logging
+ * 'Start NBD server'; wait for the pid file (failing fast with the exit code and command if
+ * qemu-nbd dies first); run `fn`; then, whatever happened, log 'Kill NBD server' and kill it.
+ */
+export async function withQemuNbd<T>(
+  args: readonly string[],
+  fn: () => T | Promise<T>,
+  options: WithQemuNbdOptions = {},
+): Promise<Awaited<T>> {
+  assertStringArray('withQemuNbd', 'args', args);
+  if (typeof fn !== 'function') {
+    throw new TypeError(`withQemuNbd: fn must be a function, got ${typeof fn}`);
+  }
+  const startTimeoutMs = options.startTimeoutMs ?? toolConfig().timeouts.launchMs;
+  serverCount += 1;
+  const suffix = serverCount === 1 ? '' : `-${serverCount}`;
+  const pidfile = filePath(`qemu_nbd_popen-nbd-pid-file${suffix}`);
+  if (existsSync(pidfile)) {
+    throw new Error(`withQemuNbd: the pid file ${pidfile} already exists (left by another run?)`);
+  }
+  const argv = [...qemuNbdArgs(), '--persistent', '--pid-file', pidfile, ...args];
+  log('Start NBD server');
+  const server = await TrackedProcess.spawn('qemu-nbd', argv, { description: 'qemu-nbd server' });
+  let started = false;
+  try {
+    await waitForPidFile(server, pidfile, startTimeoutMs);
+    started = true;
+    return await fn();
+  } finally {
+    tryRemove(pidfile);
+    log('Kill NBD server');
+    await server.stop('SIGKILL');
+    if (started) {
+      // The seed's server writes to the test's own output; ours is captured and let through here.
+      writeToolOutput(server.output());
+    }
+  }
+}
+
+/** The value of qemu-nbd's `--pid-file` among `args` (`--pid-file X` or `--pid-file=X`). */
+export function pidFileArgument(args: readonly string[]): string | undefined {
+  let found: string | undefined;
+  args.forEach((arg, index) => {
+    if (arg === '--pid-file' && index + 1 < args.length) {
+      found = args[index + 1];
+    } else if (arg.startsWith('--pid-file=')) {
+      found = arg.slice('--pid-file='.length);
+    }
+  });
+  return found;
+}
+
+const DAEMON_EXIT_WAIT_MS = 5_000;
+
+/** Register a `--fork`ed qemu-nbd daemon by its pid file, so it is killed when the file ends. */
+async function trackForkedDaemon(args: readonly string[]): Promise<void> {
+  const pidfile = pidFileArgument(args);
+  if (pidfile === undefined) {
+    return;
+  }
+  const pid = await readPidFile(pidfile);
+  if (pid === undefined) {
+    return;
+  }
+  const identity = processIdentity(pid);
+  if (identity === undefined) {
+    return; // Already gone.
+  }
+  const description = `qemu-nbd --fork daemon (pid file ${pidfile})`;
+  const unregister = registerChild(pid, description);
+  onFileCleanup(async () => {
+    try {
+      if (processIdentity(pid) === identity) {
+        await killAndWait(pid);
+      }
+    } finally {
+      unregister();
+    }
+  }, `stop ${description} (pid ${pid})`);
+}
+
+/** Start time and command line of a process (pid reuse check); undefined when it is gone. */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; the 20th of them is the start time.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') {
+      return undefined;
+    }
+    return `${fields[19] ?? ''} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8')}`;
+  } catch {
+    return isAlive(pid) ? `pid ${pid}` : undefined;
+  }
+}
+
+async function killAndWait(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + DAEMON_EXIT_WAIT_MS;
+  while (processIdentity(pid) !== undefined) {
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `qemu-nbd daemon (pid ${pid}) still exists ${DAEMON_EXIT_WAIT_MS} ms after SIGKILL`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,187 @@
+// The seed's QemuStorageDaemon (7.2 flavour, with an optional QMP monitor): a qemu-storage-daemon
+// process with its pid file in the test directory, started with a bounded wait, stopped
+// idempotently, and killed at the latest when the test file ends.
+import path from 'node:path';
+
+import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
+import type { QmpObject, QmpResponse } from '../../qmp';
+import { QmpClient } from '../../qmp';
+import { fileContext } from '../context';
+import { tryRemove } from '../files';
+import { waitForPidFile } from './pidfile';
+import { assertStringArray, toolError, writeToolOutput } from './run-tool';
+import { toolConfig } from './tool-config';
+import { TrackedProcess } from './tracked-process';
+
+/** Options of QemuStorageDaemon.start, as the seed's keyword arguments. */
+export interface QsdStartOptions {
+  /** Distinguishes the files of several daemons (default 'a'). */
+  instanceId?: string;
+  /** Add a QMP monitor (a listening socket in SOCK_DIR) and connect to it. */
+  qmp?: boolean;
+  /** How long the daemon may take to write its pid file (default: IOTESTS_LAUNCH_TIMEOUT). */
+  startTimeoutMs?: number;
+}
+
+const INSTANCE_ID = /^[A-Za-z0-9_.-]+$/;
+
+/** A running qemu-storage-daemon. */
+export class QemuStorageDaemon {
+  /**
+   * Start `qemu-storage-daemon ...args --pidfile F` (plus a QMP monitor when `qmp` is set) and wait
+   * until it wrote its pid file. Throws QemuToolError `qemu-storage-daemon terminated with exit
+   * code N: <command>` with its output when it dies first, or a timeout error.
+   */
+  static async start(
+    args: readonly string[],
+    options: QsdStartOptions = {},
+  ): Promise<QemuStorageDaemon> {
+    assertStringArray('QemuStorageDaemon.start', 'args', args);
+    if (args.includes('--pidfile')) {
+      throw new TypeError(
+        'QemuStorageDaemon.start: do not pass --pidfile, the daemon adds its own',
+      );
+    }
+    const instanceId = options.instanceId ?? 'a';
+    if (!INSTANCE_ID.test(instanceId)) {
+      throw new TypeError(
+        `QemuStorageDaemon.start: instanceId must match ${String(INSTANCE_ID)}, got ${JSON.stringify(instanceId)}`,
+      );
+    }
+    const config = toolConfig();
+    const ctx = fileContext();
+    // The pid prefix keeps parallel test files that share a directory apart.
+    const pidfile = path.join(ctx.testDir, `${ctx.filePrefix}qsd-${instanceId}-pid`);
+    const argv = [config.binaries.qsd, ...args, '--pidfile', pidfile];
+    let qmpSocket: string | undefined;
+    if (options.qmp === true) {
+      qmpSocket = path.join(ctx.sockDir, `${ctx.filePrefix}qsd-${instanceId}.sock`);
+      const length = Buffer.byteLength(qmpSocket);
+      if (length > UNIX_SOCKET_PATH_MAX) {
+        throw new SocketPathTooLongError(qmpSocket, length);
+      }
+      tryRemove(qmpSocket);
+      argv.push(
+        '--chardev',
+        `socket,id=qmp-sock,path=${qmpSocket.replace(/,/g, ',,')},server=on,wait=off`,
+        '--monitor',
+        'qmp-sock',
+      );
+    }
+    tryRemove(pidfile);
+    const child = await TrackedProcess.spawn('qemu-storage-daemon', argv, {
+      description: `qemu-storage-daemon ${instanceId}`,
+    });
+    const daemon = new QemuStorageDaemon(child, pidfile, qmpSocket, config.timeouts.shutdownMs);
+    try {
+      const pid = await waitForPidFile(
+        child,
+        pidfile,
+        options.startTimeoutMs ?? config.timeouts.launchMs,
+      );
+      if (pid !== child.pid) {
+        throw new Error(
+          `qemu-storage-daemon wrote pid ${pid} to ${pidfile}, but its pid is ${child.pid}`,
+        );
+      }
+      if (qmpSocket !== undefined) {
+        daemon.client = await QmpClient.connect(qmpSocket, {
+          commandTimeoutMs: config.timeouts.qmpCommandMs,
+          eventTimeoutMs: config.timeouts.eventWaitMs,
+        });
+      }
+    } catch (error) {
+      // Its output is in the error already: stop it without letting the output through again.
+      daemon.stopping = daemon.terminate('SIGKILL', false).catch(() => undefined);
+      await daemon.stopping;
+      throw error;
+    }
+    return daemon;
+  }
+
+  /** The pid file the daemon wrote (in the test directory). */
+  readonly pidfile: string;
+  /** The QMP socket, when started with `qmp: true`. */
+  readonly qmpSocket: string | undefined;
+
+  private client: QmpClient | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly child: TrackedProcess,
+    pidfile: string,
+    qmpSocket: string | undefined,
+    private readonly shutdownMs: number,
+  ) {
+    this.pidfile = pidfile;
+    this.qmpSocket = qmpSocket;
+  }
+
+  /** The daemon's process id. */
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** The full command line. */
+  get command(): readonly string[] {
+    return this.child.command;
+  }
+
+  /** What the daemon printed so far (stdout and stderr). */
+  output(): string {
+    return this.child.output();
+  }
+
+  /**
+   * 7.2's `QemuStorageDaemon.qmp`: send a QMP command and return the raw reply (`{return}` or
+   * `{error}`). Only for a daemon started with `qmp: true`.
+   */
+  async qmp(command: string, args?: QmpObject): Promise<QmpResponse> {
+    if (this.client === undefined) {
+      throw new Error('QemuStorageDaemon.qmp: start the daemon with { qmp: true } to use QMP');
+    }
+    if (this.stopping !== undefined) {
+      throw new Error('QemuStorageDaemon.qmp: the daemon was stopped');
+    }
+    return this.client.execute(command, args);
+  }
+
+  /**
+   * Stop the daemon with `signal` (SIGTERM by default, SIGKILL after the shutdown timeout), close
+   * QMP, remove the pid file and socket. Idempotent: later calls wait for the first.
+   */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.stopping ??= this.terminate(signal, true);
+    return this.stopping;
+  }
+
+  private async terminate(signal: NodeJS.Signals, letOutputThrough: boolean): Promise<void> {
+    const wasRunning = !this.child.exited;
+    const status = await this.child.stop(signal, this.shutdownMs);
+    await this.client?.close();
+    if (this.qmpSocket !== undefined) {
+      tryRemove(this.qmpSocket);
+    }
+    tryRemove(this.pidfile);
+    if (letOutputThrough) {
+      // The seed's daemon writes to the test's own output; ours is captured and let through here.
+      writeToolOutput(this.child.output());
+    }
+    // Dying on its own of something else than our signal is worth an error (like a QEMU crash).
+    if (!wasRunning && (status.exitCode !== 0 || status.signal !== null)) {
+      throw toolError(
+        'qemu-storage-daemon',
+        {
+          command: this.child.command,
+          exitCode: status.exitCode,
+          signal: status.signal,
+          returncode: status.exitCode ?? -1,
+          stdout: this.child.output(),
+          stderr: undefined,
+          timedOut: false,
+        },
+        `qemu-storage-daemon had already exited before stop(): ${this.child.command.join(' ')}`,
+      );
+    }
+  }
+}

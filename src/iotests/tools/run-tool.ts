@@ -1,0 +1,337 @@
+// Running a QEMU tool to completion: 7.2's `qemu_tool` (raises QemuToolError unless told not to)
+// and the seed's `qemu_tool_pipe_and_status` (returns output and status, reports a death by
+// signal on stderr). Argument arrays only, never a shell; output decoded as UTF-8 with Python's
+// universal newlines ('\r\n' and '\r' read as '\n'), exactly as the seed's text-mode pipes read it.
+import execa from 'execa';
+
+import { openOutputChannel } from './output-channel';
+import { QemuToolError, pythonReturncode } from './tool-error';
+
+/** Options of the 7.2-style tool functions (`qemuImg`, `qemuIo`, ...), like 7.2's keyword arguments. */
+export interface ToolOptions {
+  /** Throw QemuToolError on a non-zero exit status (default true, 7.2's check=True). */
+  check?: boolean;
+  /** stdout and stderr in one stream (default true); false keeps stderr apart. */
+  combineStdio?: boolean;
+  /** Text written to the tool's stdin (default: stdin is /dev/null). */
+  input?: string;
+  /** Kill the tool (SIGKILL) after this long; default DEFAULT_TOOL_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** What a finished tool run produced (7.2's CompletedProcess). */
+export interface ToolResult {
+  /** The full argv, program first. */
+  readonly command: readonly string[];
+  /** Exit status; null when killed by a signal. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Python's returncode: exit status, or -N when killed by signal N. */
+  readonly returncode: number;
+  /** Combined stdout+stderr when combineStdio (the default), else stdout alone. */
+  readonly stdout: string;
+  /** stderr when combineStdio is false; undefined when combined. */
+  readonly stderr: string | undefined;
+  readonly timedOut: boolean;
+}
+
+/** Only a bound against hangs: the seed waits forever, a large `qemu-img convert` can take minutes. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 600_000;
+
+/** How long to keep reading output after the tool exited (a forked child may hold the stream). */
+const OUTPUT_DRAIN_MS = 5_000;
+
+const TOOL_OPTION_KEYS: ReadonlyArray<keyof ToolOptions> = [
+  'check',
+  'combineStdio',
+  'input',
+  'timeoutMs',
+];
+
+/** The environment variable that names each tool's binary, for error messages. */
+const PROGRAM_VARIABLES: Readonly<Record<string, string>> = {
+  qemu: 'QEMU_PROG',
+  'qemu-img': 'QEMU_IMG_PROG',
+  'qemu-io': 'QEMU_IO_PROG',
+  'qemu-nbd': 'QEMU_NBD_PROG',
+  'qemu-storage-daemon': 'QSD_PROG',
+};
+
+/** Arguments of a variadic tool function: strings, optionally followed by one options object. */
+export type ArgsWithOptions<O> = readonly string[] | readonly [...string[], O];
+
+/**
+ * Split `qemuImg('info', img, { check: false })`-style arguments into the string arguments and
+ * the trailing options object, checking both (`allowedKeys` are the option names accepted).
+ */
+export function splitArgs<O extends object>(
+  fn: string,
+  args: ReadonlyArray<string | O>,
+  allowedKeys: readonly string[],
+): { args: string[]; options: Partial<O> } {
+  const last = args[args.length - 1];
+  const hasOptions = typeof last === 'object' && last !== null;
+  const strings = hasOptions ? args.slice(0, -1) : args;
+  strings.forEach((arg, index) => {
+    if (typeof arg !== 'string') {
+      throw new TypeError(
+        `${fn}: argument ${index + 1} must be a string, got ${describe(arg)}; ` +
+          'only the last argument may be an options object',
+      );
+    }
+  });
+  const options = hasOptions ? (last as Partial<O>) : {};
+  for (const key of Object.keys(options)) {
+    if (!allowedKeys.includes(key)) {
+      throw new TypeError(
+        `${fn}: unknown option '${key}'; accepted options: ${allowedKeys.join(', ')}`,
+      );
+    }
+  }
+  return { args: strings as string[], options };
+}
+
+/** `splitArgs` for the common ToolOptions. */
+export function splitToolArgs(
+  fn: string,
+  args: ArgsWithOptions<ToolOptions>,
+): { args: string[]; options: ToolOptions } {
+  const { args: strings, options } = splitArgs<ToolOptions>(fn, args, TOOL_OPTION_KEYS);
+  checkToolOptions(fn, options);
+  return { args: strings, options };
+}
+
+function checkToolOptions(fn: string, options: ToolOptions): void {
+  for (const key of ['check', 'combineStdio'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new TypeError(`${fn}: option ${key} must be a boolean, got ${describe(options[key])}`);
+    }
+  }
+  if (options.input !== undefined && typeof options.input !== 'string') {
+    throw new TypeError(`${fn}: option input must be a string, got ${describe(options.input)}`);
+  }
+  if (
+    options.timeoutMs !== undefined &&
+    !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)
+  ) {
+    throw new TypeError(
+      `${fn}: option timeoutMs must be a positive number, got ${describe(options.timeoutMs)}`,
+    );
+  }
+}
+
+/**
+ * Run a tool to completion and return what it produced. Never throws for the tool's status (only
+ * when it cannot be started at all); see `runQemuTool` for the checking variant.
+ */
+export async function runTool(
+  tool: string,
+  argv: readonly string[],
+  options: Omit<ToolOptions, 'check'> = {},
+): Promise<ToolResult> {
+  const [file, ...args] = argv;
+  if (file === undefined) {
+    throw new TypeError(`${tool}: empty command line`);
+  }
+  const combine = options.combineStdio !== false;
+  const channel = combine ? await openOutputChannel() : undefined;
+  let child: execa.ExecaChildProcess;
+  try {
+    child = execa(file, args, {
+      reject: false,
+      stripFinalNewline: false,
+      stdio: [
+        options.input === undefined ? 'ignore' : 'pipe',
+        channel?.childEnd ?? 'pipe',
+        channel?.childEnd ?? 'pipe',
+      ],
+    });
+  } finally {
+    channel?.releaseChildEnd();
+  }
+  if (options.input !== undefined && child.stdin !== null) {
+    // A tool that exits without reading its input must not crash us with EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+  }
+  // Our own timer rather than execa's `timeout`, which outlives a spawn that failed.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS);
+  let result: execa.ExecaReturnValue;
+  try {
+    result = await child;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (channel !== undefined) {
+    await channel.closed(OUTPUT_DRAIN_MS);
+  }
+  const spawnFailure = spawnError(result);
+  if (spawnFailure !== undefined) {
+    channel?.destroy();
+    throw new Error(
+      `cannot run ${tool} (${file}): ${spawnFailure}; ` +
+        `set ${PROGRAM_VARIABLES[tool] ?? 'the tool path'} to a working binary`,
+    );
+  }
+  const signal = (result.signal ?? null) as NodeJS.Signals | null;
+  const exitCode = signal === null ? (result.exitCode ?? null) : null;
+  return {
+    command: [...argv],
+    exitCode,
+    signal,
+    returncode: pythonReturncode(exitCode, signal) ?? -1,
+    stdout: universalNewlines(channel !== undefined ? channel.text() : (result.stdout ?? '')),
+    stderr: channel !== undefined ? undefined : universalNewlines(result.stderr ?? ''),
+    timedOut,
+  };
+}
+
+/**
+ * 7.2's `qemu_tool`: run, and throw QemuToolError when the tool was killed by a signal, or when
+ * it exited non-zero and `check` is on (the default).
+ */
+export async function runQemuTool(
+  tool: string,
+  argv: readonly string[],
+  options: ToolOptions = {},
+): Promise<ToolResult> {
+  const result = await runTool(tool, argv, options);
+  if ((options.check !== false && result.returncode !== 0) || result.signal !== null) {
+    throw toolError(tool, result);
+  }
+  return result;
+}
+
+/** The QemuToolError describing a finished run. */
+export function toolError(tool: string, result: ToolResult, summary?: string): QemuToolError {
+  return new QemuToolError({
+    tool,
+    command: result.command,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    timedOut: result.timedOut,
+    ...(summary === undefined ? {} : { summary }),
+  });
+}
+
+/** Options of the seed's pipe-and-status runner. */
+export interface PipeAndStatusOptions {
+  /** stderr into the returned output (default true); false passes it to the tool-output sink. */
+  connectStderr?: boolean;
+  /** Return '' instead of the output when the tool succeeded (qemu-img create). */
+  dropSuccessfulOutput?: boolean;
+}
+
+/**
+ * The seed's `qemu_tool_pipe_and_status`: [output, returncode], never throwing for the status;
+ * a death by signal is reported on stderr as `<tool> received signal N: <command>`.
+ */
+export async function toolPipeAndStatus(
+  tool: string,
+  argv: readonly string[],
+  options: PipeAndStatusOptions = {},
+): Promise<[string, number]> {
+  const result = await runTool(tool, argv, { combineStdio: options.connectStderr !== false });
+  if (result.stderr !== undefined && result.stderr !== '') {
+    writeToolOutput(result.stderr);
+  }
+  reportSignal(tool, result);
+  const output =
+    options.dropSuccessfulOutput === true && result.returncode === 0 ? '' : result.stdout;
+  return [output, result.returncode];
+}
+
+/** The seed's report of a tool killed by a signal, written to stderr. */
+export function reportSignal(tool: string, result: ToolResult): void {
+  if (result.returncode < 0) {
+    process.stderr.write(
+      `${tool} received signal ${-result.returncode}: ${result.command.join(' ')}\n`,
+    );
+  }
+}
+
+/** Receives tool output the seed lets through to the test's own stdout/stderr. */
+export type ToolOutputSink = (text: string) => void;
+
+let outputSink: ToolOutputSink | undefined;
+
+/**
+ * Where output goes that the seed does not capture but lets through (qemu-nbd's messages,
+ * qemu-io's stderr in qemuIoSilent, a daemon's output): process.stderr by default; the Jest layer
+ * may route it elsewhere (e.g. the transcript). undefined restores the default.
+ */
+export function setToolOutputSink(sink: ToolOutputSink | undefined): void {
+  if (sink !== undefined && typeof sink !== 'function') {
+    throw new TypeError(`setToolOutputSink expects a function or undefined, got ${describe(sink)}`);
+  }
+  outputSink = sink;
+}
+
+/** Pass let-through tool output to the sink. */
+export function writeToolOutput(text: string): void {
+  if (text === '') {
+    return;
+  }
+  if (outputSink !== undefined) {
+    outputSink(text);
+  } else {
+    process.stderr.write(text);
+  }
+}
+
+/** Python's universal newlines: '\r\n' and a lone '\r' both read as '\n'. */
+export function universalNewlines(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
+}
+
+function spawnError(result: object): string | undefined {
+  const { code, exitCode, signal, timedOut } = result as {
+    code?: unknown;
+    exitCode?: unknown;
+    signal?: unknown;
+    timedOut?: unknown;
+  };
+  if (exitCode === undefined && signal === undefined && timedOut !== true) {
+    const message = (result as { originalMessage?: unknown }).originalMessage;
+    return typeof message === 'string'
+      ? message
+      : typeof code === 'string'
+        ? code
+        : 'could not be started';
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `${typeof value} ${value.toString()}`;
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+/** Throw a TypeError naming `fn` unless `value` is an array of strings. */
+export function assertStringArray(
+  fn: string,
+  name: string,
+  value: unknown,
+): asserts value is string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw new TypeError(`${fn}: ${name} must be an array of strings, got ${describe(value)}`);
+  }
+}
