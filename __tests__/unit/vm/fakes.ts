@@ -67,6 +67,7 @@ export function fakeCapabilities(overrides: Partial<Capabilities> = {}): Capabil
     },
     luks: { working: true, reason: '' },
     quorum: true,
+    qcow2Zstd: true,
     platform: 'Linux/x86_64 host 6.1',
     ...overrides,
   };
