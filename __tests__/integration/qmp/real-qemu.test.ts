@@ -75,8 +75,8 @@ describe('QmpClient against qemu-system-x86_64', () => {
 
   test('an unknown command: raw error reply, and QmpCommandError from command()', async () => {
     const reply = await client!.execute('no-such-command', { x: 1 });
-    expect(reply).toEqual({
-      id: expect.any(Number),
+    // As QEMU would send it without our routing id.
+    expect(reply).toStrictEqual({
       error: { class: 'CommandNotFound', desc: 'The command no-such-command has not been found' },
     });
     const error = await client!.command('no-such-command').catch((e: unknown) => e);
@@ -86,8 +86,7 @@ describe('QmpClient against qemu-system-x86_64', () => {
 
   test('exec-oob reaches QEMU (query-status does not allow OOB)', async () => {
     const reply = await client!.execute('query-status', undefined, { oob: true });
-    expect(reply).toEqual({
-      id: expect.any(Number),
+    expect(reply).toStrictEqual({
       error: { class: 'GenericError', desc: 'The command query-status does not support OOB' },
     });
   });
