@@ -1,12 +1,37 @@
 // `jest --preset qemu-iotests`: every path is absolute (require.resolve) and points at compiled JS,
-// so the preset works from any consumer project without a transform of its own.
+// so the preset works from any consumer project. A user's own config overrides any key.
 'use strict';
+
+const dist = (file) => require.resolve(`./dist/${file}`);
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testEnvironment: dist('src/jest/environment.js'),
+  globalSetup: dist('src/jest/global-setup.js'),
+  globalTeardown: dist('src/jest/global-teardown.js'),
+  setupFilesAfterEnv: [dist('src/jest/setup-after-env.js')],
+  snapshotSerializers: [dist('src/jest/serializer.js')],
+  snapshotResolver: dist('src/jest/snapshot-resolver.js'),
+  reporters: ['default', dist('src/jest/reporter.js')],
   testMatch: ['**/__tests__/iotests/**/*.test.[jt]s', '**/*.iotest.[jt]s'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {
-    '^.+\\.ts$': [require.resolve('ts-jest'), { isolatedModules: true }],
+    // Transpile only (isolatedModules): type errors are the job of `tsc --noEmit`, not of every
+    // test run, where type-checking each file costs seconds. Override `transform` to use your
+    // own tsconfig.
+    '^.+\\.ts$': [
+      require.resolve('ts-jest'),
+      {
+        tsconfig: {
+          isolatedModules: true,
+          target: 'ES2022',
+          module: 'commonjs',
+          esModuleInterop: true,
+          sourceMap: true,
+        },
+      },
+    ],
   },
+  // QEMU block jobs under TCG can be slow; every wait inside has its own, shorter timeout.
   testTimeout: 120000,
 };

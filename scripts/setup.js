@@ -178,19 +178,31 @@ function newestInput() {
 }
 
 function ensureBuild() {
-  const stamp = path.join(root, 'dist', '.build-stamp');
-  const stampTime = mtimeMs(stamp);
+  const dist = path.join(root, 'dist');
+  const stampTime = mtimeMs(path.join(dist, '.build-stamp'));
   if (stampTime !== undefined && stampTime >= newestInput()) {
     note('build: up to date');
     return;
   }
-  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  run(process.execPath, [
-    require.resolve('typescript/bin/tsc', { paths: [root] }),
-    '-p',
-    'tsconfig.build.json',
-  ]);
-  fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  // Build beside dist/ and swap it in, so that a test run reading dist/ meanwhile never sees a
+  // half-written tree (and deleted sources leave no stale outputs behind).
+  const fresh = `${dist}.building-${process.pid}`;
+  const old = `${dist}.old-${process.pid}`;
+  fs.rmSync(fresh, { recursive: true, force: true });
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+  say(`building dist/ (tsc -p tsconfig.build.json)`);
+  const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', fresh], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  if (res.status !== 0) {
+    fs.rmSync(fresh, { recursive: true, force: true });
+    fail(`the build failed (tsc exit code ${res.status}); dist/ is unchanged`);
+  }
+  fs.writeFileSync(path.join(fresh, '.build-stamp'), `${new Date().toISOString()}\n`);
+  if (fs.existsSync(dist)) fs.renameSync(dist, old);
+  fs.renameSync(fresh, dist);
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 ensureDependencies();

@@ -1,2 +1,115 @@
-// The public API of qemu-iotests. Each layer is re-exported here as it lands; nothing else lives here.
-export {};
+// The public API of qemu-iotests: the iotests helpers (also gathered in the `iotests` object),
+// the VM and its lower layers, errors, and the types users need. Nothing else lives here.
+import './jest/vm-global';
+import '../matchers/typings';
+
+import type { VM } from './iotests/vm';
+import { currentVm } from './iotests/vm';
+
+// The seed's helpers, one by one and as the `iotests` object.
+export {
+  iotests,
+  transcript,
+  supportedFormats,
+  hasWorkingLuks,
+  supportsQuorum,
+} from './iotests/api';
+export {
+  log,
+  orderedQmp,
+  qmpLogMessage,
+  type LogFilter,
+  type LogOptions,
+} from './iotests/transcript';
+export { TranscriptText } from './iotests/transcript-text';
+export { retryPbkdfFluke } from './iotests/pbkdf-retry';
+export { filters, createFilters, type Filters, type QmpValueFilter } from './iotests/filters';
+export { PyFloat, OrderedQmp, pyJsonDumps } from './iotests/pyjson';
+export { fileContext, type FileContext } from './iotests/context';
+export { initRuntime, runtime, type IotestsRuntime } from './iotests/runtime';
+export {
+  requires,
+  notrun,
+  caseNotrun,
+  unmetRequirement,
+  NotRunError,
+  type Requirements,
+} from './iotests/requirements';
+export {
+  filePath,
+  filePaths,
+  withFilePaths,
+  tryRemove,
+  createImage,
+  unarchiveSampleImage,
+  remoteFilename,
+  withTimeout,
+} from './iotests/files';
+export * from './iotests/tools';
+export {
+  VM,
+  currentVm,
+  shutdownAllVms,
+  type VMOptions,
+  type AddDriveOptions,
+  type BlockdevCreateOptions,
+  type QmpLogOptions,
+  type RunJobOptions,
+  type BitmapsByNode,
+  type GetBitmapOptions,
+} from './iotests/vm';
+export {
+  type CancelAndWaitOptions,
+  type CompleteAndWaitOptions,
+  type WaitUntilCompletedOptions,
+} from './iotests/job-helpers';
+export { IotestsAssertionError } from './iotests/vm-assert';
+
+// Lower layers, for tests that need a bare QEMU or QMP connection.
+export {
+  QemuMachine,
+  QemuMachineError,
+  QemuLaunchError,
+  QemuAbnormalExitError,
+  SocketPathTooLongError,
+  type QemuMachineOptions,
+} from './machine';
+export {
+  QmpClient,
+  QmpError,
+  QmpConnectError,
+  QmpTimeoutError,
+  QmpCommandError,
+  QmpProtocolError,
+  QmpConnectionLostError,
+  eventMatches,
+  type JsonValue,
+  type QmpObject,
+  type QmpEvent,
+  type QmpResponse,
+  type EventPattern,
+} from './qmp';
+export { ConfigError, resolveConfig, type IotestsConfig } from './config';
+export { probeCapabilities, type Capabilities } from './capabilities';
+export type { QmpMatchers } from '../matchers';
+
+/**
+ * This test file's VM, the same object as the global `vm` the preset creates (for those who
+ * prefer imports). Every access goes to the current file's VM.
+ */
+export const vm: VM = new Proxy({} as VM, {
+  get(_target, property) {
+    const real = currentVm();
+    const value: unknown = Reflect.get(real, property, real);
+    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+  },
+  set(_target, property, value: unknown) {
+    return Reflect.set(currentVm(), property, value);
+  },
+  has(_target, property) {
+    return Reflect.has(currentVm(), property);
+  },
+  getPrototypeOf() {
+    return Reflect.getPrototypeOf(currentVm());
+  },
+});

@@ -21,8 +21,7 @@ export interface QmpErrorBody {
 }
 
 /** A reply to a command, exactly as QEMU sent it. */
-export type QmpResponse =
-  { return: JsonValue } | { error: QmpErrorBody };
+export type QmpResponse = { return: JsonValue } | { error: QmpErrorBody };
 
 /** The first message QEMU sends on a new QMP connection. */
 export interface QmpGreeting {

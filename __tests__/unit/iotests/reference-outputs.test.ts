@@ -1,16 +1,14 @@
 // QEMU's own reference outputs: every JSON line (or indented block) a Python iotest logged must
 // come out of `log` / `qmpLogMessage` byte-identical when fed the same structure. The QEMU source
 // comes from QEMU_REFERENCE_SRC, or from ../shared/tools/qemu-reference (which unpacks it once).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { describe, expect, test } from '@jest/globals';
 
 import { formatLogMessage, qmpLogMessage } from '../../../src/iotests/transcript';
+import { findReferenceSource } from '../../support/qemu-reference';
 import { parseExactJson, toPlainDicts } from './support/parse-exact-json';
-
-const REFERENCE_TOOL = path.resolve(__dirname, '../../../../shared/tools/qemu-reference');
 
 // JSON in reference outputs that Python's log() did not write, so it need not match.
 const NOT_FROM_LOG: Readonly<Record<string, string>> = {
@@ -22,20 +20,6 @@ interface JsonChunk {
   line: number;
   text: string;
   indent: number | null;
-}
-
-function findReferenceSource(): { root?: string; reason?: string } {
-  const fromEnv = process.env.QEMU_REFERENCE_SRC;
-  if (fromEnv !== undefined && fromEnv !== '') return { root: fromEnv };
-  if (!fs.existsSync(REFERENCE_TOOL)) {
-    return { reason: `neither QEMU_REFERENCE_SRC nor ${REFERENCE_TOOL} is available` };
-  }
-  // First use may download and unpack the Debian source package: allow it time.
-  const run = spawnSync(REFERENCE_TOOL, [], { encoding: 'utf8', timeout: 600_000 });
-  if (run.status !== 0) {
-    throw new Error(`${REFERENCE_TOOL} failed (status ${String(run.status)}): ${run.stderr}`);
-  }
-  return { root: run.stdout.trim() };
 }
 
 // One-line JSON, or a block from a lone '{' / '[' to the matching column-0 '}' / ']'.

@@ -1,0 +1,361 @@
+// The package as users get it: built, packed with `npm pack`, installed from the tarball into a
+// scratch project next to jest and typescript, and used there with `npx jest --preset qemu-iotests`
+// and `npx tsc`, exactly as the README tells a user. Nothing here reaches into the repository's
+// sources: what the tarball lacks, this test lacks.
+//
+// Needs the npm registry for the consumer's own dependencies; skipped (with the reason in the
+// title) only when `npm ping` shows the registry is unreachable.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
+import {
+  type CommandResult,
+  REPO_ROOT,
+  copyFixtures,
+  leftoversOf,
+  packPackage,
+  processesMentioning,
+  probeRegistry,
+  runCommand,
+  runDirsFromHeader,
+  runOrThrow,
+  userEnv,
+  writeConsumerPackageJson,
+} from './consumer-project';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const TEST_FILE = '__tests__/iotests/example.test.ts';
+const SNAPSHOT_FILE = '__snapshots__/qcow2/__tests__/iotests/example.test.ts.snap';
+const SNAPSHOT_TEST = 'creates and inspects a block node';
+const REALM_TEST = 'an unknown command is a QmpCommandError';
+const SKIPPED_TEST = 'needs the vdi format';
+const SKIP_REASON = 'not suitable for this image format: qcow2';
+// The fixture's transcript, as an NNN.out would hold it: raw lines, scratch paths filtered.
+const TRANSCRIPT = [
+  '{"execute": "blockdev-create", "arguments": {"job-id": "job0", "options": {"driver": "file", "filename": "TEST_DIR/PID-t.img", "size": 0}}}',
+  '{"return": {}}',
+  '{"execute": "job-dismiss", "arguments": {"id": "job0"}}',
+  '{"return": {}}',
+  '',
+  '{"execute": "blockdev-add", "arguments": {"driver": "file", "filename": "TEST_DIR/PID-t.img", "node-name": "imgfile"}}',
+  '{"return": {}}',
+  'done',
+  '',
+].join('\n');
+
+const SETUP_TIMEOUT_MS = 10 * 60_000; // build + pack + npm install; install alone is ~10-60 s
+const RUN_TIMEOUT_MS = 3 * 60_000; // one `jest` or `tsc` run in the consumer
+const TEST_TIMEOUT_MS = 6 * 60_000; // a test does up to four runs
+
+const registry = probeRegistry();
+const describeIfRegistry = registry.reachable ? describe : describe.skip;
+let title = 'qemu-iotests packed and installed in a consumer project';
+if (!registry.reachable) {
+  title += ` [skipped: ${registry.reason}]`;
+  // Jest does not list the titles of a file whose tests are all skipped: say it here too.
+  console.warn(`consumer test skipped: ${registry.reason}`);
+}
+
+describeIfRegistry(title, () => {
+  let workDir: string;
+  let consumerDir: string;
+  let packedFiles: readonly string[];
+  const timings: Record<string, number> = {};
+  // Every directory a preset run printed in its header (and the consumer itself), for the check
+  // that nothing outlives the runs.
+  const runDirs: string[] = [];
+
+  beforeAll(async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-iotests-consumer-'));
+    consumerDir = path.join(workDir, 'consumer');
+    fs.mkdirSync(consumerDir);
+    // Another engineer's edits may have made dist/ stale: build what is in the tree now.
+    const build = await runOrThrow(process.execPath, ['scripts/setup.js', '--quiet'], {
+      cwd: REPO_ROOT,
+      timeoutMs: SETUP_TIMEOUT_MS,
+    });
+    timings.build = build.durationMs;
+    const packed = await packPackage(workDir);
+    timings.pack = packed.durationMs;
+    packedFiles = packed.files;
+    writeConsumerPackageJson(consumerDir, packed.tarball);
+    const install = await runOrThrow(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline'],
+      { cwd: consumerDir, timeoutMs: SETUP_TIMEOUT_MS },
+    );
+    timings.install = install.durationMs;
+    copyFixtures(FIXTURES, consumerDir, {
+      'example-iotest.ts': TEST_FILE,
+      'tsconfig.json': 'tsconfig.json',
+      'tsconfig.nodenext.json': 'tsconfig.nodenext.json',
+      'tsconfig.without-types.json': 'tsconfig.without-types.json',
+      'tsconfig.wrong.json': 'tsconfig.wrong.json',
+      'types/globals-style.ts': 'types/globals-style.ts',
+      'types/global-style.ts': 'types/global-style.ts',
+      'type-errors/wrong-matcher-call.ts': 'type-errors/wrong-matcher-call.ts',
+    });
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(() => {
+    if (workDir !== undefined) fs.rmSync(workDir, { recursive: true, force: true });
+    console.log(`consumer test timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  /** `npx <args>` in the consumer, with a user's environment and IMGFMT=qcow2. */
+  function npx(args: readonly string[]): Promise<CommandResult> {
+    return runCommand('npx', args, {
+      cwd: consumerDir,
+      env: userEnv({ IMGFMT: 'qcow2' }),
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * `npx jest --preset qemu-iotests <args>`, not in CI mode unless asked (an inherited CI=true
+   * would otherwise refuse to write new snapshots). Checks that the run printed the header and
+   * left neither its directories nor a process behind.
+   */
+  async function jest(label: string, args: readonly string[] = []): Promise<CommandResult> {
+    const ciFlag = args.some((arg) => arg.startsWith('--ci')) ? [] : ['--ci=false'];
+    const result = await npx(['jest', '--preset', 'qemu-iotests', ...ciFlag, ...args]);
+    timings[`jest ${label}`] = result.durationMs;
+    expect(result.stdout).toMatch(/^QEMU\s+-- ".*qemu-system-[^"]*"/m);
+    expect(result.stdout).toMatch(/^IMGFMT\s+-- qcow2$/m);
+    expect(result.stdout).toMatch(/^QEMU_VERSION\s+-- QEMU emulator version /m);
+    const { testDir, sockDir } = runDirsFromHeader(result.stdout);
+    runDirs.push(testDir, sockDir);
+    expect(await leftoversOf([testDir, sockDir])).toEqual([]);
+    return result;
+  }
+
+  function readSnapshot(): string {
+    return fs.readFileSync(path.join(consumerDir, SNAPSHOT_FILE), 'utf8');
+  }
+
+  /** Run `work` and put the test file and its snapshot back as they were, whatever happens. */
+  async function restoringFixture(work: () => Promise<void>): Promise<void> {
+    const testFile = path.join(consumerDir, TEST_FILE);
+    const snapshotFile = path.join(consumerDir, SNAPSHOT_FILE);
+    const source = fs.readFileSync(testFile, 'utf8');
+    const snapshot = fs.existsSync(snapshotFile)
+      ? fs.readFileSync(snapshotFile, 'utf8')
+      : undefined;
+    try {
+      await work();
+    } finally {
+      fs.writeFileSync(testFile, source);
+      if (snapshot === undefined) fs.rmSync(snapshotFile, { force: true });
+      else fs.writeFileSync(snapshotFile, snapshot);
+    }
+  }
+
+  /** The snapshot as the first run writes it, so each test can also run alone (`-t`). */
+  async function ensureSnapshot(): Promise<void> {
+    if (fs.existsSync(path.join(consumerDir, SNAPSHOT_FILE))) return;
+    const result = await jest('write snapshot');
+    expect(result.exitCode).toBe(0);
+  }
+
+  test('the tarball holds the compiled package, and every entry point resolves from a consumer', async () => {
+    for (const file of [
+      'package.json',
+      'README.md',
+      'jest-preset.js',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/jest/vm-global.d.ts',
+      'dist/matchers/typings.d.ts',
+      'dist/src/cli/main.js',
+    ]) {
+      expect(packedFiles).toContain(file);
+    }
+    const stray = packedFiles.filter(
+      (file) =>
+        !['package.json', 'README.md', 'jest-preset.js'].includes(file) &&
+        !(file.startsWith('dist/') && /\.(js|js\.map|d\.ts)$/.test(file)),
+    );
+    expect(stray).toEqual([]);
+
+    // Every export, main, types and bin target is in the installed package, and Node resolves
+    // every subpath the exports map offers.
+    const resolved = await runOrThrow(
+      process.execPath,
+      [
+        '-e',
+        `const pkg = require('qemu-iotests/package.json');
+         const targets = [pkg.main, pkg.types, ...Object.values(pkg.bin)];
+         const collect = (v) => typeof v === 'string' ? targets.push(v) : Object.values(v).forEach(collect);
+         collect(pkg.exports);
+         const fs = require('node:fs'), path = require('node:path');
+         const root = path.dirname(require.resolve('qemu-iotests/package.json'));
+         const missing = targets.filter((t) => !fs.existsSync(path.join(root, t)));
+         const unresolved = Object.keys(pkg.exports).filter((key) => {
+           try { require.resolve('qemu-iotests' + key.slice(1)); return false; } catch { return true; }
+         });
+         console.log(JSON.stringify({ missing, unresolved, keys: Object.keys(pkg.exports) }));`,
+      ],
+      { cwd: consumerDir, timeoutMs: RUN_TIMEOUT_MS },
+    );
+    const report = JSON.parse(resolved.stdout) as {
+      missing: string[];
+      unresolved: string[];
+      keys: string[];
+    };
+    expect(report.missing).toEqual([]);
+    expect(report.unresolved).toEqual([]);
+    expect(report.keys).toEqual(expect.arrayContaining(['.', './jest-preset', './matchers']));
+  });
+
+  test(
+    'jest --preset qemu-iotests runs the file: header, skip with reason, snapshot as an NNN.out',
+    async () => {
+      fs.rmSync(path.join(consumerDir, '__snapshots__'), { recursive: true, force: true });
+      const result = await jest('first run', ['--verbose']);
+      expect(result.exitCode).toBe(0);
+      expect(result.output).toContain(`✓ ${SNAPSHOT_TEST}`);
+      expect(result.output).toContain(`✓ ${REALM_TEST}`);
+      // The reason is in the verbose line and in the preset reporter's "Not run:" summary.
+      expect(result.output).toContain(`○ skipped ${SKIPPED_TEST} [not run: ${SKIP_REASON}]`);
+      expect(result.output).toContain(`Not run:\n  ${TEST_FILE} › ${SKIPPED_TEST}: ${SKIP_REASON}`);
+      expect(result.output).toMatch(/Tests: +1 skipped, 2 passed, 3 total/);
+      expect(result.output).toMatch(/Snapshots: +1 written, 1 total/);
+
+      // One tree per image format at the project's top, and no __snapshots__ beside the test.
+      expect(readSnapshot()).toBe(
+        '// Jest Snapshot v1, https://jestjs.io/docs/snapshot-testing\n\n' +
+          `exports[\`${SNAPSHOT_TEST} 1\`] = \`\n${TRANSCRIPT}\n\`;\n`,
+      );
+      expect(fs.existsSync(path.join(consumerDir, '__tests__/iotests/__snapshots__'))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'a changed transcript fails with a diff until -u updates the snapshot',
+    async () => {
+      await ensureSnapshot();
+      await restoringFixture(async () => {
+        const testFile = path.join(consumerDir, TEST_FILE);
+        const source = fs.readFileSync(testFile, 'utf8');
+        const changed = source.replace(
+          "iotests.log('done');",
+          "iotests.log('done');\n  iotests.log('one more line');",
+        );
+        expect(changed).not.toBe(source);
+        fs.writeFileSync(testFile, changed);
+
+        const failing = await jest('changed transcript');
+        expect(failing.exitCode).toBe(1);
+        expect(failing.output).toContain(`✕ ${SNAPSHOT_TEST}`);
+        expect(failing.output).toMatch(/^\s+\+ one more line$/m);
+        expect(failing.output).toMatch(/Snapshots: +1 failed, 1 total/);
+        expect(readSnapshot()).not.toContain('one more line');
+
+        const updating = await jest('-u', ['-u']);
+        expect(updating.exitCode).toBe(0);
+        expect(updating.output).toMatch(/Snapshots: +1 updated, 1 total/);
+        expect(readSnapshot()).toContain('done\none more line\n');
+
+        const passing = await jest('after -u');
+        expect(passing.exitCode).toBe(0);
+        expect(passing.output).toMatch(/Snapshots: +1 passed, 1 total/);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    '--ci does not write a missing snapshot',
+    async () => {
+      await ensureSnapshot();
+      await restoringFixture(async () => {
+        fs.rmSync(path.join(consumerDir, SNAPSHOT_FILE));
+        const result = await jest('--ci', ['--ci']);
+        expect(result.exitCode).toBe(1);
+        expect(result.output).toContain('New snapshot was not written');
+        expect(fs.existsSync(path.join(consumerDir, SNAPSHOT_FILE))).toBe(false);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    '-t runs one test alone, as an IDE does, and leaves the snapshot as it is',
+    async () => {
+      await ensureSnapshot();
+      const before = readSnapshot();
+      const result = await jest('-t', [
+        '--verbose',
+        '--runTestsByPath',
+        TEST_FILE,
+        '-t',
+        `^${REALM_TEST}$`,
+      ]);
+      expect(result.exitCode).toBe(0);
+      expect(result.output).toContain(`✓ ${REALM_TEST}`);
+      expect(result.output).toContain(`○ skipped ${SNAPSHOT_TEST}`);
+      expect(result.output).toMatch(/Tests: +2 skipped, 1 passed, 3 total/);
+      // Filtered out is not "not run": no reason, no summary line.
+      expect(result.output).not.toContain('Not run:');
+      expect(result.output).not.toContain('obsolete');
+      expect(readSnapshot()).toBe(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'a strict tsconfig with "types": [..., "qemu-iotests"] type-checks both expect styles; a wrong call does not compile',
+    async () => {
+      const tsc = async (label: string, project: string): Promise<CommandResult> => {
+        const result = await npx(['tsc', '--noEmit', '-p', project]);
+        timings[`tsc ${label}`] = result.durationMs;
+        return result;
+      };
+
+      // The consumer's tsconfig covers both styles and the example test itself.
+      const commonjs = await tsc('commonjs', '.');
+      expect(commonjs.stdout).toBe('');
+      expect(commonjs.exitCode).toBe(0);
+      const nodenext = await tsc('nodenext', 'tsconfig.nodenext.json');
+      expect(nodenext.stdout).toBe('');
+      expect(nodenext.exitCode).toBe(0);
+
+      // Leave "qemu-iotests" out of "types" and a file importing nothing loses `vm` and the
+      // matchers: the entry is needed, not decoration.
+      const withoutTypes = await tsc('without types entry', 'tsconfig.without-types.json');
+      expect(withoutTypes.exitCode).toBe(2);
+      expect(withoutTypes.stdout).toContain("error TS2304: Cannot find name 'vm'.");
+      expect(withoutTypes.stdout).toContain("Property 'toMatchQmp' does not exist");
+
+      // Exactly one error, on the wrong argument, not on a missing matcher (TS2339).
+      const wrongFile = 'type-errors/wrong-matcher-call.ts';
+      const wrongLine =
+        fs
+          .readFileSync(path.join(consumerDir, wrongFile), 'utf8')
+          .split('\n')
+          .findIndex((line) => line.includes('toHaveBlockPath(')) + 1;
+      const wrong = await tsc('wrong call', 'tsconfig.wrong.json');
+      expect(wrong.exitCode).toBe(2);
+      const errors = wrong.stdout.split('\n').filter((line) => line.includes('error TS'));
+      expect(errors).toEqual([expect.stringContaining(`${wrongFile}(${wrongLine},`)]);
+      expect(errors[0]).toContain('error TS2345');
+      expect(errors[0]).toContain('`/${string}`');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'nothing outlives the runs: no QEMU, no Jest worker, no scratch or socket directory',
+    async () => {
+      // Each run was checked as it ended; this looks again once all are done (and runs one
+      // when this test runs alone).
+      if (runDirs.length === 0) expect((await jest('leftover check')).exitCode).toBe(0);
+      expect(await leftoversOf(runDirs)).toEqual([]);
+      expect(await processesMentioning([consumerDir])).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,156 @@
+// The preset's behaviour, observed the way a user sees it: Jest runs fixture test files through
+// jest-preset.js (built dist/), and we read its JSON results, its output, and the process table.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { FormattedAssertionResult, FormattedTestResults } from '@jest/test-result';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+interface JestRun {
+  status: number | null;
+  output: string;
+  results: FormattedTestResults;
+  sockDir: string;
+}
+
+let scratch: string;
+const sockDirs: string[] = [];
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/setup.js'), '--quiet'], {
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`setup failed: ${build.stdout}${build.stderr}`);
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'preset-test-'));
+});
+
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+  for (const dir of sockDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function runFixture(fixture: string, extraArgs: string[] = []): JestRun {
+  const sockDir = fs.mkdtempSync(path.join('/tmp', 'pt'));
+  sockDirs.push(sockDir);
+  const config = {
+    rootDir: FIXTURES,
+    preset: path.relative(FIXTURES, path.join(ROOT, 'jest-preset.js')).replace(/^(?!\.)/, './'),
+    testMatch: [`**/${fixture}`],
+    moduleNameMapper: { '^qemu-iotests$': path.join(ROOT, 'dist/src/index.js') },
+  };
+  const outputFile = path.join(scratch, `${fixture}.json`);
+  const run = spawnSync(
+    process.execPath,
+    [
+      require.resolve('jest/bin/jest', { paths: [ROOT] }),
+      '--config',
+      JSON.stringify(config),
+      '--json',
+      '--outputFile',
+      outputFile,
+      '--verbose',
+      ...extraArgs,
+    ],
+    {
+      encoding: 'utf8',
+      cwd: FIXTURES,
+      env: { ...process.env, IMGFMT: 'qcow2', SOCK_DIR: sockDir, TEST_DIR: scratch },
+      timeout: 120_000,
+    },
+  );
+  const results = JSON.parse(fs.readFileSync(outputFile, 'utf8')) as FormattedTestResults;
+  return { status: run.status, output: `${run.stdout}${run.stderr}`, results, sockDir };
+}
+
+function assertions(run: JestRun): FormattedAssertionResult[] {
+  return run.results.testResults.flatMap((file) => file.assertionResults);
+}
+
+function byTitle(run: JestRun, start: string): FormattedAssertionResult {
+  const found = assertions(run).find((a) => a.title.startsWith(start));
+  if (found === undefined) throw new Error(`no test titled ${start}: ${run.output}`);
+  return found;
+}
+
+/** QEMU processes whose command line mentions `dir` (each fixture run has its own SOCK_DIR). */
+function qemuProcessesUsing(dir: string): string[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+        return cmdline.includes('qemu') && cmdline.includes(dir) && state !== 'Z' ? [cmdline] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+describe('requirements skip with their reason, never fail', () => {
+  test('a file-level requirement skips every test of the file', () => {
+    const run = runFixture('skip-file.fixture.ts');
+    expect(run.status).toBe(0);
+    const reason = 'not suitable for this image format: qcow2';
+    for (const title of ['first', 'second']) {
+      const result = byTitle(run, title);
+      expect(result.status).toBe('pending');
+      expect(result.title).toBe(`${title} [not run: ${reason}]`);
+    }
+    expect(run.output).toContain(`Not run:\n  skip-file.fixture.ts: ${reason}`);
+  });
+
+  test('describe-level and run-time requirements skip just their tests', () => {
+    const run = runFixture('skip-scopes.fixture.ts');
+    expect(run.status).toBe(0);
+    expect(byTitle(run, 'steps the clock').status).toBe('pending');
+    expect(byTitle(run, 'steps the clock').title).toMatch(/\[not run: .*qtest.*\]$/);
+    expect(byTitle(run, 'query-status works').status).toBe('passed');
+    const runtimeSkip = byTitle(run, 'skips itself at run time');
+    expect(runtimeSkip.status).toBe('pending');
+    expect(runtimeSkip.title).toBe(
+      'skips itself at run time [not run: not suitable for this image format: qcow2]',
+    );
+    expect(run.output).toMatch(/Not run:[\s\S]*› steps the clock: .*qtest/);
+  });
+});
+
+describe('failures', () => {
+  test('a failing test shows the last QMP exchanges; QmpCommandError works with instanceof', () => {
+    const run = runFixture('failure-report.fixture.ts');
+    expect(run.status).toBe(1);
+    const failing = byTitle(run, 'a failing assertion');
+    expect(failing.status).toBe('failed');
+    const message = (failing.failureMessages ?? []).join('\n');
+    expect(message).toContain('last QMP exchanges');
+    expect(message).toMatch(/-> \{"execute":"query-status","id":\d+\}/);
+    expect(message).toMatch(/<- \{"return": \{.*"status": "running"/);
+    expect(byTitle(run, 'QmpCommandError crosses').status).toBe('passed');
+    expect(run.output).toContain('Failures: failure-report.fixture.ts');
+  });
+
+  test('a test that times out waiting for QEMU leaves no QEMU and no socket dir behind', () => {
+    const run = runFixture('timeout.fixture.ts');
+    expect(run.status).toBe(1);
+    expect((byTitle(run, 'waits for an event').failureMessages ?? []).join('\n')).toContain(
+      'Exceeded timeout of 1500 ms',
+    );
+    expect(qemuProcessesUsing(run.sockDir)).toEqual([]);
+    expect(fs.readdirSync(run.sockDir)).toEqual([]);
+  });
+});
+
+describe('the file VM', () => {
+  test('`@qemu-vm none` skips the boot; VMs a test starts are shut down after the file', () => {
+    const run = runFixture('no-vm.fixture.ts');
+    expect(run.status).toBe(0);
+    expect(byTitle(run, 'the file VM is not booted').status).toBe('passed');
+    expect(qemuProcessesUsing(run.sockDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,99 @@
+// The bundled suite's script-style transcripts, as stored in their snapshots, must be
+// byte-identical to QEMU's reference outputs: any drift in log, the filters or JSON formatting
+// shows here at once. The snapshots of every image format that has them are checked.
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+
+import { describe, expect, test } from '@jest/globals';
+
+import {
+  REFERENCE_DEVIATIONS,
+  SCRIPT_STYLE_TESTS,
+  type ReferenceDeviation,
+} from '../../iotests/reference-deviations';
+import { findReferenceSource } from '../../support/qemu-reference';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SUITE = path.join(ROOT, '__tests__', 'iotests');
+const SNAPSHOTS = path.join(ROOT, '__snapshots__');
+
+function testFile(num: string): string | undefined {
+  return fs
+    .readdirSync(SUITE)
+    .find((name) => name.startsWith(`${num}-`) && name.endsWith('.test.ts'));
+}
+
+/** The snapshot entries of a .snap file, in file order (Jest writes them naturally sorted). */
+export function readSnapshotEntries(snapFile: string): Array<[string, string]> {
+  const exportsObject: Record<string, string> = {};
+  vm.runInNewContext(fs.readFileSync(snapFile, 'utf8'), { exports: exportsObject });
+  // Jest wraps multi-line values in one newline at each end (and unwraps them so when reading).
+  return Object.entries(exportsObject).map(([key, value]) => [
+    key,
+    value.length > 2 && value.startsWith('\n') && value.endsWith('\n') ? value.slice(1, -1) : value,
+  ]);
+}
+
+/** The reference text with the documented deviations applied; a deviation that matches nothing throws. */
+export function applyDeviations(
+  reference: string,
+  deviations: readonly ReferenceDeviation[],
+): string {
+  let text = reference;
+  for (const deviation of deviations) {
+    if (!text.includes(deviation.reference)) {
+      throw new Error(
+        `stale deviation (${deviation.why}): reference has no ${JSON.stringify(deviation.reference)}`,
+      );
+    }
+    text = text.split(deviation.reference).join(deviation.ours);
+  }
+  return text;
+}
+
+const source = findReferenceSource();
+const formats = fs.existsSync(SNAPSHOTS)
+  ? fs
+      .readdirSync(SNAPSHOTS)
+      .filter((name) => fs.statSync(path.join(SNAPSHOTS, name)).isDirectory())
+  : [];
+
+describe('bundled script-style iotests match QEMU reference outputs', () => {
+  if (source.root === undefined) {
+    test.skip(`reference source unavailable: ${source.reason ?? 'unknown'}`, () => undefined);
+    return;
+  }
+  const iotestsDir = path.join(source.root, 'tests', 'qemu-iotests');
+  for (const num of SCRIPT_STYLE_TESTS) {
+    const file = testFile(num);
+    if (file === undefined) {
+      test.todo(`${num}: not ported yet`);
+      continue;
+    }
+    const snaps = formats
+      .map((fmt) => ({
+        fmt,
+        snap: path.join(SNAPSHOTS, fmt, '__tests__', 'iotests', `${file}.snap`),
+      }))
+      .filter(({ snap }) => fs.existsSync(snap));
+    test(`${num} has a stored transcript for some image format`, () => {
+      expect(snaps.map(({ fmt }) => fmt)).not.toEqual([]);
+    });
+    for (const { fmt, snap } of snaps) {
+      test(`${num} (${fmt}) equals ${num}.out`, () => {
+        const variant = path.join(iotestsDir, `${num}.out.${fmt}`);
+        const referenceFile = fs.existsSync(variant)
+          ? variant
+          : path.join(iotestsDir, `${num}.out`);
+        const reference = fs.readFileSync(referenceFile, 'utf8');
+        const expected = applyDeviations(reference, REFERENCE_DEVIATIONS[num] ?? []);
+        // Each entry is one test's transcript, ending in its own newline.
+        const ours = readSnapshotEntries(snap)
+          .map(([, value]) => value)
+          .join('');
+        expect(ours).toBe(expected);
+      });
+    }
+  }
+});

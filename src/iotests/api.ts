@@ -1,0 +1,123 @@
+// The `iotests` object: the seed's module-level helpers and variables under one name, so that a
+// Python iotest rewrites line by line (`iotests.imgfmt`, `iotests.filePath('t.qcow2')`,
+// `iotests.qemuImgCreate(...)`). Variables are getters: they read this test file's runtime.
+import type { Capabilities } from '../capabilities';
+import type { AioMode, CacheMode, IotestsConfig } from '../config';
+import { fileContext } from './context';
+import * as files from './files';
+import { retryPbkdfFluke } from './pbkdf-retry';
+import { filters } from './filters';
+import * as requirements from './requirements';
+import { runtime } from './runtime';
+import * as tools from './tools';
+import { log, orderedQmp, transcript as transcriptString } from './transcript';
+import { TranscriptText } from './transcript-text';
+import { VM, currentVm } from './vm';
+
+/** What the current test logged so far, ready for `expect(...).toMatchSnapshot()`. */
+export function transcript(): TranscriptText {
+  return new TranscriptText(transcriptString());
+}
+
+/** The seed's supported_formats(read_only): this QEMU's format whitelist. */
+export function supportedFormats(readOnly = false): string[] {
+  const { capabilities } = runtime();
+  return [...(readOnly ? capabilities.formatsRo : capabilities.formatsRw)];
+}
+
+/** The seed's has_working_luks(): [working, reason]. */
+export function hasWorkingLuks(): [boolean, string] {
+  const { luks } = runtime().capabilities;
+  return [luks.working, luks.reason];
+}
+
+/** The seed's supports_quorum(). */
+export function supportsQuorum(): boolean {
+  return runtime().capabilities.quorum;
+}
+
+export const iotests = {
+  // Transcript (the seed's log and the reference output it builds).
+  log,
+  transcript,
+  orderedQmp,
+  filters,
+  // Requirements and skips.
+  requires: requirements.requires,
+  notrun: requirements.notrun,
+  caseNotrun: requirements.caseNotrun,
+  unmetRequirement: requirements.unmetRequirement,
+  supportedFormats,
+  hasWorkingLuks,
+  supportsQuorum,
+  // Files and images.
+  filePath: files.filePath,
+  filePaths: files.filePaths,
+  withFilePaths: files.withFilePaths,
+  filePattern: files.filePattern,
+  tryRemove: files.tryRemove,
+  createImage: files.createImage,
+  unarchiveSampleImage: files.unarchiveSampleImage,
+  remoteFilename: files.remoteFilename,
+  withTimeout: files.withTimeout,
+  retryPbkdfFluke,
+  // Tools.
+  qemuImg: tools.qemuImg,
+  qemuImgCreate: tools.qemuImgCreate,
+  qemuImgLog: tools.qemuImgLog,
+  qemuImgJson: tools.qemuImgJson,
+  qemuImgMeasure: tools.qemuImgMeasure,
+  qemuImgCheck: tools.qemuImgCheck,
+  qemuImgInfo: tools.qemuImgInfo,
+  qemuImgMap: tools.qemuImgMap,
+  qemuImgPipe: tools.qemuImgPipe,
+  qemuImgPipeAndStatus: tools.qemuImgPipeAndStatus,
+  imgInfoLog: tools.imgInfoLog,
+  imageSize: tools.imageSize,
+  compareImages: tools.compareImages,
+  qemuIo: tools.qemuIo,
+  qemuIoLog: tools.qemuIoLog,
+  qemuIoSilent: tools.qemuIoSilent,
+  qemuIoSilentCheck: tools.qemuIoSilentCheck,
+  QemuIoInteractive: tools.QemuIoInteractive,
+  qemuNbd: tools.qemuNbd,
+  qemuNbdEarlyPipe: tools.qemuNbdEarlyPipe,
+  qemuNbdListLog: tools.qemuNbdListLog,
+  withQemuNbd: tools.withQemuNbd,
+  QemuStorageDaemon: tools.QemuStorageDaemon,
+  // VMs.
+  VM,
+  currentVm,
+  // The seed's module variables, for this run and this test file.
+  get config(): IotestsConfig {
+    return runtime().config;
+  },
+  get capabilities(): Capabilities {
+    return runtime().capabilities;
+  },
+  get imgfmt(): string {
+    return runtime().config.imgfmt;
+  },
+  get imgproto(): string {
+    return runtime().config.imgproto;
+  },
+  get cachemode(): CacheMode {
+    return runtime().config.cachemode;
+  },
+  get aiomode(): AioMode {
+    return runtime().config.aiomode;
+  },
+  get testDir(): string {
+    return fileContext().testDir;
+  },
+  get sockDir(): string {
+    return fileContext().sockDir;
+  },
+  get sampleImgDir(): string | undefined {
+    return runtime().config.sampleImgDir;
+  },
+  get luksDefaultSecretObject(): string {
+    return tools.luksDefaultSecretObject();
+  },
+  luksDefaultKeySecretOpt: tools.LUKS_DEFAULT_KEY_SECRET_OPT,
+};

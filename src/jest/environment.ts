@@ -1,0 +1,203 @@
+// The test environment of `--preset qemu-iotests`: per test file it resolves the configuration,
+// makes the file's private scratch and socket directories, publishes the bridge (see bridge.ts)
+// for the setup file that boots the file's VM, turns unmet requirements into skips that carry
+// their reason, adds QEMU's log and the last QMP exchanges to failures, and at teardown ends
+// whatever the file started, whatever the test did.
+import fs from 'node:fs';
+
+import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
+import type { Circus } from '@jest/types';
+import { TestEnvironment } from 'jest-environment-node';
+
+import { probeCapabilities } from '../capabilities';
+import { resolveConfig, type IotestsConfig } from '../config';
+import { killChildrenOwnedBy } from '../machine';
+import { BRIDGE_KEY, type IotestsBridge, type VmMode } from './bridge';
+import { createFileDirs, type FileDirs } from './file-dirs';
+import { isNotRun, titleWithReason } from './not-run';
+import { environmentOptionsAsSource, vmModeFor } from './options';
+
+/** How long the environment waits for the file's own shutdown before killing what is left. */
+const TEARDOWN_GRACE_MS = 30_000;
+
+export default class QemuIotestsEnvironment extends TestEnvironment {
+  private readonly testPath: string;
+  private readonly environmentOptions: Record<string, unknown>;
+  private readonly vmMode: VmMode;
+  private config: IotestsConfig | undefined;
+  private dirs: FileDirs | undefined;
+  private circusState: Circus.State | undefined;
+  private readonly unmet = new Map<Circus.DescribeBlock, string>();
+  private debugInfo: (() => string) | undefined;
+  private fileTeardown: (() => Promise<Error[]>) | undefined;
+  private failed = false;
+
+  constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+    super(config, context);
+    this.testPath = context.testPath;
+    this.environmentOptions = config.projectConfig.testEnvironmentOptions;
+    this.vmMode = vmModeFor(context.docblockPragmas, this.environmentOptions);
+  }
+
+  override async setup(): Promise<void> {
+    await super.setup();
+    const config = resolveConfig({ options: environmentOptionsAsSource(this.environmentOptions) });
+    const capabilities = await probeCapabilities(config);
+    this.config = config;
+    this.dirs = await createFileDirs(config, this.testPath);
+    const bridge: IotestsBridge = {
+      testPath: this.testPath,
+      testDir: this.dirs.testDir,
+      sockDir: this.dirs.sockDir,
+      config,
+      capabilities,
+      vmMode: this.vmMode,
+      markUnmet: (reason) => this.markUnmet(reason),
+      setDebugInfo: (provider) => {
+        this.debugInfo = provider;
+      },
+      setTeardown: (teardown) => {
+        this.fileTeardown = teardown;
+      },
+    };
+    this.global[BRIDGE_KEY] = bridge;
+  }
+
+  // Jest awaits this for every circus event, before the result of a test is reported.
+  handleTestEvent(event: Circus.Event, state: Circus.State): void {
+    this.circusState = state;
+    switch (event.name) {
+      case 'run_describe_start': {
+        const reason = this.unmet.get(event.describeBlock);
+        if (reason !== undefined) skipBlock(event.describeBlock, reason);
+        break;
+      }
+      case 'test_fn_failure':
+      case 'hook_failure':
+        if (!isNotRun(event.error)) {
+          this.failed = true;
+          this.annotate(event.error);
+        }
+        break;
+      case 'test_done':
+        convertNotRunToSkip(event.test);
+        break;
+      default:
+        break;
+    }
+  }
+
+  override async teardown(): Promise<void> {
+    try {
+      if (this.fileTeardown) {
+        const errors = await settleWithin(this.fileTeardown(), TEARDOWN_GRACE_MS);
+        for (const error of errors)
+          process.stderr.write(`qemu-iotests: teardown: ${error.message}\n`);
+      }
+    } finally {
+      // Whatever the file's own shutdown missed (a hung QEMU, a crashed hook) dies here.
+      killChildrenOwnedBy(process.pid);
+      this.removeDirs();
+      delete this.global[BRIDGE_KEY];
+      await super.teardown();
+    }
+  }
+
+  // Called from inside the test file while it is being defined: skips the describe block that is
+  // being defined. At run time (inside a test or hook) there is no block to skip: the caller then
+  // throws a NotRunError, which handleTestEvent turns into a skip.
+  private markUnmet(reason: string): boolean {
+    const state = this.circusState;
+    if (state === undefined || state.hasStarted) return false;
+    const block = state.currentDescribeBlock;
+    if (!this.unmet.has(block)) this.unmet.set(block, reason);
+    return true;
+  }
+
+  private annotate(error: unknown): void {
+    if (!this.debugInfo || typeof error !== 'object' || error === null) return;
+    let info: string;
+    try {
+      info = this.debugInfo();
+    } catch (cause) {
+      info = `(could not collect QEMU debug information: ${String(cause)})`;
+    }
+    if (info === '') return;
+    appendToError(error, info);
+  }
+
+  private removeDirs(): void {
+    if (!this.dirs) return;
+    if (this.failed && this.config?.keepScratchOnFailure) {
+      process.stderr.write(
+        `qemu-iotests: ${this.testPath} failed; scratch kept in ${this.dirs.testDir}\n`,
+      );
+      fs.rmSync(this.dirs.sockDir, { recursive: true, force: true });
+    } else {
+      this.dirs.remove();
+    }
+    this.dirs = undefined;
+  }
+}
+
+function skipBlock(block: Circus.DescribeBlock, reason: string): void {
+  block.mode = 'skip';
+  for (const test of testsUnder(block)) test.name = titleWithReason(test.name, reason);
+}
+
+function testsUnder(block: Circus.DescribeBlock): Circus.TestEntry[] {
+  const tests: Circus.TestEntry[] = [];
+  for (const child of block.children) {
+    if (child.type === 'test') tests.push(child);
+    else tests.push(...testsUnder(child));
+  }
+  return tests;
+}
+
+// A test (or a hook before it) that threw NotRunError was not run: report it as skipped with
+// the reason, not as a failure. Any other error alongside it keeps the test failed.
+function convertNotRunToSkip(test: Circus.TestEntry): void {
+  if (test.errors.length === 0) return;
+  // Circus stores an error or an [error, asyncError] pair per failure.
+  const errors = test.errors.map((entry: unknown): unknown =>
+    Array.isArray(entry) ? (entry[0] as unknown) : entry,
+  );
+  if (!errors.every(isNotRun)) return;
+  const reason = errors[0].reason;
+  test.errors = [];
+  test.status = 'skip';
+  test.name = titleWithReason(test.name, reason);
+}
+
+// Jest shows `stack` (falling back to `message`); the debug text goes between the message and
+// the first stack frame so that stack filtering does not drop it.
+function appendToError(error: { message?: unknown; stack?: unknown }, info: string): void {
+  const block = `\n\n${info}`;
+  if (typeof error.message === 'string') error.message += block;
+  if (typeof error.stack === 'string') {
+    const frame = error.stack.search(/\n\s+at /);
+    error.stack =
+      frame === -1
+        ? error.stack + block
+        : error.stack.slice(0, frame) + block + error.stack.slice(frame);
+  }
+}
+
+async function settleWithin(work: Promise<Error[]>, ms: number): Promise<Error[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Error[]>((resolve) => {
+    timer = setTimeout(
+      () => resolve([new Error(`shutdown did not finish within ${ms} ms; killing what is left`)]),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work.catch((error: unknown) => [asError(error)]), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

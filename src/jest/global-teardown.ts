@@ -1,0 +1,9 @@
+// Global teardown: idempotent (watch mode runs it after every run; a second call finds nothing).
+// It is skipped under `--bail`; the next run's global setup sweeps what that leaves.
+import { sweepOrphans } from '../machine';
+import { removeRunDirectories } from './run-dirs';
+
+export default async function globalTeardown(): Promise<void> {
+  await sweepOrphans();
+  removeRunDirectories();
+}

@@ -1,0 +1,38 @@
+// Reading the user's `testEnvironmentOptions` and per-file docblock pragmas.
+import type { ConfigSource } from '../config';
+import type { VmMode } from './bridge';
+
+const VM_MODES: readonly VmMode[] = ['boot', 'none'];
+
+/**
+ * `testEnvironmentOptions` as a variable map for resolveConfig (same names as the environment
+ * variables, e.g. `{ IMGFMT: 'qcow2' }`); options that are not strings are left to other readers.
+ */
+export function environmentOptionsAsSource(options: Record<string, unknown>): ConfigSource {
+  const source: ConfigSource = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'string') source[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') source[key] = String(value);
+  }
+  return source;
+}
+
+/**
+ * Whether the file's `vm` is booted before its first test: the docblock pragma `@qemu-vm none`
+ * wins over `testEnvironmentOptions.vm`; the default is 'boot'.
+ */
+export function vmModeFor(
+  pragmas: Record<string, string | string[]>,
+  options: Record<string, unknown>,
+): VmMode {
+  const pragma = pragmas['qemu-vm'];
+  const chosen = Array.isArray(pragma) ? pragma[pragma.length - 1] : (pragma ?? options.vm);
+  if (chosen === undefined) return 'boot';
+  if (typeof chosen === 'string' && (VM_MODES as readonly string[]).includes(chosen)) {
+    return chosen as VmMode;
+  }
+  const where = pragma === undefined ? 'testEnvironmentOptions.vm' : '@qemu-vm pragma';
+  throw new Error(
+    `qemu-iotests: ${where} is ${JSON.stringify(chosen)}; accepted: ${VM_MODES.join(', ')}`,
+  );
+}

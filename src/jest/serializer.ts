@@ -1,0 +1,60 @@
+// Snapshot serializer of `--preset qemu-iotests`. Transcripts are printed verbatim (ANSI colour
+// stripped) so snapshots read like `NNN.out` files; QMP messages are printed as the seed's `log`
+// would print them, pretty and with keys sorted, after the filters that make them stable across
+// runs (timestamps, this file's scratch paths and PIDs, generated node names).
+import stripAnsi from 'strip-ansi';
+
+import { fileContext } from '../iotests/context';
+import { filters } from '../iotests/filters';
+import { pyJsonDumps } from '../iotests/pyjson';
+import { isTranscriptText } from '../iotests/transcript-text';
+
+const QMP_KEYS = ['return', 'error', 'event', 'execute', 'QMP'];
+
+/** A plain object shaped like a QMP message: a reply, an event, a command or the greeting. */
+export function isQmpMessage(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null && !isForeignPlainObject(value)) return false;
+  return QMP_KEYS.some((key) => key in value);
+}
+
+// Objects made in another realm (e.g. parsed outside the test's vm context) have that realm's
+// Object.prototype; they are still plain objects.
+function isForeignPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (
+    typeof proto === 'object' &&
+    proto !== null &&
+    Object.getPrototypeOf(proto) === null &&
+    Object.prototype.toString.call(value) === '[object Object]'
+  );
+}
+
+/** Replace what differs between runs in a transcript: this file's scratch and socket paths. */
+export function stabilizeText(text: string): string {
+  const { testDir, sockDir } = fileContext();
+  return filters
+    .testfiles(stripAnsi(text))
+    .split(testDir)
+    .join('TEST_DIR')
+    .split(sockDir)
+    .join('SOCK_DIR');
+}
+
+/** A QMP message with timestamps, scratch paths and generated node names replaced. */
+export function stabilizeQmp(message: Record<string, unknown>): unknown {
+  const withoutTime = 'timestamp' in message ? filters.qmpEvent(message) : message;
+  return filters.qmp(withoutTime, (_key, value) =>
+    typeof value === 'string' ? filters.generatedNodeIds(stabilizeText(value)) : value,
+  );
+}
+
+export function test(value: unknown): boolean {
+  return isTranscriptText(value) || isQmpMessage(value);
+}
+
+export function serialize(value: unknown): string {
+  if (isTranscriptText(value)) return stabilizeText(value.text);
+  return pyJsonDumps(stabilizeQmp(value as Record<string, unknown>), { sortKeys: true, indent: 2 });
+}

@@ -1,0 +1,69 @@
+// Runs inside every test file's module registry (setupFilesAfterEnv), so everything here shares
+// module instances with the test: it registers the matchers, points the library at this file's
+// configuration and directories, creates the file's `vm` (booted before the first test unless
+// the file opts out), gives every test a fresh transcript, and shuts down whatever the file
+// started once it is done. The environment's teardown is the safety net behind this.
+import '../../matchers/extend-expect';
+
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+
+import { runFileCleanups } from '../iotests/cleanup';
+import { setFileContext } from '../iotests/context';
+import { NotRunError, setSkipHandler } from '../iotests/requirements';
+import { setRuntime } from '../iotests/runtime';
+import { resetTranscript, setTranscriptEcho } from '../iotests/transcript';
+import { VM, setCurrentVm, shutdownAllVms, trackedVms } from '../iotests/vm';
+import { readBridge } from './bridge';
+import { describeVmsForFailure } from './failure-info';
+
+const bridge = readBridge();
+const { config, capabilities } = bridge;
+
+setRuntime({ config, capabilities });
+setFileContext({
+  testDir: bridge.testDir,
+  sockDir: bridge.sockDir,
+  imgfmt: config.imgfmt,
+  filePrefix: `${process.pid}-`,
+});
+setSkipHandler({
+  onUnmet(reason: string): void {
+    // While the file is being defined, the environment skips the describe block; inside a
+    // test or hook, the test ends here and the environment reports it as skipped.
+    if (!bridge.markUnmet(reason)) throw new NotRunError(reason);
+  },
+});
+if (process.env.IOTESTS_ECHO === 'y') {
+  setTranscriptEcho((text) => process.stdout.write(`${text}\n`));
+}
+
+const vm = new VM();
+setCurrentVm(vm);
+(globalThis as { vm?: VM }).vm = vm;
+
+async function finishFile(): Promise<Error[]> {
+  const vmErrors = await shutdownAllVms();
+  const cleanupErrors = await runFileCleanups();
+  return [...vmErrors, ...cleanupErrors];
+}
+
+bridge.setDebugInfo(() => describeVmsForFailure(trackedVms()));
+bridge.setTeardown(finishFile);
+
+if (bridge.vmMode === 'boot') {
+  beforeAll(async () => {
+    await vm.launch();
+  }, config.timeouts.launchMs + 5_000);
+}
+
+beforeEach(() => {
+  resetTranscript();
+});
+
+afterAll(async () => {
+  const errors = await finishFile();
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new AggregateError(errors, errors.map((error) => error.message).join('\n'));
+  }
+}, config.timeouts.shutdownMs + 10_000);
