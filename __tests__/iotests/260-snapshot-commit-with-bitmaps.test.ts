@@ -1,0 +1,98 @@
+/** @qemu-vm none */
+// QEMU iotest 260: a temporary external snapshot (blockdev-snapshot-sync, then an active
+// block-commit back into the base) keeps the base's dirty bitmap working: the snapshot has no
+// bitmap, and after the commit the base's bitmap counts the writes made to the snapshot too.
+import { expect, test } from '@jest/globals';
+import { VM, filters, iotests } from 'qemu-iotests';
+
+iotests.requires({ formats: ['qcow2'], unsupportedImgopts: ['compat'] });
+
+const [base, top] = iotests.filePath('base', 'top');
+const size = 64 * 1024 * 3;
+
+/** Log the first bitmap of the first device (its dirty 64k clusters), or that it has none. */
+async function logBitmap(msg: string, vm: VM): Promise<void> {
+  const devices = await vm.cmd('query-block');
+  const first: unknown = Array.isArray(devices) ? devices[0] : undefined;
+  const inserted = field(field(first, 'inserted'), 'dirty-bitmaps');
+  if (Array.isArray(inserted)) {
+    const bitmap: unknown = inserted[0];
+    const count = field(bitmap, 'count');
+    if (typeof count !== 'number') {
+      throw new Error(`bitmap without a numeric count: ${JSON.stringify(bitmap)}`);
+    }
+    const clusters = Math.floor(count / 64 / 1024);
+    iotests.log(`${msg}: name=${String(field(bitmap, 'name'))} dirty-clusters=${clusters}`);
+  } else {
+    iotests.log(`${msg}: not found`);
+  }
+}
+
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+async function snapshotAndCommit(persistent: boolean, restart: boolean): Promise<void> {
+  iotests.log(
+    `\nTestcase ${persistent ? '' : 'non-'}persistent ${restart ? 'with' : 'without'} restart\n`,
+  );
+
+  await iotests.qemuImgCreate('-f', iotests.imgfmt, base, String(size));
+
+  let vm = new VM().addDrive(base);
+  await vm.launch();
+
+  await vm.qmpLog('block-dirty-bitmap-add', { node: 'drive0', name: 'bitmap0', persistent });
+  await vm.hmpQemuIo('drive0', 'write 0 64K');
+  await logBitmap('initial bitmap', vm);
+
+  await vm.qmpLog(
+    'blockdev-snapshot-sync',
+    { device: 'drive0', snapshot_file: top, format: iotests.imgfmt },
+    { filters: [filters.qmpTestfiles] },
+  );
+  await vm.hmpQemuIo('drive0', 'write 64K 512');
+  await logBitmap('check that no bitmaps are in snapshot', vm);
+
+  if (restart) {
+    iotests.log('... Restart ...');
+    await vm.shutdown();
+    vm = new VM().addDrive(top);
+    await vm.launch();
+  }
+
+  await vm.qmpLog('block-commit', { device: 'drive0', top }, { filters: [filters.qmpTestfiles] });
+  const ready = await vm.eventsWait([['BLOCK_JOB_READY'], ['BLOCK_JOB_COMPLETED']]);
+  iotests.log(filters.qmpEvent(ready));
+  if (ready.event === 'BLOCK_JOB_COMPLETED') {
+    // An active commit must wait for block-job-complete; finishing on its own is a failure.
+    await vm.shutdown();
+    throw new Error(`block-commit completed without being ready; QEMU log:\n${vm.getLog() ?? ''}`);
+  }
+
+  await vm.qmpLog('block-job-complete', { device: 'drive0' });
+  iotests.log(filters.qmpEvent(await vm.eventWait('BLOCK_JOB_COMPLETED')));
+  await logBitmap('check bitmap after commit', vm);
+
+  await vm.hmpQemuIo('drive0', 'write 128K 64K');
+  await logBitmap('check updated bitmap', vm);
+
+  await vm.shutdown();
+}
+
+test('1. non-persistent bitmap, no restart', async () => {
+  await snapshotAndCommit(false, false);
+  expect(iotests.transcript()).toMatchSnapshot();
+});
+
+test('2. persistent bitmap, no restart', async () => {
+  await snapshotAndCommit(true, false);
+  expect(iotests.transcript()).toMatchSnapshot();
+});
+
+test('3. persistent bitmap, restart before the commit', async () => {
+  await snapshotAndCommit(true, true);
+  expect(iotests.transcript()).toMatchSnapshot();
+});
