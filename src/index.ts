@@ -63,7 +63,7 @@ export {
   type CompleteAndWaitOptions,
   type WaitUntilCompletedOptions,
 } from './iotests/job-helpers';
-export { IotestsAssertionError } from './iotests/vm-assert';
+export { IotestsAssertionError, qmpPath } from './iotests/vm-assert';
 
 // Lower layers, for tests that need a bare QEMU or QMP connection.
 export {

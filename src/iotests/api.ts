@@ -13,6 +13,7 @@ import * as tools from './tools';
 import { log, orderedQmp, transcript as transcriptString } from './transcript';
 import { TranscriptText } from './transcript-text';
 import { VM, currentVm } from './vm';
+import { qmpPath } from './vm-assert';
 
 /** What the current test logged so far, ready for `expect(...).toMatchSnapshot()`. */
 export function transcript(): TranscriptText {
@@ -42,6 +43,8 @@ export const iotests = {
   transcript,
   orderedQmp,
   filters,
+  // QMPTestCase.dictpath: the value at 'a/b[0]/c', or an AssertionError naming what is missing.
+  qmpPath,
   // Requirements and skips.
   requires: requirements.requires,
   notrun: requirements.notrun,

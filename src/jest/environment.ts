@@ -31,6 +31,14 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   private debugInfo: (() => string) | undefined;
   private fileTeardown: (() => Promise<Error[]>) | undefined;
   private failed = false;
+  /** See watchAbruptEnd: the file's dirs go even when teardown never runs. */
+  private readonly onProcessExit = (): void => this.removeDirs();
+  /** See watchAbruptEnd: the Jest parent is gone, so nobody will ever end this worker. */
+  private readonly onParentGone = (): void => {
+    killChildrenOwnedBy(process.pid);
+    this.removeDirs();
+    process.exit(1);
+  };
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -45,6 +53,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     const capabilities = await probeCapabilities(config);
     this.config = config;
     this.dirs = await createFileDirs(config, this.testPath);
+    this.watchAbruptEnd();
     const bridge: IotestsBridge = {
       testPath: this.testPath,
       testDir: this.dirs.testDir,
@@ -95,12 +104,30 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
           process.stderr.write(`qemu-iotests: teardown: ${error.message}\n`);
       }
     } finally {
+      this.unwatchAbruptEnd();
       // Whatever the file's own shutdown missed (a hung QEMU, a crashed hook) dies here.
       killChildrenOwnedBy(process.pid);
       this.removeDirs();
       delete this.global[BRIDGE_KEY];
       await super.teardown();
     }
+  }
+
+  // Two ways a file ends without teardown. A test calling process.exit(): the process registry's
+  // exit hook kills QEMU, and the file's directories are removed here. The Jest parent dying
+  // (SIGINT, SIGTERM, SIGKILL) or leaving without ending its workers (`--bail`): Jest's worker
+  // keeps running the file, QEMU included, until the test's own timeouts, with nobody to report
+  // to; the closed IPC channel says so, and the worker ends everything and exits at once.
+  // A 'disconnect' listener keeps the channel referenced, so it is only attached while a file
+  // runs: an idle worker must still exit when Jest ends it.
+  private watchAbruptEnd(): void {
+    process.on('exit', this.onProcessExit);
+    if (process.send !== undefined) process.on('disconnect', this.onParentGone);
+  }
+
+  private unwatchAbruptEnd(): void {
+    process.removeListener('exit', this.onProcessExit);
+    process.removeListener('disconnect', this.onParentGone);
   }
 
   // Called from inside the test file while it is being defined: skips the describe block that is
@@ -140,18 +167,14 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   }
 }
 
+// Circus only passes a block's own mode to its direct tests: nested describe blocks (with their
+// hooks, e.g. a beforeEach creating images) would still run, so every block below is marked too.
 function skipBlock(block: Circus.DescribeBlock, reason: string): void {
   block.mode = 'skip';
-  for (const test of testsUnder(block)) test.name = titleWithReason(test.name, reason);
-}
-
-function testsUnder(block: Circus.DescribeBlock): Circus.TestEntry[] {
-  const tests: Circus.TestEntry[] = [];
   for (const child of block.children) {
-    if (child.type === 'test') tests.push(child);
-    else tests.push(...testsUnder(child));
+    if (child.type === 'test') child.name = titleWithReason(child.name, reason);
+    else skipBlock(child, reason);
   }
-  return tests;
 }
 
 // A test (or a hook before it) that threw NotRunError was not run: report it as skipped with

@@ -98,7 +98,7 @@ describe('requirements skip with their reason, never fail', () => {
     const run = runFixture('skip-file.fixture.ts');
     expect(run.status).toBe(0);
     const reason = 'not suitable for this image format: qcow2';
-    for (const title of ['first', 'second']) {
+    for (const title of ['first', 'second', 'third']) {
       const result = byTitle(run, title);
       expect(result.status).toBe('pending');
       expect(result.title).toBe(`${title} [not run: ${reason}]`);
