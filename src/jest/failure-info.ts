@@ -1,5 +1,6 @@
-// What a failing test shows besides its assertion: for every VM the file started, the last QMP
-// exchanges and the tail of QEMU's own output, the two things one looks at first when debugging.
+// What a failing test shows besides its assertion: the last QMP exchanges and the tail of QEMU's
+// own output, the two things one looks at first when debugging. Of the VMs the file created, the
+// ones that matter are shown: those running or ended abnormally, else the newest one.
 import type { QmpExchangeRecord } from '../qmp';
 
 const EXCHANGES_SHOWN = 12;
@@ -10,6 +11,8 @@ const MESSAGE_CHARS_SHOWN = 400;
 export interface DebuggableVm {
   readonly name: string;
   readonly running: boolean;
+  readonly exitCode?: number | null;
+  readonly exitSignal?: string | null;
   /** The current or, after QEMU is gone, the last run's QMP exchanges. */
   lastQmpHistory?(): QmpExchangeRecord[];
   getLog?(): string | undefined;
@@ -17,18 +20,35 @@ export interface DebuggableVm {
 
 /** The debug text for a set of VMs; empty when there is nothing to show. */
 export function describeVmsForFailure(vms: readonly DebuggableVm[]): string {
-  return vms
-    .map(describeVm)
+  // Numbered in creation order: VMs of one file often share a name (qemu-<pid>).
+  const numbered = vms.map((vm, index) => ({ vm, ordinal: index + 1 }));
+  const relevant = numbered.filter(({ vm }) => vm.running || endedAbnormally(vm));
+  return (relevant.length > 0 ? relevant : numbered.slice(-1))
+    .map(({ vm, ordinal }) => describeVm(vm, ordinal))
     .filter((text) => text !== '')
     .join('\n\n');
 }
 
-function describeVm(vm: DebuggableVm): string {
+function endedAbnormally(vm: DebuggableVm): boolean {
+  const code = attempt(() => vm.exitCode);
+  const signal = attempt(() => vm.exitSignal);
+  return (signal !== undefined && signal !== null) || (typeof code === 'number' && code !== 0);
+}
+
+function describeState(vm: DebuggableVm): string {
+  if (vm.running) return 'running';
+  const signal = attempt(() => vm.exitSignal);
+  if (signal !== undefined && signal !== null) return `killed by ${signal}`;
+  const code = attempt(() => vm.exitCode);
+  return typeof code === 'number' ? `exited with code ${code}` : 'not running';
+}
+
+function describeVm(vm: DebuggableVm, ordinal: number): string {
   const exchanges = attempt(() => vm.lastQmpHistory?.() ?? []) ?? [];
   const log = attempt(() => vm.getLog?.()) ?? '';
   const logLines = log.split('\n').filter((line) => line.trim() !== '');
   if (exchanges.length === 0 && logLines.length === 0) return '';
-  const lines = [`── QEMU ${vm.name} (${vm.running ? 'running' : 'not running'}) ──`];
+  const lines = [`── QEMU #${ordinal} ${vm.name} (${describeState(vm)}) ──`];
   if (exchanges.length > 0) {
     lines.push(`last QMP exchanges (${Math.min(exchanges.length, EXCHANGES_SHOWN)}):`);
     for (const record of exchanges.slice(-EXCHANGES_SHOWN)) {

@@ -95,7 +95,7 @@ describe('launch and shutdown', () => {
     await vm.shutdown();
     expect(() => vm.qmpClient).toThrow(/not launched/);
     const report = describeVmsForFailure([vm]);
-    expect(report).toContain(`── QEMU ${vm.name} (not running) ──`);
+    expect(report).toContain(`── QEMU #1 ${vm.name} (exited with code 0) ──`);
     expect(report).toMatch(/-> \{"execute": ?"query-name"/);
     expect(report).toMatch(/-> \{"execute": ?"quit"/);
   });
