@@ -413,9 +413,6 @@ function blkdebugConfig(): string {
 
 for (const variant of VARIANTS) {
   describe(variant.name, () => {
-    // Again inside the block: a file-level skip marks only the root block, and jest-circus
-    // still runs the hooks of nested blocks.
-    requireFileSupport();
     // skip_if_unsupported(required_drivers) on setUp: the driver must be whitelisted.
     iotests.requires({ requiredFormats: [variant.driver] });
 

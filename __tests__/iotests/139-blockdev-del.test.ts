@@ -15,10 +15,6 @@ function requireFileSupport(): void {
 requireFileSupport();
 
 describe('TestBlockdevDel', () => {
-  // Again inside the block: a file-level skip marks only the root block, and jest-circus still
-  // runs the hooks of nested blocks.
-  requireFileSupport();
-
   const baseImg = (): string => path.join(iotests.testDir, 'base.img');
   const newImg = (): string => path.join(iotests.testDir, 'new.img');
   let vm: VM;

@@ -41,9 +41,6 @@ for (const [name, readPattern] of [
   ['TestFifoQuorumEvents', 'fifo'],
 ] as const) {
   describe(name, () => {
-    // Again inside the block: a file-level skip marks only the root block, and jest-circus
-    // still runs the hooks of nested blocks.
-    requireFileSupport();
     // skip_if_unsupported(['quorum']) on setUp.
     iotests.requires({ requiredFormats: ['quorum'] });
 

@@ -78,10 +78,6 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
 }
 
 describe('TestActiveMirror', () => {
-  // Again inside the block: a file-level skip marks only the root block, and jest-circus still
-  // runs the hooks of nested blocks.
-  requireFileSupport();
-
   const imageLen = 128 * MiB;
   let vm: VM;
   let potentialWritesInFlight: boolean;
@@ -253,8 +249,6 @@ for (const [name, iops] of [
   ['TestHighThrottledWithNbdExport', 1024],
 ] as const) {
   describe(name, () => {
-    requireFileSupport();
-
     const imageLen = 128 * MiB;
     let vm: VM;
     let nbdUrl: string;

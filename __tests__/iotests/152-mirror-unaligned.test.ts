@@ -15,10 +15,6 @@ function requireFileSupport(): void {
 requireFileSupport();
 
 describe('TestUnaligned', () => {
-  // Again inside the block: a file-level skip marks only the root block, and jest-circus still
-  // runs the hooks of nested blocks.
-  requireFileSupport();
-
   const testImg = (): string => path.join(iotests.testDir, 'test.img');
   const targetImg = (): string => path.join(iotests.testDir, 'target.img');
   let vm: VM;

@@ -260,9 +260,6 @@ interface BaseHelpers {
 
 for (const cls of MIRROR_CLASSES) {
   describe(cls.name, () => {
-    // Again inside the block: a file-level skip marks only the root block, and jest-circus
-    // still runs the hooks of nested blocks.
-    requireFileSupport();
     const base = useBaseClass(cls);
 
     /** The pre-finalize step: attach the target's backing node (if the class does). */
@@ -346,7 +343,6 @@ for (const cls of MIRROR_CLASSES) {
 }
 
 describe(COMMIT_CLASS.name, () => {
-  requireFileSupport();
   const base = useBaseClass(COMMIT_CLASS);
 
   test('testCommit', async () => {

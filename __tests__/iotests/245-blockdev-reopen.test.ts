@@ -39,10 +39,6 @@ function sub(opts: QmpObject, key: string): QmpObject {
 }
 
 describe('TestBlockdevReopen', () => {
-  // Again inside the block: a file-level skip marks only the root block, and jest-circus still
-  // runs the hooks of nested blocks.
-  requireFileSupport();
-
   let vm: VM;
   let totalIoCmds: number;
 

@@ -24,10 +24,6 @@ const RECONNECT_DELAY = 10;
 const SERVER_DOWNTIME_MS = 1_000;
 
 describe('TestNbdReconnect', () => {
-  // Again inside the block: a file-level skip marks only the root block, and jest-circus still
-  // runs the hooks of nested blocks.
-  requireFileSupport();
-
   let diskA: string;
   let diskB: string;
   let nbdSock: string;

@@ -60,9 +60,6 @@ function usePreallocateBase(
 }
 
 describe('TestQemuImg', () => {
-  // Again per describe block: a file-level skip marks only the root block, and jest-circus still
-  // runs the hooks of nested blocks.
-  requireFileSupport();
   usePreallocateBase();
 
   test('test_qemu_img', async () => {
@@ -78,7 +75,6 @@ describe('TestQemuImg', () => {
 });
 
 describe('TestPreallocateFilter', () => {
-  requireFileSupport();
   let vm: VM;
   usePreallocateBase({
     setUp: async () => {
@@ -143,8 +139,6 @@ describe('TestPreallocateFilter', () => {
 });
 
 describe('TestTruncate', () => {
-  requireFileSupport();
-
   beforeEach(async () => {
     await iotests.qemuImgCreate('-f', iotests.imgfmt, disk(), String(10 * MiB));
     await iotests.qemuImgCreate('-f', iotests.imgfmt, refdisk(), String(10 * MiB));
