@@ -32,9 +32,41 @@ function brandedInstanceOf(
   );
 }
 
-/** Quotes an argv so it can be pasted into a shell. */
+/** What the value of a secret shows as in error messages. */
+export const REDACTED = '<redacted>';
+
+/**
+ * `arg` with the value of a QEMU `secret` object hidden (`-object secret,id=s,data=<redacted>`,
+ * or the JSON form): command lines end up in error messages, logs and test reports, and the
+ * LUKS key (IMGKEYSECRET) travels on them.
+ */
+export function redactSecretArgument(arg: string): string {
+  if (arg.startsWith('{')) {
+    try {
+      const object = JSON.parse(arg) as Record<string, unknown>;
+      if (object['qom-type'] === 'secret' && 'data' in object) {
+        return JSON.stringify({ ...object, data: REDACTED });
+      }
+    } catch {
+      // Not JSON after all: nothing of a secret object to hide.
+    }
+    return arg;
+  }
+  if (!/^(qom-type=)?secret(,|$)/.test(arg)) {
+    return arg;
+  }
+  // In QEMU's option syntax a comma inside a value is written as two.
+  return arg.replace(/(^|,)data=(?:[^,]|,,)*/g, `$1data=${REDACTED}`);
+}
+
+/** An argv with the values of secret objects hidden (see redactSecretArgument). */
+export function redactCommandLine(argv: readonly string[]): string[] {
+  return argv.map(redactSecretArgument);
+}
+
+/** Quotes an argv so it can be pasted into a shell; the values of secret objects are hidden. */
 export function formatCommandLine(argv: readonly string[]): string {
-  return argv
+  return redactCommandLine(argv)
     .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
     .join(' ');
 }
@@ -85,6 +117,7 @@ export class QemuLaunchError extends QemuMachineError {
 
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** The command line, secret values hidden (QemuMachine.commandLine() has it whole). */
   readonly commandLine: string[];
   readonly output: string;
 
@@ -99,7 +132,7 @@ export class QemuLaunchError extends QemuMachineError {
     this.name = 'QemuLaunchError';
     this.exitCode = report.exitCode;
     this.signal = report.signal;
-    this.commandLine = report.commandLine;
+    this.commandLine = redactCommandLine(report.commandLine);
     this.output = report.output;
     markInstance(this, 'QemuLaunchError');
   }
@@ -132,7 +165,7 @@ export class QemuAbnormalExitError extends QemuMachineError {
     this.reason = reason;
     this.exitCode = report.exitCode;
     this.signal = report.signal;
-    this.commandLine = report.commandLine;
+    this.commandLine = redactCommandLine(report.commandLine);
     this.output = report.output;
     markInstance(this, 'QemuAbnormalExitError');
   }

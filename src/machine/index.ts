@@ -10,6 +10,7 @@ export {
   UNIX_SOCKET_PATH_MAX,
   describeExit,
   formatCommandLine,
+  redactCommandLine,
   type QemuExitReport,
 } from './errors';
 export {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { TrackedProcess } from './tracked-process';
 import { toolError } from './run-tool';
 import { pythonReturncode } from './tool-error';
+import { redactCommandLine } from '../../machine';
 
 const POLL_MS = 10;
 
@@ -53,7 +54,7 @@ export async function waitForPidFile(
           stderr: undefined,
           timedOut: false,
         },
-        `${child.tool} terminated with exit code ${returncode}: ${child.command.join(' ')}`,
+        `${child.tool} terminated with exit code ${returncode}: ${redactCommandLine(child.command).join(' ')}`,
       );
     }
     if (Date.now() >= deadline) {
@@ -70,7 +71,7 @@ export async function waitForPidFile(
           timedOut: true,
         },
         `${child.tool} did not write its pid file ${pidfile} within ${timeoutMs} ms ` +
-          `(killed): ${child.command.join(' ')}`,
+          `(killed): ${redactCommandLine(child.command).join(' ')}`,
       );
     }
     await Promise.race([child.whenExited(), sleep(POLL_MS)]);

@@ -18,6 +18,7 @@ import {
   qemuImgArgs,
   toolConfig,
 } from './tool-config';
+import { redactCommandLine } from '../../machine';
 
 /** The full qemu-img command line for `args`: QEMU_IMG_OPTIONS, and IMGOPTS/LUKS for `create`. */
 export function qemuImgCommand(args: readonly string[]): string[] {
@@ -81,7 +82,7 @@ export async function qemuImgJson(...args: string[]): Promise<unknown> {
   const parsed = tryParseJson(result.stdout);
   if (!parsed.ok) {
     throw new SyntaxError(
-      `qemu-img printed no valid JSON (${parsed.reason}) for: ${result.command.join(' ')}\n` +
+      `qemu-img printed no valid JSON (${parsed.reason}) for: ${redactCommandLine(result.command).join(' ')}\n` +
         `stdout: ${result.stdout}`,
     );
   }

@@ -5,6 +5,7 @@ import type { QemuToolError } from './tool-error';
 import { pythonReturncode } from './tool-error';
 import { qemuIoWrapArgs } from './qemu-io';
 import { TrackedProcess } from './tracked-process';
+import { redactCommandLine } from '../../machine';
 
 const PROMPT = 'qemu-io> ';
 
@@ -202,7 +203,7 @@ export class QemuIoInteractive {
         stderr: undefined,
         timedOut: false,
       },
-      `${summary} (${exit}): ${this.child.command.join(' ')}`,
+      `${summary} (${exit}): ${redactCommandLine(this.child.command).join(' ')}`,
     );
   }
 }

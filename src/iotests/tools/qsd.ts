@@ -3,7 +3,7 @@
 // idempotently, and killed at the latest when the test file ends.
 import path from 'node:path';
 
-import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
+import { redactCommandLine, SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
 import type { QmpObject, QmpResponse } from '../../qmp';
 import { QmpClient } from '../../qmp';
 import { fileContext } from '../context';
@@ -180,7 +180,7 @@ export class QemuStorageDaemon {
           stderr: undefined,
           timedOut: false,
         },
-        `qemu-storage-daemon had already exited before stop(): ${this.child.command.join(' ')}`,
+        `qemu-storage-daemon had already exited before stop(): ${redactCommandLine(this.child.command).join(' ')}`,
       );
     }
   }

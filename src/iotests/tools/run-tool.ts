@@ -6,6 +6,7 @@ import execa from 'execa';
 
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
+import { redactCommandLine } from '../../machine';
 
 /** Options of the 7.2-style tool functions (`qemuImg`, `qemuIo`, ...), like 7.2's keyword arguments. */
 export interface ToolOptions {
@@ -251,7 +252,7 @@ export async function toolPipeAndStatus(
 export function reportSignal(tool: string, result: ToolResult): void {
   if (result.returncode < 0) {
     process.stderr.write(
-      `${tool} received signal ${-result.returncode}: ${result.command.join(' ')}\n`,
+      `${tool} received signal ${-result.returncode}: ${redactCommandLine(result.command).join(' ')}\n`,
     );
   }
 }

@@ -4,7 +4,7 @@
 import { constants } from 'node:os';
 
 import { brandError, hasErrorBrand } from '../../qmp';
-import { formatCommandLine } from '../../machine';
+import { formatCommandLine, redactCommandLine } from '../../machine';
 
 const BRAND = 'QemuToolError';
 
@@ -12,7 +12,7 @@ const BRAND = 'QemuToolError';
 export interface QemuToolErrorDetails {
   /** 'qemu-img', 'qemu-io', ... */
   tool: string;
-  /** The full argv, program first. */
+  /** The full argv, program first (secret values are hidden in the error). */
   command: readonly string[];
   /** Exit status; null when the tool was killed by a signal or never exited. */
   exitCode: number | null;
@@ -48,7 +48,7 @@ export class QemuToolError extends Error {
     this.name = 'QemuToolError';
     brandError(this, BRAND);
     this.tool = details.tool;
-    this.command = [...details.command];
+    this.command = redactCommandLine(details.command);
     this.exitCode = details.exitCode;
     this.signal = details.signal;
     this.stdout = details.stdout;
