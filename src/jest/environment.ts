@@ -9,13 +9,14 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 
-import { probeCapabilities } from '../capabilities';
-import { resolveConfig, type IotestsConfig } from '../config';
+import type { IotestsConfig } from '../config';
 import { killChildrenOwnedBy } from '../machine';
 import { BRIDGE_KEY, type IotestsBridge, type VmMode } from './bridge';
+import { installCompileCache } from './compile-cache';
 import { createFileDirs, type FileDirs } from './file-dirs';
 import { isNotRun, titleWithReason } from './not-run';
-import { environmentOptionsAsSource, vmModeFor } from './options';
+import { vmModeFor } from './options';
+import { workerRuntime } from './worker-runtime';
 
 /** How long the environment waits for the file's own shutdown before killing what is left. */
 const TEARDOWN_GRACE_MS = 30_000;
@@ -45,14 +46,17 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.testPath = context.testPath;
     this.environmentOptions = config.projectConfig.testEnvironmentOptions;
     this.vmMode = vmModeFor(context.docblockPragmas, this.environmentOptions);
+    // Coverage instruments what V8 compiles; leave compilation alone then (and when asked to).
+    if (!config.globalConfig.collectCoverage && this.environmentOptions.compileCache !== false) {
+      installCompileCache();
+    }
   }
 
   override async setup(): Promise<void> {
     await super.setup();
-    const config = resolveConfig({ options: environmentOptionsAsSource(this.environmentOptions) });
-    const capabilities = await probeCapabilities(config);
+    const { config, capabilities } = await workerRuntime(this.environmentOptions);
     this.config = config;
-    this.dirs = await createFileDirs(config, this.testPath);
+    this.dirs = createFileDirs(config, this.testPath);
     this.watchAbruptEnd();
     const bridge: IotestsBridge = {
       testPath: this.testPath,
@@ -196,13 +200,13 @@ function convertNotRunToSkip(test: Circus.TestEntry): void {
 // the first stack frame so that stack filtering does not drop it.
 function appendToError(error: { message?: unknown; stack?: unknown }, info: string): void {
   const block = `\n\n${info}`;
+  // Read the stack first: V8 formats it on first access, from the message as it is then, so
+  // reading it after extending the message would put the block in it twice.
+  const stack = error.stack;
   if (typeof error.message === 'string') error.message += block;
-  if (typeof error.stack === 'string') {
-    const frame = error.stack.search(/\n\s+at /);
-    error.stack =
-      frame === -1
-        ? error.stack + block
-        : error.stack.slice(0, frame) + block + error.stack.slice(frame);
+  if (typeof stack === 'string') {
+    const frame = stack.search(/\n\s+at /);
+    error.stack = frame === -1 ? stack + block : stack.slice(0, frame) + block + stack.slice(frame);
   }
 }
 
