@@ -6,6 +6,7 @@ import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
 import type { QemuMachineOptions } from '../machine';
 import type { FileContext } from './context';
+import { haltFirmwarePath, wantsHaltFirmware } from './halt-firmware';
 
 /** The exit code the valgrind wrapper uses when it found errors (--error-exitcode=99). */
 export const VALGRIND_ERROR_EXIT_CODE = 99;
@@ -17,6 +18,8 @@ export interface VmLaunchInputs {
   capabilities: Capabilities;
   context: FileContext;
   pid?: number;
+  /** 'halt' (default without qtest, x86): boot a firmware that halts, so no guest code runs. */
+  firmware?: 'halt' | 'default';
 }
 
 /** The QemuMachine options of an iotests VM. */
@@ -34,12 +37,17 @@ export function vmMachineOptions(inputs: VmLaunchInputs): QemuMachineOptions {
   // its limits, so only pass ours when there is none.
   const bounded = wrapper.length === 0;
   const accelerator = capabilities.accelerator;
+  const firmware =
+    inputs.firmware !== 'default' &&
+    wantsHaltFirmware(config.binaries.qemu, accelerator, config.qemuOptions)
+      ? ['-bios', haltFirmwarePath()]
+      : [];
   return {
     binary: config.binaries.qemu,
     name: `qemu${pathSuffix}-${inputs.pid ?? process.pid}`,
     // machine.py's base arguments, then QEMU_OPTIONS; no -nodefaults unless QEMU_OPTIONS has it.
     defaultArgs: false,
-    args: ['-display', 'none', '-vga', 'none', ...config.qemuOptions],
+    args: ['-display', 'none', '-vga', 'none', ...config.qemuOptions, ...firmware],
     wrapper,
     sockDir: context.sockDir,
     // The log stays in the machine's private directory (removed at shutdown, text kept for

@@ -54,6 +54,12 @@ export { shutdownAllVms } from './vm-registry';
 export interface VMOptions {
   /** Part of the VM's name (`qemu<suffix>-<pid>`), to tell several VMs of one test apart. */
   pathSuffix?: string;
+  /**
+   * 'halt' (the default where there is no qtest accelerator, on x86): boot a firmware that halts
+   * at once, so that, as under qtest, no guest code runs (SeaBIOS would read the disks). 'default':
+   * QEMU's own firmware, for tests that need a guest to run.
+   */
+  firmware?: 'halt' | 'default';
 }
 
 /** Options of `addDrive` (the seed's keyword arguments). */
@@ -79,7 +85,13 @@ export class VM extends QemuMachine {
     const { config, capabilities } = runtime();
     const context = fileContext();
     super(
-      vmMachineOptions({ pathSuffix: options.pathSuffix ?? '', config, capabilities, context }),
+      vmMachineOptions({
+        pathSuffix: options.pathSuffix ?? '',
+        firmware: options.firmware,
+        config,
+        capabilities,
+        context,
+      }),
     );
     this.testDir = context.testDir;
     this.valgrind = config.valgrindQemu;

@@ -1,7 +1,7 @@
 // How a VM's QemuMachine options follow from config, capabilities and file context, and the
 // valgrind log handling after shutdown.
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -10,10 +10,11 @@ import {
   vmMachineOptions,
   vmWrapper,
 } from '../../../src/iotests/vm-launch';
+import { haltFirmwarePath, wantsHaltFirmware } from '../../../src/iotests/halt-firmware';
 import { fakeCapabilities, fakeConfig, fakeContext } from './fakes';
 
 describe('vmMachineOptions', () => {
-  test('tcg build: -accel tcg, no qtest, machine.py base args then QEMU_OPTIONS, config timeouts', () => {
+  test('tcg build: -accel tcg, halting firmware, machine.py base args then QEMU_OPTIONS, config timeouts', () => {
     const options = vmMachineOptions({
       pathSuffix: '',
       config: fakeConfig(),
@@ -25,7 +26,17 @@ describe('vmMachineOptions', () => {
       binary: '/usr/bin/qemu-system-x86_64',
       name: 'qemu-4242',
       defaultArgs: false,
-      args: ['-display', 'none', '-vga', 'none', '-nodefaults', '-display', 'none'],
+      args: [
+        '-display',
+        'none',
+        '-vga',
+        'none',
+        '-nodefaults',
+        '-display',
+        'none',
+        '-bios',
+        haltFirmwarePath(),
+      ],
       wrapper: [],
       sockDir: '/sock',
       accel: ['tcg'],
@@ -127,5 +138,41 @@ describe('handleValgrindLog', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('halting firmware (no guest code without qtest)', () => {
+  test('an image whose reset vector halts: hlt; jmp back', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'halt-fw-'));
+    try {
+      const image = readFileSync(haltFirmwarePath(dir));
+      expect(image.length).toBe(64 * 1024);
+      expect([...image.subarray(0xfff0, 0xfff3)]).toEqual([0xf4, 0xeb, 0xfd]);
+      expect(image.filter((byte) => byte !== 0).length).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('only for x86 QEMU without qtest and without a firmware or kernel of the test', () => {
+    const qemu = '/usr/bin/qemu-system-x86_64';
+    expect(wantsHaltFirmware(qemu, 'tcg', [])).toBe(true);
+    expect(wantsHaltFirmware('/b/qemu-system-i386', 'kvm', ['-nodefaults'])).toBe(true);
+    expect(wantsHaltFirmware(qemu, 'qtest', [])).toBe(false);
+    expect(wantsHaltFirmware('/usr/bin/qemu-system-aarch64', 'tcg', [])).toBe(false);
+    expect(wantsHaltFirmware(qemu, 'tcg', ['-bios', 'x.bin'])).toBe(false);
+    expect(wantsHaltFirmware(qemu, 'tcg', ['-kernel', 'vmlinuz'])).toBe(false);
+    expect(wantsHaltFirmware(qemu, 'tcg', ['-drive', 'if=pflash,file=OVMF.fd'])).toBe(false);
+  });
+
+  test("firmware: 'default' keeps QEMU's own", () => {
+    const options = vmMachineOptions({
+      pathSuffix: '',
+      firmware: 'default',
+      config: fakeConfig(),
+      capabilities: fakeCapabilities({ accelerator: 'tcg', hasQtest: false }),
+      context: fakeContext(),
+    });
+    expect(options.args).not.toContain('-bios');
   });
 });
