@@ -82,8 +82,10 @@ class RawQmp {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  call(command, id) {
-    this.socket.write(`${JSON.stringify({ execute: command, id })}\n`);
+  call(command, id, args) {
+    const message =
+      args === undefined ? { execute: command, id } : { execute: command, arguments: args, id };
+    this.socket.write(`${JSON.stringify(message)}\n`);
     return this.next();
   }
 }
@@ -111,7 +113,9 @@ async function startRaw(dir) {
   const greeting = await qmp.next();
   if (greeting.QMP === undefined)
     throw new Error(`unexpected greeting ${JSON.stringify(greeting)}`);
-  await qmp.call('qmp_capabilities', 0);
+  // The same negotiation as QmpClient (and Python's qemu.qmp): out-of-band execution if offered.
+  const offersOob = greeting.QMP.capabilities.includes('oob');
+  await qmp.call('qmp_capabilities', 0, offersOob ? { enable: ['oob'] } : undefined);
   return { child, exited, qmp, socket };
 }
 

@@ -35,6 +35,12 @@ export interface LiveChild {
   entryPath: string | undefined;
   /** Directories that belong to the child and go when it is killed (its private socket dir). */
   cleanupPaths: string[];
+  /**
+   * Spawned by this process and unregistered the moment it is reaped (from its 'exit' event), so
+   * its pid cannot belong to another process while it is registered: no /proc check is needed
+   * before killing it.
+   */
+  directChild?: boolean;
 }
 
 /** State that must exist once per OS process, whichever copy of the package asks for it. */

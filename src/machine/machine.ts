@@ -3,7 +3,6 @@
 // SIGKILL, each bounded.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,13 +26,15 @@ import {
   type QemuExitReport,
 } from './errors';
 import { sharedMachineState } from './host-process';
+import { OutputLog } from './output-log';
 import { exitOfDyingProcess } from './proc-info';
 import { QtestClient } from './qtest';
-import { registerChild } from './registry';
+import { registerSpawnedChild, type SpawnedChildRegistration } from './registry';
 import {
   SingleConnectionListener,
   checkSocketPathLengths,
   createPrivateDir,
+  movedOutPath,
   plannedSocketPaths,
   removePrivateDir,
   socketPathsIn,
@@ -94,7 +95,9 @@ interface Run {
   readonly pid: number;
   readonly dir: string;
   readonly commandLine: string[];
-  readonly logPath: string | undefined;
+  /** QEMU's output, unless printOutput sends it to our stdout/stderr. */
+  readonly log: OutputLog | undefined;
+  readonly registration: SpawnedChildRegistration;
   readonly exited: Promise<void>;
   readonly signalsSent: Set<NodeJS.Signals>;
   listeners: SingleConnectionListener[];
@@ -105,6 +108,8 @@ interface Run {
   consoleChunks: Buffer[];
   consoleBytes: number;
   quitIssued: boolean;
+  /** The private dir's removal: started once QEMU is told to go, else at release. */
+  dirRemoval: Promise<void> | undefined;
 }
 
 const NAME_PATTERN = /^[\w.+-]+$/;
@@ -291,6 +296,8 @@ export class QemuMachine {
     } catch (error: unknown) {
       throw await this.abortLaunch(run, error);
     }
+    // Done long ago (it started at the spawn): from here on QEMU could outlive this process.
+    await run.registration.persisted;
     this.run = run;
   }
 
@@ -370,7 +377,7 @@ export class QemuMachine {
     if (run === undefined) {
       return this.lastLog;
     }
-    return run.logPath === undefined ? undefined : readTextIfExists(run.logPath);
+    return run.log?.text();
   }
 
   /**
@@ -433,7 +440,7 @@ export class QemuMachine {
     let dir: string | undefined;
     const listeners: SingleConnectionListener[] = [];
     let commandLine = this.buildArgv(this.plannedSockets());
-    let logPath: string | undefined;
+    let log: OutputLog | undefined;
     try {
       dir = createPrivateDir(this.sockDir);
       const sockets = socketPathsIn(dir, this.socketNeeds);
@@ -441,16 +448,18 @@ export class QemuMachine {
       for (const path of socketPathList(sockets)) {
         listeners.push(await SingleConnectionListener.listen(path));
       }
-      logPath = this.options.printOutput ? undefined : join(this.logDir ?? dir, `${this.name}.log`);
-      const child = await this.spawnQemu(commandLine, logPath);
-      return this.trackChild(child, dir, commandLine, logPath, listeners);
+      if (!this.options.printOutput) {
+        log = OutputLog.create(join(this.logDir ?? dir, `${this.name}.log`));
+      }
+      const child = await this.spawnQemu(commandLine, log);
+      return this.trackChild(child, dir, commandLine, log, listeners);
     } catch (error: unknown) {
       for (const listener of listeners) {
         listener.close();
       }
-      const output = logPath === undefined ? undefined : readTextIfExists(logPath);
+      const output = log?.close();
       if (dir !== undefined) {
-        removePrivateDir(dir, this.filesIn(dir, logPath));
+        await removePrivateDir(dir, this.filesIn(dir, log));
       }
       this.lastCommandLine = commandLine;
       throw new QemuLaunchError(
@@ -461,49 +470,48 @@ export class QemuMachine {
     }
   }
 
-  private spawnQemu(commandLine: string[], logPath: string | undefined): Promise<ChildProcess> {
+  private spawnQemu(commandLine: string[], log: OutputLog | undefined): Promise<ChildProcess> {
     const [file, ...args] = commandLine as [string, ...string[]];
-    const logFd = logPath === undefined ? undefined : openSync(logPath, 'w');
-    try {
-      const child = spawn(file, args, {
-        stdio: ['ignore', logFd ?? 'inherit', logFd ?? 'inherit'],
-        env: this.options.env ?? process.env,
-      });
-      if (child.pid !== undefined) {
-        return Promise.resolve(child);
-      }
-      // Spawning failed (e.g. ENOENT); Node reports why in an 'error' event.
-      return new Promise((_resolve, reject) => {
-        child.once('error', (error) =>
-          reject(new Error(`cannot run ${file}: ${error.message}`, { cause: error })),
-        );
-      });
-    } finally {
-      if (logFd !== undefined) {
-        closeSync(logFd); // QEMU has its own copy.
-      }
+    const child = spawn(file, args, {
+      stdio: ['ignore', log?.fd ?? 'inherit', log?.fd ?? 'inherit'],
+      env: this.options.env ?? process.env,
+    });
+    if (child.pid !== undefined) {
+      return Promise.resolve(child);
     }
+    // Spawning failed (e.g. ENOENT); Node reports why in an 'error' event.
+    return new Promise((_resolve, reject) => {
+      child.once('error', (error) =>
+        reject(new Error(`cannot run ${file}: ${error.message}`, { cause: error })),
+      );
+    });
   }
 
   private trackChild(
     child: ChildProcess,
     dir: string,
     commandLine: string[],
-    logPath: string | undefined,
+    log: OutputLog | undefined,
     listeners: SingleConnectionListener[],
   ): Run {
     const pid = child.pid as number;
-    // Should this process die without shutting QEMU down, its private dir goes with it.
-    const unregister = registerChild(pid, `${this.name}: ${commandLine.join(' ')}`, {
-      cleanupPaths: [dir],
-    });
+    // Should this process die without shutting QEMU down, its private dir goes with it (and
+    // the log, should it be caught on its way out of the dir: see removePrivateDir).
+    const cleanupPaths = [dir, ...this.filesIn(dir, log).map((file) => movedOutPath(dir, file))];
+    const registration = registerSpawnedChild(
+      pid,
+      commandLine,
+      `${this.name}: ${commandLine.join(' ')}`,
+      { cleanupPaths },
+    );
     let markExited: () => void = () => undefined;
     const run: Run = {
       child,
       pid,
       dir,
       commandLine,
-      logPath,
+      log,
+      registration,
       exited: new Promise<void>((resolve) => {
         markExited = resolve;
       }),
@@ -516,13 +524,16 @@ export class QemuMachine {
       consoleChunks: [],
       consoleBytes: 0,
       quitIssued: false,
+      dirRemoval: undefined,
     };
     child.on('error', () => {
       // Only failed kill() calls can land here after a successful spawn; the exit path decides.
     });
     child.once('exit', (code, signal) => {
       run.exit = { code, signal };
-      unregister();
+      // QEMU's output is complete: keep it and let the descriptor go.
+      log?.close();
+      registration.unregister();
       const reason = describeExit(code, signal);
       run.qmp?.abort(reason);
       run.qtest?.close(reason);
@@ -598,11 +609,15 @@ export class QemuMachine {
 
   /** Why QEMU's sockets closed, if QEMU has exited or is exiting (read from /proc before the reap). */
   private describeLoss(run: Run): string | undefined {
-    const exit = run.exit ?? exitOfDyingProcess(run.pid);
-    if (exit !== undefined) {
-      return describeExit(exit.code, exit.signal);
+    if (run.exit !== undefined) {
+      return describeExit(run.exit.code, run.exit.signal);
     }
-    return run.quitIssued ? 'QEMU is shutting down after quit' : undefined;
+    if (run.quitIssued) {
+      // Expected, so no /proc read: that of an exiting process is slow, and blocks the event loop.
+      return 'QEMU is shutting down after quit';
+    }
+    const exit = exitOfDyingProcess(run.pid);
+    return exit === undefined ? undefined : describeExit(exit.code, exit.signal);
   }
 
   /** Ends a half-launched QEMU and builds the QemuLaunchError to throw. */
@@ -644,9 +659,14 @@ export class QemuMachine {
   private async stopGracefully(run: Run, timeoutMs: number): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
     const qmp = run.qmp;
-    if (!run.quitIssued && qmp !== undefined && !qmp.closed) {
+    const quitReply =
+      !run.quitIssued && qmp !== undefined && !qmp.closed
+        ? qmp.execute('quit', undefined, { timeoutMs })
+        : undefined;
+    this.removeDirWhileQemuExits(run);
+    if (quitReply !== undefined) {
       try {
-        await qmp.execute('quit', undefined, { timeoutMs });
+        await quitReply;
         run.quitIssued = true;
       } catch {
         // QEMU died or hangs; waiting for the exit below tells which.
@@ -673,6 +693,7 @@ export class QemuMachine {
     if (run.exit === undefined) {
       this.sendSignal(run, 'SIGKILL');
     }
+    this.removeDirWhileQemuExits(run);
     if (await this.waitForExit(run, KILL_WAIT_MS)) {
       return undefined;
     }
@@ -710,8 +731,10 @@ export class QemuMachine {
     run.qtest?.close('the machine was shut down');
     run.console?.destroy();
     for (const listener of run.listeners) {
-      listener.close();
+      listener.close(); // which also removes its socket file
     }
+    run.listeners = [];
+    const dirRemoved = this.removeDir(run);
     if (run.qmp !== undefined) {
       try {
         await run.qmp.close();
@@ -719,29 +742,41 @@ export class QemuMachine {
         // The connection is gone either way.
       }
     }
-    this.lastLog = run.logPath === undefined ? undefined : readTextIfExists(run.logPath);
+    this.lastLog = run.log?.close();
     this.lastConsole = Buffer.concat(run.consoleChunks).toString('utf8');
     this.lastHistory = run.qmp?.history() ?? [];
     this.lastExit = run.exit;
     this.lastCommandLine = run.commandLine;
-    removePrivateDir(run.dir, this.filesIn(run.dir, run.logPath));
+    await dirRemoved;
     if (this.run === run) {
       this.run = undefined;
     }
   }
 
-  /** The files a launch puts in its private dir (a log in the user's logDir is not one). */
-  private filesIn(dir: string, logPath: string | undefined): string[] {
-    const files = socketPathList(socketPathsIn(dir, this.socketNeeds));
-    if (logPath !== undefined && dirname(logPath) === dir) {
-      files.push(logPath);
+  /**
+   * Once QEMU is told to go, its private dir is of no more use (its sockets are connected, the
+   * log is read through our descriptor): removing it while QEMU exits keeps the removal off the
+   * time a shutdown takes.
+   */
+  private removeDirWhileQemuExits(run: Run): void {
+    if (run.listeners.length === 0) {
+      void this.removeDir(run);
     }
-    return files;
+  }
+
+  /** Starts removing the run's private dir (once); listeners must be closed by then. */
+  private removeDir(run: Run): Promise<void> {
+    run.dirRemoval ??= removePrivateDir(run.dir, this.filesIn(run.dir, run.log));
+    return run.dirRemoval;
+  }
+
+  /** The files a launch keeps open in its private dir: the log, unless it goes to logDir. */
+  private filesIn(dir: string, log: OutputLog | undefined): string[] {
+    return log !== undefined && dirname(log.path) === dir ? [log.path] : [];
   }
 
   private exitReport(run: Run): QemuExitReport {
-    const output =
-      run.logPath === undefined ? undefined : (this.lastLog ?? readTextIfExists(run.logPath));
+    const output = run.log === undefined ? undefined : (this.lastLog ?? run.log.text());
     return {
       exitCode: run.exit?.code ?? null,
       signal: run.exit?.signal ?? null,
@@ -774,14 +809,6 @@ function keepConsoleOutput(run: Run, chunk: Buffer): void {
   run.consoleBytes += chunk.length;
   while (run.consoleBytes > CONSOLE_BUFFER_LIMIT && run.consoleChunks.length > 1) {
     run.consoleBytes -= (run.consoleChunks.shift() as Buffer).length;
-  }
-}
-
-function readTextIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

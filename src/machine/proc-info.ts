@@ -67,6 +67,11 @@ export function readProcCmdline(pid: number): string | undefined {
   }
 }
 
+/** What readProcCmdline reads for a process that was executed with `argv` (UTF-8 bytes as latin1). */
+export function cmdlineOf(argv: readonly string[]): string {
+  return Buffer.from(argv.map((arg) => `${arg}\0`).join(''), 'utf8').toString('latin1');
+}
+
 /** Whether the process is gone for good (no /proc entry, or a zombie waiting to be reaped). */
 export function isProcessGone(pid: number): boolean {
   const stat = readProcStat(pid);

@@ -15,13 +15,15 @@ import {
   readdirSync,
   rmSync,
   readFileSync,
+  unlink,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { hostProcess, sharedMachineState, type LiveChild } from './host-process';
-import { isProcessGone, readProcCmdline, readProcStat } from './proc-info';
+import { cmdlineOf, isProcessGone, readProcCmdline, readProcStat } from './proc-info';
 
 /** What a registry file records about one child. */
 interface RegistryEntry {
@@ -135,14 +137,22 @@ function removeQuietly(path: string | undefined): void {
   }
 }
 
+/** Whether a child registered in memory is still that process (not gone, pid not reused). */
+function isStillRegisteredProcess(child: LiveChild): boolean {
+  if (child.directChild === true) {
+    return true; // See LiveChild.directChild: no other process can have its pid yet.
+  }
+  const stat = readProcStat(child.pid);
+  // Without /proc, trust the registry: unregistration happens as soon as a child exits.
+  return stat === undefined ? !isProcessGone(child.pid) : child.startTime === stat.startTime;
+}
+
 /** SIGKILLs every live registered child of this process, synchronously; returns them. */
 function killAllChildren(): Array<{ pid: number; description: string }> {
   const { children } = sharedMachineState();
   const killed: Array<{ pid: number; description: string }> = [];
   for (const child of children.values()) {
-    const stat = readProcStat(child.pid);
-    // Without /proc, trust the registry: unregistration happens as soon as a child exits.
-    if (stat === undefined ? !isProcessGone(child.pid) : child.startTime === stat.startTime) {
+    if (isStillRegisteredProcess(child)) {
       killQuietly(child.pid, 'SIGKILL');
       killed.push({ pid: child.pid, description: child.description });
       removeTrees(child.cleanupPaths);
@@ -186,18 +196,29 @@ function warnOnce(message: string): void {
   }
 }
 
+function checkPid(caller: string, pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new TypeError(`${caller}: pid must be a positive integer, got ${String(pid)}`);
+  }
+}
+
+function warnNotRecorded(pid: number, error: unknown): void {
+  // The in-memory hooks still cover a normal exit; only the hard-death backstop is lost,
+  // which is no reason to fail the test that spawned the child.
+  warnOnce(`qemu-iotests: cannot record child ${pid} in the process registry: ${String(error)}`);
+}
+
 /**
  * Registers a child process that must not outlive this one; returns the (idempotent) function
- * that unregisters it once it has exited. Call right after spawning.
+ * that unregisters it once it has exited. Call right after spawning. Synchronous: the registry
+ * file is on disk when this returns.
  */
 export function registerChild(
   pid: number,
   description: string,
   options: RegisterChildOptions = {},
 ): () => void {
-  if (!Number.isInteger(pid) || pid <= 0) {
-    throw new TypeError(`registerChild: pid must be a positive integer, got ${String(pid)}`);
-  }
+  checkPid('registerChild', pid);
   installHooksOnce();
   const stat = readProcStat(pid);
   const entry: RegistryEntry = {
@@ -214,10 +235,8 @@ export function registerChild(
     entryPath = entryPathFor(ensureRegistryDirectory(), pid);
     writeFileSync(entryPath, JSON.stringify(entry), { mode: 0o600 });
   } catch (error: unknown) {
-    // The in-memory hooks still cover a normal exit; only the hard-death backstop is lost,
-    // which is no reason to fail the test that spawned the child.
     entryPath = undefined;
-    warnOnce(`qemu-iotests: cannot record child ${pid} in the process registry: ${String(error)}`);
+    warnNotRecorded(pid, error);
   }
   const child: LiveChild = {
     pid,
@@ -234,6 +253,89 @@ export function registerChild(
       removeQuietly(entryPath);
     }
   };
+}
+
+/** A child registered with registerSpawnedChild. */
+export interface SpawnedChildRegistration {
+  /** Settles once the registry file is on disk (or could not be written: warned); never rejects. */
+  readonly persisted: Promise<void>;
+  /** Unregisters the child (idempotent); call from its 'exit' event. The file goes in the background. */
+  readonly unregister: () => void;
+}
+
+/**
+ * registerChild for a child that this process has just spawned with `argv` and that Node reaps
+ * for it (the caller unregisters it from its 'exit' event). It is in memory, and so covered by
+ * the exit and signal hooks, when this returns; its registry file is written in the background.
+ * No /proc read: the command line is `argv`, which must identify the process on its own (QEMU's
+ * argv names its private socket dir, unique while it runs), since the file records no start time.
+ * Reading /proc/<pid>/stat of a process that is still starting slows that process down, as does
+ * any work done while it starts on a busy machine.
+ * Await `persisted` before the child could outlive this process: a QEMU whose chardevs connect
+ * to our listening sockets cannot until it has connected (were this process gone, the
+ * connection would fail and QEMU would exit), and it connects long after the write is done.
+ */
+export function registerSpawnedChild(
+  pid: number,
+  argv: readonly string[],
+  description: string,
+  options: RegisterChildOptions = {},
+): SpawnedChildRegistration {
+  checkPid('registerSpawnedChild', pid);
+  installHooksOnce();
+  const child: LiveChild = {
+    pid,
+    description,
+    startTime: undefined,
+    entryPath: undefined,
+    cleanupPaths: [...(options.cleanupPaths ?? [])],
+    directChild: true,
+  };
+  const { children } = sharedMachineState();
+  children.set(pid, child);
+  let registered = true;
+  const persisted = writeEntryInBackground(child, {
+    pid,
+    description,
+    startTime: null,
+    cmdline: cmdlineOf(argv),
+    ownerPid: hostProcess.pid,
+    ownerStartTime: ownStartTime,
+    cleanupPaths: child.cleanupPaths,
+  });
+  return {
+    persisted,
+    unregister: () => {
+      if (!registered) {
+        return;
+      }
+      registered = false;
+      if (children.get(pid) === child) {
+        children.delete(pid);
+      }
+      // After the write, which may still be in flight: the file must not outlive the entry.
+      void persisted.then(() => removeInBackground(child.entryPath));
+    },
+  };
+}
+
+async function writeEntryInBackground(child: LiveChild, entry: RegistryEntry): Promise<void> {
+  try {
+    // Set first, so that an exit hook running while the file is written still removes it.
+    child.entryPath = entryPathFor(ensureRegistryDirectory(), child.pid);
+    await writeFile(child.entryPath, JSON.stringify(entry), { mode: 0o600 });
+  } catch (error: unknown) {
+    // entryPath stays: whatever part of the file was written goes when the child does.
+    warnNotRecorded(child.pid, error);
+  }
+}
+
+function removeInBackground(path: string | undefined): void {
+  if (path !== undefined) {
+    unlink(path, () => {
+      // Already removed (or the directory went away): nothing left to clean.
+    });
+  }
 }
 
 /** The descriptions of the children this process currently has registered. */

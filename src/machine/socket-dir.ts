@@ -1,9 +1,10 @@
 // The private directory (mode 0700, from mkdtemp) that holds one machine's sockets, and the
 // listening side of those sockets.
 
-import { mkdtempSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { socketPathList, type MachineSocketPaths } from './command-line';
 import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from './errors';
 
@@ -47,28 +48,49 @@ export function checkSocketPathLengths(sockDir: string, needs: SocketNeeds): voi
   }
 }
 
-// Synchronous on purpose: these are a few cheap syscalls on a local directory, and a thread-pool
-// round trip each would cost more than the work (measurably so on a loaded machine).
-
 /** Creates a fresh private (0700) directory under `sockDir`. */
 export function createPrivateDir(sockDir: string): string {
+  // Synchronous: one cheap syscall that QEMU's spawn has to wait for anyway.
   return mkdtempSync(join(sockDir, DIR_PREFIX));
 }
 
-/** Removes a private directory: the files we know of first, anything else found recursively. */
-export function removePrivateDir(dir: string, knownFiles: readonly string[]): void {
-  for (const file of knownFiles) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Never created (e.g. a failed launch) or already gone.
-    }
-  }
+/**
+ * Where removePrivateDir moves an open file of `dir` before unlinking it: beside `dir`, named
+ * after it (mkdtemp made that name ours).
+ */
+export function movedOutPath(dir: string, file: string): string {
+  return `${dir}.${basename(file)}`;
+}
+
+/**
+ * Removes a private directory in the background: asynchronous, because removing a directory can
+ * take a millisecond on a busy disk, time a shutdown can spend waiting for QEMU to exit instead.
+ * Never rejects. `openFiles` are files in it that stay open after it is gone (QEMU's log, read
+ * through our descriptor until QEMU has exited): each is first moved out (movedOutPath) and
+ * unlinked there, since a directory still holding an open file is only freed when that file is
+ * closed, which would put the slow part back on the shutdown's path. Anything else left is
+ * removed recursively. Sockets need no unlinking: closing a listener removes its socket file.
+ */
+export async function removePrivateDir(dir: string, openFiles: readonly string[]): Promise<void> {
+  await Promise.all(openFiles.map((file) => unlinkOutside(file, movedOutPath(dir, file))));
   try {
-    rmdirSync(dir);
+    await rmdir(dir);
   } catch {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true }).catch(() => {
+      // Best effort: a leftover private dir is untidy, not harmful.
+    });
   }
+}
+
+async function unlinkOutside(file: string, outside: string): Promise<void> {
+  try {
+    await rename(file, outside);
+  } catch {
+    // Never created (a failed launch), already gone, or not movable: unlink it where it is.
+    await unlink(file).catch(() => undefined);
+    return;
+  }
+  await unlink(outside).catch(() => undefined);
 }
 
 /**
