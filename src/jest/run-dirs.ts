@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { defaultSockDir, defaultTestDir } from '../config';
+import { isProcessGone } from '../machine';
 
 /** Environment variable listing the directories global setup created and teardown removes. */
 const OWNED_DIRS_VARIABLE = 'QEMU_IOTESTS_RUN_DIRS';
@@ -38,7 +39,7 @@ export function removeRunDirectories(): void {
 export function sweepStaleRunDirectories(): string[] {
   const removed: string[] = [];
   for (const { dir, pid } of [...runDirsOf(defaultTestDir), ...runDirsOf(defaultSockDir)]) {
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || !isProcessGone(pid)) continue;
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
@@ -60,13 +61,4 @@ function runDirsOf(defaultDir: (pid: number) => string): Array<{ dir: string; pi
     const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
     return /^\d+$/.test(pid) ? [{ dir: path.join(parent, name), pid: Number(pid) }] : [];
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

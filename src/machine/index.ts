@@ -29,3 +29,4 @@ export {
   type MachineTimeouts,
 } from './timeouts';
 export { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';
+export { isProcessGone, readProcCmdline, readProcStat } from './proc-info';

@@ -5,9 +5,9 @@
 // server is no longer our child. It is tracked (registered so it is killed at the latest when the
 // test file ends) only through its pid file: pass `--pid-file PATH` (or `--pid-file=PATH`). A
 // forked qemu-nbd without a pid file cannot be tracked; the test must stop it itself.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
-import { registerChild } from '../../machine';
+import { isProcessGone, readProcCmdline, readProcStat, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { filePath, tryRemove } from '../files';
 import { filters } from '../filters';
@@ -161,17 +161,9 @@ async function trackForkedDaemon(args: readonly string[]): Promise<void> {
 
 /** Start time and command line of a process (pid reuse check); undefined when it is gone. */
 function processIdentity(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; the 20th of them is the start time.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') {
-      return undefined;
-    }
-    return `${fields[19] ?? ''} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8')}`;
-  } catch {
-    return isAlive(pid) ? `pid ${pid}` : undefined;
-  }
+  if (isProcessGone(pid)) return undefined;
+  const stat = readProcStat(pid);
+  return stat === undefined ? `pid ${pid}` : `${stat.startTime} ${readProcCmdline(pid) ?? ''}`;
 }
 
 async function killAndWait(pid: number): Promise<void> {
@@ -188,14 +180,5 @@ async function killAndWait(pid: number): Promise<void> {
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
