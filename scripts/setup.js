@@ -177,7 +177,28 @@ function newestInput() {
   return newest;
 }
 
+// A build interrupted (Ctrl-C, a killed CI job) leaves its dist.building-<pid> (or dist.old-<pid>)
+// behind; once its process is gone, nothing will finish it.
+function removeAbandonedBuilds() {
+  for (const name of fs.readdirSync(root)) {
+    const match = /^dist\.(?:building|old)-(\d+)$/.exec(name);
+    if (match === null || processAlive(Number(match[1]))) continue;
+    fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    note(`build: removed ${name}, left by an interrupted build`);
+  }
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM'; // alive, someone else's
+  }
+}
+
 function ensureBuild() {
+  removeAbandonedBuilds();
   const dist = path.join(root, 'dist');
   const stampTime = mtimeMs(path.join(dist, '.build-stamp'));
   if (stampTime !== undefined && stampTime >= newestInput()) {

@@ -64,6 +64,22 @@ describe('scripts/setup.js', () => {
     expect(fs.statSync(stamp).mtimeMs).toBe(before);
   });
 
+  test('a build left half-done by a process that is gone is removed; a live one is kept', () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const abandoned = path.join(ROOT, `dist.building-${gone}`);
+    const live = path.join(ROOT, `dist.building-${process.pid}`);
+    for (const dir of [abandoned, live]) fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+    try {
+      const run = runSetup([]);
+      expect(run.status).toBe(0);
+      expect(run.output).toContain(`removed dist.building-${gone}, left by an interrupted build`);
+      expect(fs.existsSync(abandoned)).toBe(false);
+      expect(fs.existsSync(live)).toBe(true);
+    } finally {
+      for (const dir of [abandoned, live]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--quiet prints nothing when there is nothing to do', () => {
     const run = runSetup(['--quiet']);
     expect(run.status).toBe(0);
