@@ -3,6 +3,7 @@
 import './jest/vm-global';
 import '../matchers/typings';
 
+import type { probeCapabilities as ProbeCapabilities } from './capabilities';
 import type { VM } from './iotests/vm';
 import { currentVm } from './iotests/vm';
 
@@ -90,8 +91,15 @@ export {
   type EventPattern,
 } from './qmp';
 export { ConfigError, resolveConfig, type IotestsConfig } from './config';
-export { probeCapabilities, type Capabilities } from './capabilities';
+export type { Capabilities, ProbeOptions } from './capabilities';
 export type { QmpMatchers } from '../matchers';
+
+/**
+ * What the configured QEMU can do (cached on disk). The probe and the process runner behind it are
+ * loaded on first use: test files get their capabilities from the preset and never need them.
+ */
+export const probeCapabilities: typeof ProbeCapabilities = async (...args) =>
+  (await import('./capabilities/probe')).probeCapabilities(...args);
 
 /**
  * This test file's VM, the same object as the global `vm` the preset creates (for those who

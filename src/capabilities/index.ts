@@ -18,4 +18,4 @@ export {
   virtioSupport,
   type ParsedVersion,
 } from './parsers';
-export { PBKDF_TIMING_ATTEMPTS, PBKDF_TIMING_FLUKE, isPbkdfTimingFluke } from './luks';
+export { PBKDF_TIMING_ATTEMPTS, PBKDF_TIMING_FLUKE, isPbkdfTimingFluke } from './pbkdf-fluke';

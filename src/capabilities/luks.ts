@@ -3,28 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { IotestsConfig } from '../config';
 import { parseLuksFailure } from './parsers';
+import { PBKDF_TIMING_ATTEMPTS, isPbkdfTimingFluke } from './pbkdf-fluke';
 import { runTool, type SpawnListener } from './run-tool';
 
 /** Outcome of the LUKS probe. */
 export interface LuksSupport {
   working: boolean;
   reason: string;
-}
-
-/**
- * QEMU's PBKDF benchmark (crypto/pbkdf.c) times its first 2^15 iterations with the thread's CPU
- * time, which the kernel accounts in scheduler ticks: a fast run measures 0 ms and LUKS creation
- * fails with this message. Measured here: 12 of 30 `qemu-img create -f luks` runs. It is a coin
- * flip per attempt, so an attempt that fails this way is simply repeated.
- */
-export const PBKDF_TIMING_FLUKE = 'Unable to get accurate CPU usage';
-
-/** Attempts at an operation that may hit PBKDF_TIMING_FLUKE (0.4^10: about 1 failure in 10^4). */
-export const PBKDF_TIMING_ATTEMPTS = 10;
-
-/** Whether a failure's text is the PBKDF timing fluke, worth another attempt. */
-export function isPbkdfTimingFluke(text: string): boolean {
-  return text.includes(PBKDF_TIMING_FLUKE);
 }
 
 /**

@@ -1,5 +1,3 @@
-import execa from 'execa';
-
 /** What one probe command produced. */
 export interface ToolRun {
   command: string;
@@ -23,6 +21,9 @@ export async function runTool(
   options: { timeoutMs: number; onSpawn?: SpawnListener | undefined },
 ): Promise<ToolRun> {
   options.onSpawn?.(file, args);
+  // Loaded here, not with the module: a probe answered from the cache runs nothing, and every
+  // Jest run and worker reads the capabilities.
+  const { default: execa } = await import('execa');
   const result = await execa(file, [...args], {
     reject: false,
     all: true,

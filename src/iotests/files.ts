@@ -1,6 +1,6 @@
 // The seed's file helpers: scratch file names in TEST_DIR that clean themselves up (file_path,
 // FilePath), try_remove, create_image, unarchive_sample_image, remote_filename and Timeout.
-import execa from 'execa';
+import type execa from 'execa';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { onFileCleanup } from './cleanup';
 import { fileContext } from './context';
 import { hasRuntime, runtime } from './runtime';
+import { loadExeca } from './tools/execa-on-demand';
 
 /** Options of filePath / filePaths / withFilePaths (the seed's `base_dir` keyword). */
 export interface FilePathOptions {
@@ -141,11 +142,12 @@ export async function unarchiveSampleImage(sample: string, fname: string): Promi
     );
   }
   const archive = path.join(sampleDir, `${sample}.bz2`);
+  const run = await loadExeca();
   const output = openSync(fname, 'w');
   let result: execa.ExecaReturnValue;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const child = execa('bzip2', ['-d', '-c', '--', archive], {
+    const child = run('bzip2', ['-d', '-c', '--', archive], {
       reject: false,
       stdin: 'ignore',
       stdout: output,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { userTag } from '../config';
+import { userTag } from '../config/directories';
 
 /** Size of the image: x86 maps the firmware below 4 GiB, its reset vector 16 bytes from the top. */
 const IMAGE_SIZE = 64 * 1024;

@@ -2,7 +2,7 @@
 // get accurate CPU usage" (see PBKDF_TIMING_FLUKE: a PBKDF benchmark measuring 0 ms of CPU time).
 // A test that creates LUKS images through QEMU wraps that step here: an attempt that hit the
 // fluke is rolled back out of the transcript and repeated, so the reference output stays exact.
-import { PBKDF_TIMING_ATTEMPTS, isPbkdfTimingFluke } from '../capabilities';
+import { PBKDF_TIMING_ATTEMPTS, isPbkdfTimingFluke } from '../capabilities/pbkdf-fluke';
 import { transcriptMark, transcriptSince, truncateTranscript } from './transcript';
 
 /**

@@ -4,7 +4,7 @@
 // reason to a skip handler the Jest layer installs (no Jest here).
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
-import { brandError, hasErrorBrand } from '../qmp';
+import { brandError, hasErrorBrand } from '../qmp/errors';
 import { runtime } from './runtime';
 
 /** Devices a test can require (the seed's _verify_virtio_blk / _verify_virtio_scsi_pci_or_ccw). */

@@ -1,9 +1,7 @@
 // The per-test-file runtime: the resolved configuration and the probed capabilities that the VM
 // and the tool wrappers read. Jest loads this module once per test file, so each file has its own.
 import type { Capabilities } from '../capabilities';
-import { probeCapabilities } from '../capabilities';
 import type { IotestsConfig, ResolveConfigOptions } from '../config';
-import { ensureDirectories, resolveConfig } from '../config';
 import { setFileContext } from './context';
 
 /** What the iotests helpers need to know about this run. */
@@ -54,6 +52,9 @@ export function resetRuntime(): void {
  * the scratch directories, point the file context at them and install the result as the runtime.
  */
 export async function initRuntime(opts: InitRuntimeOptions = {}): Promise<IotestsRuntime> {
+  // Loaded on demand: every test file has this module, only scripts outside Jest need these.
+  const { ensureDirectories, resolveConfig } = await import('../config');
+  const { probeCapabilities } = await import('../capabilities/probe');
   const { refreshCapabilities, ...configOptions } = opts;
   const config = resolveConfig(configOptions);
   ensureDirectories(config);

@@ -10,7 +10,8 @@ import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 
 import type { IotestsConfig } from '../config';
-import { killChildrenOwnedBy } from '../machine';
+// The registry alone: the machine and QMP modules are for the test files, not this worker.
+import { killChildrenOwnedBy } from '../machine/registry';
 import { BRIDGE_KEY, type IotestsBridge, type VmMode } from './bridge';
 import { installCompileCache } from './compile-cache';
 import { createFileDirs, type FileDirs } from './file-dirs';

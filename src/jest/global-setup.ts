@@ -5,7 +5,7 @@ import type { Config } from '@jest/types';
 
 import { formatHeader, probeCapabilities } from '../capabilities';
 import { ConfigError, resolveConfig, validateAgainstCapabilities } from '../config';
-import { sweepOrphans } from '../machine';
+import { sweepOrphans } from '../machine/registry';
 import { environmentOptionsAsSource } from './options';
 import { pinRunDirectories, sweepStaleRunDirectories } from './run-dirs';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { defaultSockDir, defaultTestDir } from '../config';
-import { isProcessGone } from '../machine';
+import { isProcessGone } from '../machine/proc-info';
 
 /** Environment variable listing the directories global setup created and teardown removes. */
 const OWNED_DIRS_VARIABLE = 'QEMU_IOTESTS_RUN_DIRS';

@@ -2,8 +2,9 @@
 // and the seed's `qemu_tool_pipe_and_status` (returns output and status, reports a death by
 // signal on stderr). Argument arrays only, never a shell; output decoded as UTF-8 with Python's
 // universal newlines ('\r\n' and '\r' read as '\n'), exactly as the seed's text-mode pipes read it.
-import execa from 'execa';
+import type execa from 'execa';
 
+import { loadExeca } from './execa-on-demand';
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
 import { redactCommandLine } from '../../machine';
@@ -135,10 +136,11 @@ export async function runTool(
     throw new TypeError(`${tool}: empty command line`);
   }
   const combine = options.combineStdio !== false;
+  const run = await loadExeca();
   const channel = combine ? await openOutputChannel() : undefined;
   let child: execa.ExecaChildProcess;
   try {
-    child = execa(file, args, {
+    child = run(file, args, {
       reject: false,
       stripFinalNewline: false,
       stdio: [

@@ -2,11 +2,12 @@
 // spawned with an argument array, stdout+stderr captured in one ordered stream, registered in the
 // process registry (so it never outlives the run) and in the file cleanup (so it never outlives
 // the test file), and stopped with a bounded wait.
-import execa from 'execa';
+import type execa from 'execa';
 import type { Writable } from 'node:stream';
 
 import { registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
+import { loadExeca } from './execa-on-demand';
 import type { OutputChannel } from './output-channel';
 import { openOutputChannel } from './output-channel';
 import { universalNewlines } from './run-tool';
@@ -40,10 +41,11 @@ export class TrackedProcess {
     if (file === undefined) {
       throw new TypeError(`${tool}: empty command line`);
     }
+    const run = await loadExeca();
     const channel = await openOutputChannel();
     let child: execa.ExecaChildProcess;
     try {
-      child = execa(file, args, {
+      child = run(file, args, {
         reject: false,
         buffer: false,
         stdio: [options.stdin ?? 'ignore', channel.childEnd, channel.childEnd],
