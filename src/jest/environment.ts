@@ -13,7 +13,7 @@ import type { IotestsConfig } from '../config';
 // The registry alone: the machine and QMP modules are for the test files, not this worker.
 import { killChildrenOwnedBy } from '../machine/registry';
 import { BRIDGE_KEY, type IotestsBridge, type VmMode } from './bridge';
-import { installCompileCache } from './compile-cache';
+import { compileCacheDirectory, flushCompileCache, installCompileCache } from './compile-cache';
 import { createFileDirs, type FileDirs } from './file-dirs';
 import { isNotRun, titleWithReason } from './not-run';
 import { vmModeFor } from './options';
@@ -49,7 +49,9 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.vmMode = vmModeFor(context.docblockPragmas, this.environmentOptions);
     // Coverage instruments what V8 compiles; leave compilation alone then (and when asked to).
     if (!config.globalConfig.collectCoverage && this.environmentOptions.compileCache !== false) {
-      installCompileCache();
+      installCompileCache({
+        directory: compileCacheDirectory(config.projectConfig.cacheDirectory),
+      });
     }
   }
 
@@ -115,6 +117,8 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       this.removeDirs();
       delete this.global[BRIDGE_KEY];
       await super.teardown();
+      // Now that the file has run, its modules' code caches hold the functions it used.
+      flushCompileCache();
     }
   }
 
