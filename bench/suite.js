@@ -3,7 +3,8 @@
 //
 //   node bench/suite.js [--runs N] [--no-suite] [--no-typecheck] [--keep]
 //
-// Everything runs Jest as child processes, the way a user does; nothing here loads the library.
+// Everything runs Jest as child processes, the way a user does; only the bare QEMU floor asks the
+// library which firmware its VMs boot.
 //   trivial_file_ms   a generated 40-file suite (in a temp dir, outside the repo) whose files each
 //                     boot the preset's VM, issue one QMP command and end, run through the preset
 //                     with 2 workers after one warm-up run (Jest's and ts-jest's caches warm):
@@ -24,7 +25,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Buffer } = require('node:buffer');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
 const { setTimeout, clearTimeout } = require('node:timers');
 
@@ -461,13 +462,23 @@ async function measureBreakdown(dir) {
 // A bare QEMU lifecycle with the VM's command line: listen, spawn, accept, greeting,
 // qmp_capabilities, one command, quit, exit. The floor under every file's VM.
 
-// The VM runs under qtest when QEMU has it, else TCG; QEMU takes the first that initializes.
-const ACCEL_ARGS = ['-accel', 'qtest', '-accel', 'tcg'];
-
 function qemuBinary() {
   if (process.env.QEMU_PROG) return process.env.QEMU_PROG;
   const arch = { x64: 'x86_64', arm64: 'aarch64' }[os.arch()] ?? os.arch();
   return `qemu-system-${arch}`;
+}
+
+// The VM's accelerator and firmware: qtest when QEMU has it, else TCG with the halting firmware
+// (on x86), the library's own choice (dist/ is built: the trivial suite runs it).
+function vmMachineArgs() {
+  const binary = qemuBinary();
+  const probe = spawnSync(binary, ['-accel', 'qtest,help'], { stdio: 'ignore', timeout: 30_000 });
+  const accelerator = probe.status === 0 ? 'qtest' : 'tcg';
+  const firmware = require(path.join(ROOT, 'dist', 'src', 'iotests', 'halt-firmware.js'));
+  const halt = firmware.wantsHaltFirmware(binary, accelerator, [])
+    ? ['-bios', firmware.haltFirmwarePath()]
+    : [];
+  return ['-accel', accelerator, ...halt];
 }
 
 function withTimeout(promise, what) {
@@ -481,7 +492,7 @@ function withTimeout(promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function qemuLifecycle(dir) {
+async function qemuLifecycle(dir, machineArgs) {
   const socketPath = path.join(dir, 'q.sock');
   fs.rmSync(socketPath, { force: true });
   const start = performance.now();
@@ -495,7 +506,7 @@ async function qemuLifecycle(dir) {
       `socket,id=mon,path=${socketPath}`,
       '-mon',
       'chardev=mon,mode=control',
-      ...ACCEL_ARGS,
+      ...machineArgs,
       '-display',
       'none',
       '-vga',
@@ -549,9 +560,10 @@ async function qemuLifecycle(dir) {
 }
 
 async function measureQemu(dir) {
-  await qemuLifecycle(dir); // warm-up
+  const machineArgs = vmMachineArgs();
+  await qemuLifecycle(dir, machineArgs); // warm-up
   const times = [];
-  for (let i = 0; i < QEMU_LIFECYCLES; i++) times.push(await qemuLifecycle(dir));
+  for (let i = 0; i < QEMU_LIFECYCLES; i++) times.push(await qemuLifecycle(dir, machineArgs));
   return median(times);
 }
 
