@@ -23,8 +23,12 @@ import vm from 'node:vm';
 type CompiledFunction = ReturnType<typeof vm.compileFunction>;
 
 interface CacheEntry {
-  /** The source as first compiled here (checked, so it can be wrapped safely). */
-  readonly source: string;
+  /**
+   * The source as first compiled here (checked, so it can be wrapped safely), wrapped. Later
+   * compiles pass this very string: V8 finds its cached Script by the string's hash, which a
+   * string computes once, where a fresh copy would hash megabytes again in every test file.
+   */
+  readonly wrapped: string;
   /** Names the entry's file in the cache directory. */
   readonly diskKey: string;
   /** The latest compile: holding it keeps V8's cache entry, and the code cache comes from it. */
@@ -130,7 +134,7 @@ export class CompileCache {
     }
     const key = `${options.filename ?? ''}\0${(params ?? []).join(',')}`;
     let entry = this.entries.get(key);
-    if (entry !== undefined && entry.source !== code) {
+    if (entry !== undefined && !wraps(entry.wrapped, params, code)) {
       this.forget(key, entry); // the file changed (watch mode)
       entry = undefined;
     }
@@ -148,7 +152,7 @@ export class CompileCache {
     // shares its compiled functions, those compiled lazily included; no code cache needed.
     // The wrapper's first line is not part of the file: lineOffset -1 keeps every line number
     // (and every column) of the code as compileFunction reports them.
-    const wrapped = `(function (${(params ?? []).join(', ')}) {\n${code}\n})`;
+    const wrapped = entry?.wrapped ?? wrap(params, code);
     const script = new vm.Script(wrapped, {
       filename: options.filename,
       lineOffset: (options.lineOffset ?? 0) - 1,
@@ -165,7 +169,7 @@ export class CompileCache {
       else if (rejected) this.counters.rejected++;
       else this.counters.diskHits++;
       // Its code cache is written once a file has run it, unless the directory has a good one.
-      this.remember(key, { source: code, diskKey, script }, data === undefined || rejected);
+      this.remember(key, { wrapped, diskKey, script }, data === undefined || rejected);
     }
     // Only the function runs import(): by then `compiled` is set.
     const compiled = script.runInContext(options.parsingContext) as CompiledFunction;
@@ -185,7 +189,7 @@ export class CompileCache {
   }
 
   private remember(key: string, entry: CacheEntry, toWrite: boolean): void {
-    const size = entry.source.length * 2; // V8 may store two bytes a character
+    const size = entry.wrapped.length * 2; // V8 may store two bytes a character
     if (this.counters.bytes + size > MAX_CACHED_BYTES) return;
     this.entries.set(key, entry);
     this.counters.bytes += size;
@@ -195,7 +199,7 @@ export class CompileCache {
   private forget(key: string, entry: CacheEntry): void {
     this.entries.delete(key);
     this.pending.delete(key);
-    this.counters.bytes -= entry.source.length * 2;
+    this.counters.bytes -= entry.wrapped.length * 2;
   }
 
   private read(diskKey: string): Buffer | undefined {
@@ -222,6 +226,24 @@ export class CompileCache {
       this.directory = undefined; // read-only or full: no reuse across workers, nothing worse
     }
   }
+}
+
+const WRAPPER_END = '\n})';
+
+function wrapperStart(params: readonly string[] | undefined): string {
+  return `(function (${(params ?? []).join(', ')}) {\n`;
+}
+
+function wrap(params: readonly string[] | undefined, code: string): string {
+  return `${wrapperStart(params)}${code}${WRAPPER_END}`;
+}
+
+/** Whether `wrapped` is `code` wrapped (params are part of the cache key, so only code varies). */
+function wraps(wrapped: string, params: readonly string[] | undefined, code: string): boolean {
+  const start = wrapperStart(params).length;
+  const end = start + code.length;
+  // A slice shares the characters, and === compares them in bulk (startsWith goes one by one).
+  return wrapped.length === end + WRAPPER_END.length && wrapped.slice(start, end) === code;
 }
 
 function removeQuietly(file: string): void {
