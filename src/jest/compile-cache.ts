@@ -138,6 +138,14 @@ export class CompileCache {
       this.forget(key, entry); // the file changed (watch mode)
       entry = undefined;
     }
+    if (entry === undefined && mayImportDynamically(code)) {
+      // import() is Jest's to resolve, through the callback it gives compileFunction. Node 20
+      // loses that callback for a Script built from a code cache, and without
+      // --experimental-vm-modules only compileFunction's error names the flag: such a module
+      // (jest-util is the one a test file usually loads) is compiled the usual way.
+      this.counters.passedThrough++;
+      return this.original(code, params, options);
+    }
     const diskKey = entry === undefined ? hashKey(key, code) : entry.diskKey;
     let data: Buffer | undefined;
     if (entry === undefined) {
@@ -226,6 +234,11 @@ export class CompileCache {
       this.directory = undefined; // read-only or full: no reuse across workers, nothing worse
     }
   }
+}
+
+/** Whether `code` may call import() (or merely mentions it: that only costs the caching). */
+function mayImportDynamically(code: string): boolean {
+  return /\bimport\s*\(/.test(code);
 }
 
 const WRAPPER_END = '\n})';

@@ -34,7 +34,11 @@ afterAll(() => {
   for (const dir of sockDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function runFixture(fixture: string, extraArgs: string[] = []): JestRun {
+function runFixture(
+  fixture: string,
+  extraArgs: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
+): JestRun {
   const sockDir = fs.mkdtempSync(path.join('/tmp', 'pt'));
   sockDirs.push(sockDir);
   const config = {
@@ -59,7 +63,7 @@ function runFixture(fixture: string, extraArgs: string[] = []): JestRun {
     {
       encoding: 'utf8',
       cwd: FIXTURES,
-      env: { ...process.env, IMGFMT: 'qcow2', SOCK_DIR: sockDir, TEST_DIR: scratch },
+      env: { ...process.env, IMGFMT: 'qcow2', SOCK_DIR: sockDir, TEST_DIR: scratch, ...extraEnv },
       timeout: 120_000,
     },
   );
@@ -152,5 +156,35 @@ describe('the file VM', () => {
     expect(run.status).toBe(0);
     expect(byTitle(run, 'the file VM is not booted').status).toBe('passed');
     expect(qemuProcessesUsing(run.sockDir)).toEqual([]);
+  });
+});
+
+describe('the compile cache', () => {
+  // Two files in one worker, twice: the second run starts from the code caches the first wrote.
+  const runBoth = (env: NodeJS.ProcessEnv, cacheDirectory: string): JestRun =>
+    runFixture('dynamic-import-*.fixture.js', ['-i', '--cacheDirectory', cacheDirectory], env);
+
+  test('import() in a test file goes through Jest, in every file, warm cache or cold', () => {
+    const cacheDirectory = path.join(scratch, 'jest-cache-dynamic-import');
+    const env = { NODE_OPTIONS: '--experimental-vm-modules' };
+    for (const round of ['cold', 'warm']) {
+      const run = runBoth(env, cacheDirectory);
+      expect({ round, status: run.status }).toEqual({ round, status: 0 });
+      expect(assertions(run).map((a) => a.status)).toEqual(['passed', 'passed']);
+    }
+    expect(
+      fs.readdirSync(cacheDirectory).filter((name) => name.startsWith('qemu-iotests-code-cache')),
+    ).toHaveLength(1);
+  });
+
+  test('without --experimental-vm-modules, the error names the flag, as without the cache', () => {
+    const cacheDirectory = path.join(scratch, 'jest-cache-no-flag');
+    for (const round of ['cold', 'warm']) {
+      const run = runBoth({}, cacheDirectory);
+      expect({ round, status: run.status }).not.toEqual({ round, status: 0 });
+      const messages = assertions(run).map((a) => a.failureMessages.join('\n'));
+      expect(messages).toHaveLength(2);
+      for (const message of messages) expect(message).toContain('--experimental-vm-modules');
+    }
   });
 });

@@ -140,6 +140,19 @@ describe('compile cache', () => {
     expect(delta(before)).toMatchObject({ misses: 1, hits: 0 });
   });
 
+  test('a module that may call import() is left to compileFunction, every time', () => {
+    const before = compileCacheStats();
+    for (let round = 0; round < 2; round++) {
+      const compiled = compileIn(
+        vm.createContext({}),
+        'return typeof x === "number" ? "ok" : import("./other.mjs");',
+        '/virtual/dynamic-import.js',
+      );
+      expect(compiled(1)).toBe('ok');
+    }
+    expect(delta(before)).toMatchObject({ passedThrough: 2, misses: 0, hits: 0 });
+  });
+
   test("callers managing V8's cache themselves, or without a context, are passed through", () => {
     const before = compileCacheStats();
     const compiled = vm.compileFunction('return 7;', [], {
