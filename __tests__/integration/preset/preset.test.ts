@@ -182,7 +182,7 @@ describe('the compile cache', () => {
     for (const round of ['cold', 'warm']) {
       const run = runBoth({}, cacheDirectory);
       expect({ round, status: run.status }).not.toEqual({ round, status: 0 });
-      const messages = assertions(run).map((a) => a.failureMessages.join('\n'));
+      const messages = assertions(run).map((a) => (a.failureMessages ?? []).join('\n'));
       expect(messages).toHaveLength(2);
       for (const message of messages) expect(message).toContain('--experimental-vm-modules');
     }
