@@ -13,6 +13,7 @@ import {
   sweepOrphans,
 } from '../../../src/machine';
 import { hostProcess, sharedMachineState } from '../../../src/machine/host-process';
+import { registerSpawnedChild } from '../../../src/machine/registry';
 import type * as registryModule from '../../../src/machine/registry';
 
 const children: ChildProcess[] = [];
@@ -93,6 +94,63 @@ describe('registerChild', () => {
   test('refuses a pid that is not a positive integer', () => {
     expect(() => registerChild(0, 'x')).toThrow('pid must be a positive integer, got 0');
     expect(() => registerChild(1.5, 'x')).toThrow(TypeError);
+  });
+});
+
+describe('registerSpawnedChild', () => {
+  /** Resolves once `check` holds, polling; the file is removed in the background. */
+  async function eventually(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(check()).toBe(true);
+  }
+
+  test('is in memory at once, on disk once persisted, and gone after unregister', async () => {
+    const sleeper = startSleeper();
+    const argv = ['sleep', '30'];
+    const registration = registerSpawnedChild(sleeper.pid, argv, 'a spawned sleeper', {
+      cleanupPaths: ['/nonexistent/private-dir'],
+    });
+    // Covered by the exit hooks before any I/O completes.
+    expect(liveChildren()).toContainEqual({ pid: sleeper.pid, description: 'a spawned sleeper' });
+    await registration.persisted;
+    const entryPath = join(registryDirectory(), `${sleeper.pid}.json`);
+    // No /proc read: the argv identifies the process, and no start time is recorded.
+    expect(JSON.parse(readFileSync(entryPath, 'utf8'))).toMatchObject({
+      pid: sleeper.pid,
+      description: 'a spawned sleeper',
+      startTime: null,
+      cmdline: 'sleep\u000030\u0000',
+      ownerPid: process.pid,
+      cleanupPaths: ['/nonexistent/private-dir'],
+    });
+    registration.unregister();
+    registration.unregister();
+    expect(liveChildren().map((child) => child.pid)).not.toContain(sleeper.pid);
+    await eventually(() => !existsSync(entryPath));
+  });
+
+  test('unregistered before its file is written, it leaves no file behind', async () => {
+    const sleeper = startSleeper();
+    const registration = registerSpawnedChild(sleeper.pid, ['sleep', '30'], 'quickly gone');
+    registration.unregister(); // the write is still in flight
+    await registration.persisted;
+    await eventually(() => !existsSync(join(registryDirectory(), `${sleeper.pid}.json`)));
+  });
+
+  test('a child registered this way is killed by killChildrenOwnedBy like any other', async () => {
+    const sleeper = startSleeper();
+    const registration = registerSpawnedChild(sleeper.pid, ['sleep', '30'], 'to be killed');
+    await registration.persisted;
+    const killed = killChildrenOwnedBy(process.pid);
+    expect(killed).toContainEqual({ pid: sleeper.pid, description: 'to be killed' });
+    expect(await exited(sleeper)).toBe('SIGKILL');
+    registration.unregister();
+  });
+
+  test('refuses a pid that is not a positive integer', () => {
+    expect(() => registerSpawnedChild(-1, ['x'], 'x')).toThrow(
+      'registerSpawnedChild: pid must be a positive integer, got -1',
+    );
   });
 });
 
