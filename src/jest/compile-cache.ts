@@ -44,7 +44,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Counters of a cache (for benchmarks and debugging). */
 export interface CompileCacheStats {
-  /** Compiles that consumed a code cache kept in memory. */
+  /** Compiles of a source seen before in this worker (V8 reuses the compiled Script). */
   hits: number;
   /** Compiles that consumed a code cache read from the directory. */
   diskHits: number;
@@ -52,10 +52,11 @@ export interface CompileCacheStats {
   misses: number;
   /** Code caches V8 refused. */
   rejected: number;
-  /** Calls left to Node's own compileFunction (not a shape this cache handles). */
+  /** Calls left to Node's own compileFunction (a shape this cache does not handle, or import()). */
   passedThrough: number;
   /** Code caches written to the directory. */
   written: number;
+  /** Memory the kept sources take, at two bytes a character. */
   bytes: number;
 }
 
