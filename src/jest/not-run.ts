@@ -8,15 +8,21 @@ const CLOSE = ']';
 
 /** The title of a test skipped for `reason`. */
 export function titleWithReason(title: string, reason: string): string {
-  if (title.endsWith(CLOSE) && title.includes(OPEN)) return title; // already marked
+  if (parseNotRunTitle(title) !== undefined) return title; // already marked
   return `${title}${OPEN}${oneLine(reason)}${CLOSE}`;
+}
+
+/** A marked title split into the test's own title and the reason, if it is one. */
+export function parseNotRunTitle(marked: string): { title: string; reason: string } | undefined {
+  if (!marked.endsWith(CLOSE)) return undefined;
+  const at = marked.lastIndexOf(OPEN);
+  if (at === -1) return undefined;
+  return { title: marked.slice(0, at), reason: marked.slice(at + OPEN.length, -CLOSE.length) };
 }
 
 /** The reason a skipped test's title carries, if any. */
 export function reasonFromTitle(title: string): string | undefined {
-  if (!title.endsWith(CLOSE)) return undefined;
-  const at = title.lastIndexOf(OPEN);
-  return at === -1 ? undefined : title.slice(at + OPEN.length, -CLOSE.length);
+  return parseNotRunTitle(title)?.reason;
 }
 
 function oneLine(text: string): string {

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import type { AggregatedResult, TestContext } from '@jest/test-result';
 
-import { reasonFromTitle } from './not-run';
+import { parseNotRunTitle } from './not-run';
 
 /** One line per skipped file (or per skipped test when a file ran in part). */
 export interface NotRunEntry {
@@ -20,8 +20,8 @@ export function collectNotRun(results: AggregatedResult, rootDir: string): NotRu
   for (const file of results.testResults) {
     const name = displayName(file.testFilePath, rootDir);
     const skipped = file.testResults.flatMap((test) => {
-      const reason = test.status === 'pending' ? reasonFromTitle(test.title) : undefined;
-      return reason === undefined ? [] : [{ title: test.title, reason }];
+      const marked = test.status === 'pending' ? parseNotRunTitle(test.title) : undefined;
+      return marked === undefined ? [] : [marked];
     });
     if (skipped.length === 0) continue;
     const reasons = new Set(skipped.map((s) => s.reason));
@@ -29,10 +29,7 @@ export function collectNotRun(results: AggregatedResult, rootDir: string): NotRu
       entries.push({ file: name, test: undefined, reason: skipped[0].reason });
       continue;
     }
-    for (const s of skipped) {
-      const title = s.title.slice(0, s.title.lastIndexOf(' [not run: '));
-      entries.push({ file: name, test: title, reason: s.reason });
-    }
+    for (const s of skipped) entries.push({ file: name, test: s.title, reason: s.reason });
   }
   return entries;
 }

@@ -18,13 +18,10 @@ const resolved = new Map<string, Promise<WorkerRuntime>>();
  * The configuration for these `testEnvironmentOptions` and the current environment variables,
  * with the capabilities of its QEMU; computed on first use, then shared (failures are not kept).
  */
-export async function workerRuntime(
-  options: Record<string, unknown>,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<WorkerRuntime> {
+export async function workerRuntime(options: Record<string, unknown>): Promise<WorkerRuntime> {
   const source = environmentOptionsAsSource(options);
   // resolveConfig reads the options, the environment variables and the working directory.
-  const key = JSON.stringify([source, env, process.cwd()]);
+  const key = JSON.stringify([source, process.env, process.cwd()]);
   let runtime = resolved.get(key);
   if (runtime === undefined) {
     runtime = resolveRuntime(source);
