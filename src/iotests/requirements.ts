@@ -4,7 +4,7 @@
 // reason to a skip handler the Jest layer installs (no Jest here).
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
-import { brandError, hasErrorBrand } from '../qmp/errors';
+import { brandError, brandedInstanceOf } from '../qmp/errors';
 import { runtime } from './runtime';
 
 /** Devices a test can require (the seed's _verify_virtio_blk / _verify_virtio_scsi_pci_or_ccw). */
@@ -377,10 +377,7 @@ const NOT_RUN_BRAND = 'NotRunError';
 /** Thrown by `requires` / `notrun` when no skip handler is installed (plain script use). */
 export class NotRunError extends Error {
   static override [Symbol.hasInstance](value: unknown): value is NotRunError {
-    if (this !== NotRunError) {
-      return typeof this === 'function' && Function.prototype[Symbol.hasInstance].call(this, value);
-    }
-    return hasErrorBrand(value, NOT_RUN_BRAND);
+    return brandedInstanceOf(this, NotRunError, NOT_RUN_BRAND, value);
   }
 
   /** Why the test cannot run, as the seed's notrun reason. */

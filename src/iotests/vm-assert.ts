@@ -1,7 +1,7 @@
 // The checks QMPTestCase's job helpers make (dictpath, assert_qmp, assert_qmp_absent, assertEqual),
 // failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
 // failure reads the same as the Python test's would.
-import { brandError, hasErrorBrand } from '../qmp';
+import { brandError, brandedInstanceOf } from '../qmp';
 import { PyFloat, describeValue, dictEntries, pyFloatRepr, pyIntRepr } from './pyjson';
 import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
@@ -10,9 +10,7 @@ const BRAND = 'IotestsAssertionError';
 /** A failed check of an iotests helper (the seed's AssertionError); `name` is 'AssertionError'. */
 export class IotestsAssertionError extends Error {
   static override [Symbol.hasInstance](value: unknown): value is IotestsAssertionError {
-    return this === IotestsAssertionError
-      ? hasErrorBrand(value, BRAND)
-      : Function.prototype[Symbol.hasInstance].call(this, value);
+    return brandedInstanceOf(this, IotestsAssertionError, BRAND, value);
   }
 
   constructor(message: string) {

@@ -1,36 +1,7 @@
 // Errors of the machine layer. Like the QMP errors, `instanceof` checks a brand stored under a
 // registered symbol, so it works across the several copies of this package Jest loads.
 
-const BRAND_PREFIX = 'qemu-iotests.error.';
-
-function brand(name: string): symbol {
-  return Symbol.for(BRAND_PREFIX + name);
-}
-
-function markInstance(error: Error, name: string): void {
-  Object.defineProperty(error, brand(name), { value: true, enumerable: false });
-}
-
-type AnyClass = abstract new (...args: never[]) => unknown;
-
-/** `instanceof` for class `owner` (brand `name`); subclasses without a brand use the prototype. */
-function brandedInstanceOf(
-  target: unknown,
-  owner: AnyClass,
-  name: string,
-  value: unknown,
-): boolean {
-  if (target !== owner) {
-    return (
-      typeof target === 'function' && Function.prototype[Symbol.hasInstance].call(target, value)
-    );
-  }
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[brand(name)] === true
-  );
-}
+import { brandError, brandedInstanceOf } from '../qmp/errors';
 
 /** What the value of a secret shows as in error messages. */
 export const REDACTED = '<redacted>';
@@ -96,7 +67,7 @@ export class QemuMachineError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'QemuMachineError';
-    markInstance(this, 'QemuMachineError');
+    brandError(this, 'QemuMachineError');
   }
 }
 
@@ -134,7 +105,7 @@ export class QemuLaunchError extends QemuMachineError {
     this.signal = report.signal;
     this.commandLine = redactCommandLine(report.commandLine);
     this.output = report.output;
-    markInstance(this, 'QemuLaunchError');
+    brandError(this, 'QemuLaunchError');
   }
 }
 
@@ -167,7 +138,7 @@ export class QemuAbnormalExitError extends QemuMachineError {
     this.signal = report.signal;
     this.commandLine = redactCommandLine(report.commandLine);
     this.output = report.output;
-    markInstance(this, 'QemuAbnormalExitError');
+    brandError(this, 'QemuAbnormalExitError');
   }
 }
 
@@ -191,6 +162,6 @@ export class SocketPathTooLongError extends QemuMachineError {
     this.name = 'SocketPathTooLongError';
     this.path = path;
     this.length = length;
-    markInstance(this, 'SocketPathTooLongError');
+    brandError(this, 'SocketPathTooLongError');
   }
 }

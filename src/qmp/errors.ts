@@ -33,7 +33,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * right-hand side of `instanceof`. A subclass declared elsewhere without its own brand inherits
  * the static method, so it gets the ordinary prototype check instead of its parent's brand.
  */
-function brandedInstanceOf(
+export function brandedInstanceOf(
   target: unknown,
   owner: ErrorClass,
   name: string,

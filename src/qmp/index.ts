@@ -23,6 +23,7 @@ export {
   QmpProtocolError,
   QmpConnectionLostError,
   brandError,
+  brandedInstanceOf,
   errorBrand,
   hasErrorBrand,
 } from './errors';

@@ -3,7 +3,7 @@
 // the copies of this package Jest loads.
 import { constants } from 'node:os';
 
-import { brandError, hasErrorBrand } from '../../qmp';
+import { brandError, brandedInstanceOf } from '../../qmp';
 import { formatCommandLine, redactCommandLine } from '../../machine';
 
 const BRAND = 'QemuToolError';
@@ -29,10 +29,7 @@ export interface QemuToolErrorDetails {
 /** A QEMU tool failed (non-zero exit, killed by a signal, timed out or died unexpectedly). */
 export class QemuToolError extends Error {
   static override [Symbol.hasInstance](value: unknown): value is QemuToolError {
-    if (this !== QemuToolError) {
-      return typeof this === 'function' && Function.prototype[Symbol.hasInstance].call(this, value);
-    }
-    return hasErrorBrand(value, BRAND);
+    return brandedInstanceOf(this, QemuToolError, BRAND, value);
   }
 
   readonly tool: string;
