@@ -50,7 +50,8 @@ export function describeExit(exitCode: number | null, signal: NodeJS.Signals | n
   if (exitCode !== null) {
     return `QEMU exited with code ${exitCode}`;
   }
-  return 'QEMU is still running';
+  // Neither: it never started (a failed spawn), or it died of a signal that has no name.
+  return 'QEMU is not running';
 }
 
 function indent(text: string): string {
@@ -95,7 +96,7 @@ export class QemuLaunchError extends QemuMachineError {
   constructor(problem: string, report: QemuExitReport, options?: ErrorOptions) {
     super(
       `QEMU failed to launch: ${problem}\n` +
-        `  ${describeExit(report.exitCode, report.signal).replace('still running', 'not running')}\n` +
+        `  ${describeExit(report.exitCode, report.signal)}\n` +
         `  command: ${formatCommandLine(report.commandLine)}\n` +
         `  output:\n${indent(report.output)}`,
       options,
