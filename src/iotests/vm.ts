@@ -19,6 +19,7 @@ import {
   type WaitUntilCompletedOptions,
 } from './job-helpers';
 import { runtime } from './runtime';
+import { LUKS_DEFAULT_KEY_SECRET_OPT, luksDefaultSecretObject } from './tools/tool-config';
 import { log, qmpLogMessage } from './transcript';
 import {
   checkBitmapStatus,
@@ -95,7 +96,7 @@ export class VM extends QemuMachine {
     );
     this.testDir = context.testDir;
     this.valgrind = config.valgrindQemu;
-    this.luksSecretObject = `secret,id=keysec0,data=${config.imgKeySecret}`;
+    this.luksSecretObject = luksDefaultSecretObject(config);
     trackVm(this);
   }
 
@@ -181,7 +182,7 @@ export class VM extends QemuMachine {
       if (!this.args.includes(this.luksSecretObject)) {
         this.addObject(this.luksSecretObject);
       }
-      parts.push('key-secret=keysec0');
+      parts.push(LUKS_DEFAULT_KEY_SECRET_OPT);
     }
     this.addArgs('-drive', parts.join(','));
     this.numDrives += 1;
