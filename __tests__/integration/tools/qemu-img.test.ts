@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 
 import { filePath } from '../../../src/iotests/files';
+import { runtime } from '../../../src/iotests/runtime';
 import { resetTranscript, transcript } from '../../../src/iotests/transcript';
 import {
   QemuToolError,
@@ -23,6 +24,7 @@ import {
   qemuImgPipe,
   qemuImgPipeAndStatus,
   qemuImgStatus,
+  supportsQcow2ZstdCompression,
 } from '../../../src/iotests/tools';
 import type { ToolsRuntime } from './tools-runtime';
 import { setUpToolsRuntime, tearDownToolsRuntime } from './tools-runtime';
@@ -192,6 +194,14 @@ describe('logging helpers', () => {
     resetTranscript();
     await qemuImgLog('info', filePath('absent.img'), { check: false });
     expect(transcript()).toMatch(/^qemu-img: Could not open 'TEST_DIR\/PID-absent\.img'/);
+  });
+});
+
+describe('supportsQcow2ZstdCompression', () => {
+  test('answers as the capability probe does, and removes its scratch image', async () => {
+    const scratch = filePath('zstd-probe.qcow2');
+    expect(await supportsQcow2ZstdCompression(scratch)).toBe(runtime().capabilities.qcow2Zstd);
+    expect(existsSync(scratch)).toBe(false);
   });
 });
 
