@@ -4,7 +4,7 @@
 //   node bench/suite.js [--runs N] [--no-suite] [--no-typecheck] [--keep]
 //
 // Everything runs Jest as child processes, the way a user does; only the bare QEMU floor asks the
-// library which firmware its VMs boot.
+// library which binary, accelerator and firmware its VMs use.
 //   trivial_file_ms   a generated 40-file suite (in a temp dir, outside the repo) whose files each
 //                     boot the preset's VM, issue one QMP command and end, run through the preset
 //                     with 2 workers after one warm-up run (Jest's and ts-jest's caches warm):
@@ -25,7 +25,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Buffer } = require('node:buffer');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
 const { setTimeout, clearTimeout } = require('node:timers');
 
@@ -462,23 +462,18 @@ async function measureBreakdown(dir) {
 // A bare QEMU lifecycle with the VM's command line: listen, spawn, accept, greeting,
 // qmp_capabilities, one command, quit, exit. The floor under every file's VM.
 
-function qemuBinary() {
-  if (process.env.QEMU_PROG) return process.env.QEMU_PROG;
-  const arch = { x64: 'x86_64', arm64: 'aarch64' }[os.arch()] ?? os.arch();
-  return `qemu-system-${arch}`;
-}
-
-// The VM's accelerator and firmware: qtest when QEMU has it, else TCG with the halting firmware
-// (on x86), the library's own choice (dist/ is built: the trivial suite runs it).
-function vmMachineArgs() {
-  const binary = qemuBinary();
-  const probe = spawnSync(binary, ['-accel', 'qtest,help'], { stdio: 'ignore', timeout: 30_000 });
-  const accelerator = probe.status === 0 ? 'qtest' : 'tcg';
-  const firmware = require(path.join(ROOT, 'dist', 'src', 'iotests', 'halt-firmware.js'));
-  const halt = firmware.wantsHaltFirmware(binary, accelerator, [])
+// The VM's binary, accelerator and firmware, as the library chooses them (dist/ is built: the
+// trivial suite runs it; the capabilities come from the cache the preset runs just filled).
+async function vmQemu() {
+  const dist = (file) => require(path.join(ROOT, 'dist', 'src', file));
+  const config = dist('config/index.js').resolveConfig();
+  const { accelerator } = await dist('capabilities/index.js').probeCapabilities(config);
+  const firmware = dist('iotests/halt-firmware.js');
+  const binary = config.binaries.qemu;
+  const halt = firmware.wantsHaltFirmware(binary, accelerator, config.qemuOptions)
     ? ['-bios', firmware.haltFirmwarePath()]
     : [];
-  return ['-accel', accelerator, ...halt];
+  return { binary, args: ['-accel', accelerator, ...halt] };
 }
 
 function withTimeout(promise, what) {
@@ -492,7 +487,7 @@ function withTimeout(promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function qemuLifecycle(dir, machineArgs) {
+async function qemuLifecycle(dir, qemu) {
   const socketPath = path.join(dir, 'q.sock');
   fs.rmSync(socketPath, { force: true });
   const start = performance.now();
@@ -500,13 +495,13 @@ async function qemuLifecycle(dir, machineArgs) {
   await new Promise((resolve) => server.listen(socketPath, resolve));
   const accepted = new Promise((resolve) => server.once('connection', resolve));
   const child = spawn(
-    qemuBinary(),
+    qemu.binary,
     [
       '-chardev',
       `socket,id=mon,path=${socketPath}`,
       '-mon',
       'chardev=mon,mode=control',
-      ...machineArgs,
+      ...qemu.args,
       '-display',
       'none',
       '-vga',
@@ -560,10 +555,10 @@ async function qemuLifecycle(dir, machineArgs) {
 }
 
 async function measureQemu(dir) {
-  const machineArgs = vmMachineArgs();
-  await qemuLifecycle(dir, machineArgs); // warm-up
+  const qemu = await vmQemu();
+  await qemuLifecycle(dir, qemu); // warm-up
   const times = [];
-  for (let i = 0; i < QEMU_LIFECYCLES; i++) times.push(await qemuLifecycle(dir, machineArgs));
+  for (let i = 0; i < QEMU_LIFECYCLES; i++) times.push(await qemuLifecycle(dir, qemu));
   return median(times);
 }
 
