@@ -9,7 +9,8 @@ module.exports = {
   testEnvironment: dist('src/jest/environment.js'),
   globalSetup: dist('src/jest/global-setup.js'),
   globalTeardown: dist('src/jest/global-teardown.js'),
-  setupFilesAfterEnv: [dist('src/jest/setup-after-env.js')],
+  // The matchers, then the file's runtime and VM (override both, or neither).
+  setupFilesAfterEnv: [dist('matchers/extend-expect.js'), dist('src/jest/setup-after-env.js')],
   snapshotSerializers: [dist('src/jest/serializer.js')],
   snapshotResolver: dist('src/jest/snapshot-resolver.js'),
   reporters: ['default', dist('src/jest/reporter.js')],

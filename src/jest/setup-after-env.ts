@@ -1,10 +1,9 @@
-// Runs inside every test file's module registry (setupFilesAfterEnv), so everything here shares
-// module instances with the test: it registers the matchers, points the library at this file's
-// configuration and directories, creates the file's `vm` (booted before the first test unless
-// the file opts out), gives every test a fresh transcript, and shuts down whatever the file
-// started once it is done. The environment's teardown is the safety net behind this.
-import '../../matchers/extend-expect';
-
+// Runs inside every test file's module registry (setupFilesAfterEnv, after matchers/extend-expect
+// has registered the matchers), so everything here shares module instances with the test: it
+// points the library at this file's configuration and directories, creates the file's `vm`
+// (booted before the first test unless the file opts out), gives every test a fresh transcript,
+// and shuts down whatever the file started once it is done. The environment's teardown is the
+// safety net behind this.
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 
 import { runFileCleanups } from '../iotests/cleanup';
