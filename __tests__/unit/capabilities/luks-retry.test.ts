@@ -33,7 +33,7 @@ function fakeQemuImg(name: string, flukes: number): { config: IotestsConfig; cal
       '#!/bin/sh',
       `n=$(cat '${counter}' 2>/dev/null || echo 0); n=$((n + 1)); echo $n > '${counter}'`,
       `if [ $n -le ${flukes} ]; then`,
-      `  for a in "$@"; do last=$a; done`,
+      `  for a in "$@"; do prev=$last; last=$a; done`,
       `  echo "qemu-img: $prev: ${PBKDF_TIMING_FLUKE}" >&2; exit 1`,
       'fi',
       'exit 0',
