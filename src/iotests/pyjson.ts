@@ -295,8 +295,8 @@ export function isMap(value: unknown): value is Map<unknown, unknown> {
   return Object.prototype.toString.call(value) === '[object Map]';
 }
 
-// A plain object from any realm: its prototype is null or some realm's Object.prototype.
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A plain object from any realm: its prototype is null or some realm's Object.prototype. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   if (Object.prototype.toString.call(value) !== '[object Object]') return false;
   const prototype: unknown = Object.getPrototypeOf(value);

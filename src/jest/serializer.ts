@@ -6,29 +6,15 @@ import stripAnsi from 'strip-ansi';
 
 import { fileContext } from '../iotests/context';
 import { filters } from '../iotests/filters';
-import { pyJsonDumps } from '../iotests/pyjson';
+import { isPlainObject, pyJsonDumps } from '../iotests/pyjson';
 import { isTranscriptText } from '../iotests/transcript-text';
 
 const QMP_KEYS = ['return', 'error', 'event', 'execute', 'QMP'];
 
 /** A plain object shaped like a QMP message: a reply, an event, a command or the greeting. */
 export function isQmpMessage(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null && !isForeignPlainObject(value)) return false;
-  return QMP_KEYS.some((key) => key in value);
-}
-
-// Objects made in another realm (e.g. parsed outside the test's vm context) have that realm's
-// Object.prototype; they are still plain objects.
-function isForeignPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return (
-    typeof proto === 'object' &&
-    proto !== null &&
-    Object.getPrototypeOf(proto) === null &&
-    Object.prototype.toString.call(value) === '[object Object]'
-  );
+  // Any realm's: a reply parsed outside the test's vm context has that realm's Object.prototype.
+  return isPlainObject(value) && QMP_KEYS.some((key) => key in value);
 }
 
 /** Replace what differs between runs in a transcript: this file's scratch and socket paths. */
