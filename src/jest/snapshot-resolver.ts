@@ -4,8 +4,9 @@
 // Reference output depends on IMGFMT (QEMU keeps NNN.out.<fmt> variants); with one tree per
 // format, `-u` under qcow2 never drops raw's entries as obsolete. The project root is the nearest
 // directory with a package.json above the test; without one, Jest's usual layout is used.
-import fs from 'node:fs';
 import path from 'node:path';
+
+import { findUp } from './find-up';
 
 const SNAPSHOTS = '__snapshots__';
 
@@ -17,10 +18,8 @@ export function snapshotFormat(env: NodeJS.ProcessEnv = process.env): string {
 
 function projectRoot(testPath: string): string | undefined {
   if (!path.isAbsolute(testPath)) return undefined;
-  for (let dir = path.dirname(testPath); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
+  const manifest = findUp(path.dirname(testPath), 'package.json');
+  return manifest === undefined ? undefined : path.dirname(manifest);
 }
 
 /** Where the snapshot of the test at `testPath` lives. */

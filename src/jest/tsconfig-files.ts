@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import { findUp } from './find-up';
+
 /** One tsconfig file and its text (undefined when it could not be read). */
 export interface TsconfigFile {
   readonly path: string;
@@ -36,14 +38,6 @@ export function tsconfigChain(rootDir: string): TsconfigFile[] {
     }
   }
   return files;
-}
-
-function findUp(start: string, name: string): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, name);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return undefined;
-  }
 }
 
 function readText(file: string): string | undefined {
