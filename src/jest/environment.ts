@@ -3,7 +3,6 @@
 // for the setup file that boots the file's VM, turns unmet requirements into skips that carry
 // their reason, adds QEMU's log and the last QMP exchanges to failures, and at teardown ends
 // whatever the file started, whatever the test did.
-import fs from 'node:fs';
 
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
@@ -164,14 +163,13 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
 
   private removeDirs(): void {
     if (!this.dirs) return;
-    if (this.failed && this.config?.keepScratchOnFailure) {
+    const keepTestDir = this.failed && this.config?.keepScratchOnFailure === true;
+    if (keepTestDir) {
       process.stderr.write(
         `qemu-iotests: ${this.testPath} failed; scratch kept in ${this.dirs.testDir}\n`,
       );
-      fs.rmSync(this.dirs.sockDir, { recursive: true, force: true });
-    } else {
-      this.dirs.remove();
     }
+    this.dirs.remove({ keepTestDir });
     this.dirs = undefined;
   }
 }

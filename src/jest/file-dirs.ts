@@ -10,7 +10,8 @@ import type { IotestsConfig } from '../config';
 export interface FileDirs {
   readonly testDir: string;
   readonly sockDir: string;
-  remove(): void;
+  /** Removes both, or only the socket directory with keepTestDir (scratch kept for a failure). */
+  remove(options?: { keepTestDir?: boolean }): void;
 }
 
 /**
@@ -35,8 +36,8 @@ export function createFileDirs(config: IotestsConfig, testPath: string): FileDir
   return {
     testDir,
     sockDir,
-    remove() {
-      fs.rmSync(testDir, { recursive: true, force: true });
+    remove({ keepTestDir = false } = {}) {
+      if (!keepTestDir) fs.rmSync(testDir, { recursive: true, force: true });
       fs.rmSync(sockDir, { recursive: true, force: true });
     },
   };

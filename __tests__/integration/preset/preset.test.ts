@@ -139,6 +139,15 @@ describe('failures', () => {
     expect(run.output).toContain('Failures: failure-report.fixture.ts');
   });
 
+  test("IOTESTS_KEEP_SCRATCH=y keeps a failed file's scratch directory, not its sockets", () => {
+    const run = runFixture('failure-report.fixture.ts', [], { IOTESTS_KEEP_SCRATCH: 'y' });
+    expect(run.status).toBe(1);
+    const kept = /failed; scratch kept in (\S+)/.exec(run.output)?.[1];
+    expect(kept).toBeDefined();
+    expect(fs.statSync(kept!).isDirectory()).toBe(true);
+    expect(fs.readdirSync(run.sockDir)).toEqual([]);
+  });
+
   test('a test that times out waiting for QEMU leaves no QEMU and no socket dir behind', () => {
     const run = runFixture('timeout.fixture.ts');
     expect(run.status).toBe(1);
