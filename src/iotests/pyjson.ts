@@ -302,3 +302,50 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
+
+/** Python's repr() of a list of str: ['a', "b'c"]. */
+export function pyListRepr(items: readonly string[]): string {
+  return `[${items.map(pyStrRepr).join(', ')}]`;
+}
+
+/** Python's repr() of a str: quotes chosen like Python, non-printable characters escaped. */
+export function pyStrRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let body = '';
+  for (const char of text) {
+    body += escapeChar(char, quote);
+  }
+  return `${quote}${body}${quote}`;
+}
+
+// Python's str.isprintable() is false for the categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs
+// (except the ASCII space).
+const NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function escapeChar(char: string, quote: string): string {
+  switch (char) {
+    case '\\':
+      return '\\\\';
+    case '\t':
+      return '\\t';
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case quote:
+      return `\\${quote}`;
+    default:
+      break;
+  }
+  if (char === ' ' || !NON_PRINTABLE.test(char)) {
+    return char;
+  }
+  const code = char.codePointAt(0) ?? 0;
+  if (code < 0x100) {
+    return `\\x${code.toString(16).padStart(2, '0')}`;
+  }
+  if (code < 0x10000) {
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}

@@ -5,6 +5,7 @@
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
 import { brandError, brandedInstanceOf } from '../qmp/errors';
+import { pyListRepr } from './pyjson';
 import { runtime } from './runtime';
 
 /** Devices a test can require (the seed's _verify_virtio_blk / _verify_virtio_scsi_pci_or_ccw). */
@@ -300,53 +301,6 @@ function currentHost(): HostFacts {
 
 function nonEmpty(list: readonly string[] | undefined): list is readonly string[] {
   return list !== undefined && list.length > 0;
-}
-
-/** Python's repr() of a list of str: ['a', "b'c"]. */
-export function pyListRepr(items: readonly string[]): string {
-  return `[${items.map(pyStrRepr).join(', ')}]`;
-}
-
-/** Python's repr() of a str: quotes chosen like Python, non-printable characters escaped. */
-export function pyStrRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let body = '';
-  for (const char of text) {
-    body += escapeChar(char, quote);
-  }
-  return `${quote}${body}${quote}`;
-}
-
-// Python's str.isprintable() is false for the categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs
-// (except the ASCII space).
-const NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
-
-function escapeChar(char: string, quote: string): string {
-  switch (char) {
-    case '\\':
-      return '\\\\';
-    case '\t':
-      return '\\t';
-    case '\n':
-      return '\\n';
-    case '\r':
-      return '\\r';
-    case quote:
-      return `\\${quote}`;
-    default:
-      break;
-  }
-  if (char === ' ' || !NON_PRINTABLE.test(char)) {
-    return char;
-  }
-  const code = char.codePointAt(0) ?? 0;
-  if (code < 0x100) {
-    return `\\x${code.toString(16).padStart(2, '0')}`;
-  }
-  if (code < 0x10000) {
-    return `\\u${code.toString(16).padStart(4, '0')}`;
-  }
-  return `\\U${code.toString(16).padStart(8, '0')}`;
 }
 
 // --- Front-ends: the reason goes to the skip handler the Jest layer installs. ---

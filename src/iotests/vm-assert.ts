@@ -2,7 +2,7 @@
 // failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
 // failure reads the same as the Python test's would.
 import { brandError, brandedInstanceOf } from '../qmp';
-import { PyFloat, describeValue, dictEntries, pyFloatRepr, pyIntRepr } from './pyjson';
+import { PyFloat, describeValue, dictEntries, pyFloatRepr, pyIntRepr, pyStrRepr } from './pyjson';
 import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
 const BRAND = 'IotestsAssertionError';
@@ -136,29 +136,13 @@ export function pyRepr(value: unknown): string {
   if (typeof value === 'number') {
     return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
   }
-  if (typeof value === 'string') return pyStringRepr(value);
+  if (typeof value === 'string') return pyStrRepr(value);
   if (Array.isArray(value)) return `[${value.map((item: unknown) => pyRepr(item)).join(', ')}]`;
   const entries = dictEntries(value);
   if (entries !== undefined) {
-    return `{${entries.map(([key, item]) => `${pyStringRepr(key)}: ${pyRepr(item)}`).join(', ')}}`;
+    return `{${entries.map(([key, item]) => `${pyStrRepr(key)}: ${pyRepr(item)}`).join(', ')}}`;
   }
   return describeValue(value);
-}
-
-// Python's str repr: single quotes unless the text has ' and no ", backslash escapes.
-function pyStringRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let body = '';
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    if (char === '\\' || char === quote) body += `\\${char}`;
-    else if (char === '\n') body += '\\n';
-    else if (char === '\r') body += '\\r';
-    else if (char === '\t') body += '\\t';
-    else if (code < 0x20 || code === 0x7f) body += `\\x${code.toString(16).padStart(2, '0')}`;
-    else body += char;
-  }
-  return `${quote}${body}${quote}`;
 }
 
 function isNumeric(value: unknown): value is number | bigint {

@@ -10,13 +10,12 @@ import {
   NotRunError,
   caseNotrun,
   notrun,
-  pyListRepr,
-  pyStrRepr,
   requires,
   setSkipHandler,
   unmetRequirement,
   validateRequirements,
 } from '../../../src/iotests/requirements';
+import { pyListRepr, pyStrRepr } from '../../../src/iotests/pyjson';
 import type {
   HostFacts,
   RequirementCapabilities,
