@@ -4,9 +4,7 @@
 import { readFile } from 'node:fs/promises';
 
 import type { TrackedProcess } from './tracked-process';
-import { toolError } from './run-tool';
 import { pythonReturncode } from './tool-error';
-import { redactCommandLine } from '../../machine';
 
 const POLL_MS = 10;
 
@@ -43,35 +41,13 @@ export async function waitForPidFile(
       await child.waitOutputClosed(1_000);
       const status = child.exitStatus ?? { exitCode: null, signal: null };
       const returncode = pythonReturncode(status.exitCode, status.signal) ?? -1;
-      throw toolError(
-        child.tool,
-        {
-          command: child.command,
-          exitCode: status.exitCode,
-          signal: status.signal,
-          returncode,
-          stdout: child.output(),
-          stderr: undefined,
-          timedOut: false,
-        },
-        `${child.tool} terminated with exit code ${returncode}: ${redactCommandLine(child.command).join(' ')}`,
-      );
+      throw child.toolError(`${child.tool} terminated with exit code ${returncode}`, { status });
     }
     if (Date.now() >= deadline) {
       await child.stop('SIGKILL');
-      throw toolError(
-        child.tool,
-        {
-          command: child.command,
-          exitCode: null,
-          signal: null,
-          returncode: -1,
-          stdout: child.output(),
-          stderr: undefined,
-          timedOut: true,
-        },
-        `${child.tool} did not write its pid file ${pidfile} within ${timeoutMs} ms ` +
-          `(killed): ${redactCommandLine(child.command).join(' ')}`,
+      throw child.toolError(
+        `${child.tool} did not write its pid file ${pidfile} within ${timeoutMs} ms (killed)`,
+        { timedOut: true },
       );
     }
     await Promise.race([child.whenExited(), sleep(POLL_MS)]);

@@ -1,11 +1,10 @@
 // The seed's QemuIoInteractive: qemu-io kept running, fed one command at a time, each answer read
 // up to the next `qemu-io> ` prompt. Reading is event-driven on the combined output stream.
-import { splitArgs, toolError, universalNewlines } from './run-tool';
+import { splitArgs, universalNewlines } from './run-tool';
 import type { QemuToolError } from './tool-error';
 import { pythonReturncode } from './tool-error';
 import { qemuIoWrapArgs } from './qemu-io';
 import { TrackedProcess } from './tracked-process';
-import { redactCommandLine } from '../../machine';
 
 const PROMPT = 'qemu-io> ';
 
@@ -192,18 +191,9 @@ export class QemuIoInteractive {
       status === undefined
         ? 'still running'
         : `returncode ${String(pythonReturncode(status.exitCode, status.signal))}`;
-    return toolError(
-      'qemu-io',
-      {
-        command: this.child.command,
-        exitCode: status?.exitCode ?? null,
-        signal: status?.signal ?? null,
-        returncode: pythonReturncode(status?.exitCode ?? null, status?.signal ?? null) ?? -1,
-        stdout: universalNewlines(output),
-        stderr: undefined,
-        timedOut: false,
-      },
-      `${summary} (${exit}): ${redactCommandLine(this.child.command).join(' ')}`,
-    );
+    return this.child.toolError(`${summary} (${exit})`, {
+      status,
+      output: universalNewlines(output),
+    });
   }
 }

@@ -3,13 +3,13 @@
 // idempotently, and killed at the latest when the test file ends.
 import path from 'node:path';
 
-import { redactCommandLine, SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
+import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
 import type { QmpObject, QmpResponse } from '../../qmp';
 import { QmpClient } from '../../qmp';
 import { fileContext } from '../context';
 import { tryRemove } from '../files';
 import { waitForPidFile } from './pidfile';
-import { assertStringArray, toolError, writeToolOutput } from './run-tool';
+import { assertStringArray, writeToolOutput } from './run-tool';
 import { toolConfig } from './tool-config';
 import { TrackedProcess } from './tracked-process';
 
@@ -169,19 +169,9 @@ export class QemuStorageDaemon {
     }
     // Dying on its own of something else than our signal is worth an error (like a QEMU crash).
     if (!wasRunning && (status.exitCode !== 0 || status.signal !== null)) {
-      throw toolError(
-        'qemu-storage-daemon',
-        {
-          command: this.child.command,
-          exitCode: status.exitCode,
-          signal: status.signal,
-          returncode: status.exitCode ?? -1,
-          stdout: this.child.output(),
-          stderr: undefined,
-          timedOut: false,
-        },
-        `qemu-storage-daemon had already exited before stop(): ${redactCommandLine(this.child.command).join(' ')}`,
-      );
+      throw this.child.toolError('qemu-storage-daemon had already exited before stop()', {
+        status,
+      });
     }
   }
 }

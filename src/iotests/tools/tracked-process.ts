@@ -5,12 +5,13 @@
 import type execa from 'execa';
 import type { Writable } from 'node:stream';
 
-import { registerChild } from '../../machine';
+import { redactCommandLine, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { loadExeca } from './execa-on-demand';
 import type { OutputChannel } from './output-channel';
 import { openOutputChannel } from './output-channel';
 import { universalNewlines } from './run-tool';
+import { QemuToolError } from './tool-error';
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -181,5 +182,25 @@ export class TrackedProcess {
     }
     await this.channel.closed(1_000);
     return status;
+  }
+
+  /**
+   * A QemuToolError about this process: `summary`, then its command line (secrets redacted),
+   * with the exit status given (none: unknown) and its output so far unless other text is given.
+   */
+  toolError(
+    summary: string,
+    details: { status?: ExitStatus | undefined; timedOut?: boolean; output?: string } = {},
+  ): QemuToolError {
+    return new QemuToolError({
+      tool: this.tool,
+      command: this.command,
+      exitCode: details.status?.exitCode ?? null,
+      signal: details.status?.signal ?? null,
+      stdout: details.output ?? this.output(),
+      stderr: undefined,
+      timedOut: details.timedOut ?? false,
+      summary: `${summary}: ${redactCommandLine(this.command).join(' ')}`,
+    });
   }
 }
