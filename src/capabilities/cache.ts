@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { IotestsConfig } from '../config';
-import { userTag } from '../config';
+import { userTempDir } from '../config';
 import type { Capabilities, ToolInfo } from './types';
 
 /** Bumped whenever the probe or the stored shape changes, so old entries are ignored. */
@@ -14,7 +13,7 @@ export type CachedCapabilities = Omit<Capabilities, 'platform'>;
 
 /** The default cache location: `<tmpdir>/qemu-iotests-<uid>/capabilities`. */
 export function defaultCacheDir(): string {
-  return path.join(os.tmpdir(), `qemu-iotests-${userTag()}`, 'capabilities');
+  return path.join(userTempDir(), 'capabilities');
 }
 
 /**

@@ -13,9 +13,14 @@ export function userTag(): string {
   return typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
 }
 
+/** This user's directory under the OS temp dir: run directories, capability cache, firmware. */
+export function userTempDir(): string {
+  return path.join(os.tmpdir(), `qemu-iotests-${userTag()}`);
+}
+
 /** Default TEST_DIR: per run, under the OS temp dir, never inside the project. */
 export function defaultTestDir(pid: number = process.pid): string {
-  return path.join(os.tmpdir(), `qemu-iotests-${userTag()}`, `run-${pid}`);
+  return path.join(userTempDir(), `run-${pid}`);
 }
 
 /** Default SOCK_DIR: directly under /tmp, because TMPDIR may be too long for AF_UNIX paths. */

@@ -24,6 +24,7 @@ export {
   defaultTestDir,
   defaultSockDir,
   userTag,
+  userTempDir,
   UNIX_SOCKET_PATH_MAX,
 } from './directories';
 export { qemuTargetForArch, findOnPath, isExecutableFile } from './binaries';

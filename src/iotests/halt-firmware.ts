@@ -5,10 +5,9 @@
 // reset vector halts the CPU, so under tcg too no guest code touches anything, while the VM's
 // runstate stays 'running' as under qtest.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { userTag } from '../config/directories';
+import { userTempDir } from '../config/directories';
 
 /** Size of the image: x86 maps the firmware below 4 GiB, its reset vector 16 bytes from the top. */
 const IMAGE_SIZE = 64 * 1024;
@@ -16,9 +15,7 @@ const IMAGE_SIZE = 64 * 1024;
 const RESET_CODE = [0xf4, 0xeb, 0xfd];
 
 /** The halting firmware image (created once per user, atomically), as a path for `-bios`. */
-export function haltFirmwarePath(
-  dir = path.join(os.tmpdir(), `qemu-iotests-${userTag()}`),
-): string {
+export function haltFirmwarePath(dir = userTempDir()): string {
   const file = path.join(dir, 'halt-firmware-v1.bin');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

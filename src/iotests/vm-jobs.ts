@@ -158,8 +158,7 @@ async function failedJobError(
   let error: string | null = null;
   for (const entry of result.return) {
     if (isQmpObject(entry) && entry.id === job) {
-      const reason = entry.error;
-      error = typeof reason === 'string' ? reason : pyStr(reason);
+      error = pyStr(entry.error);
       // QMP filters take this string too (QEMU 7.2's filter_qmp applies them to a lone value).
       log(`Job failed: ${error}`, { filters: logFilters });
     }

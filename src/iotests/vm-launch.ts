@@ -91,7 +91,11 @@ export function vmWrapper(config: IotestsConfig, testDir: string): string[] {
   }
   if (config.valgrindQemu) {
     // %p: valgrind puts its pid there, unknown before QEMU starts.
-    return ['valgrind', `--log-file=${path.join(testDir, '%p.valgrind')}`, '--error-exitcode=99'];
+    return [
+      'valgrind',
+      `--log-file=${path.join(testDir, '%p.valgrind')}`,
+      `--error-exitcode=${VALGRIND_ERROR_EXIT_CODE}`,
+    ];
   }
   return [];
 }
