@@ -14,7 +14,7 @@ import {
 import { JsonLineDecoder } from './framing';
 import { isErrorBody, parseGreeting } from './greeting';
 import { ExchangeHistory } from './history';
-import { stringifyJson } from './json';
+import { isJsonObject, stringifyJson } from './json';
 import { eventMatches } from './match';
 import { QMP_TIMEOUT_KNOB, checkTimeout, resolveOptions } from './options';
 import type { QmpClientOptions, ResolvedQmpClientOptions } from './options';
@@ -65,10 +65,6 @@ const MAX_REMEMBERED_TIMEOUTS = 1000;
 /** Bound on waiting for our own socket to finish closing. */
 const SOCKET_CLOSE_TIMEOUT_MS = 5000;
 
-function isObject(value: unknown): value is QmpObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function commandOperation(command: string): string {
   return `reply to QMP command '${command}'`;
 }
@@ -97,7 +93,7 @@ function checkEventList(events: unknown): void {
         `each event entry must start with a non-empty event name, got ${JSON.stringify(entry)}`,
       );
     }
-    if (pattern !== undefined && pattern !== null && !isObject(pattern)) {
+    if (pattern !== undefined && pattern !== null && !isJsonObject(pattern)) {
       throw new TypeError(
         `match pattern for event ${name} must be an object, null or undefined, got ${JSON.stringify(pattern)}`,
       );
@@ -240,7 +236,7 @@ export class QmpClient {
       if (typeof command !== 'string' || command === '') {
         throw new TypeError(`command must be a non-empty string, got ${JSON.stringify(command)}`);
       }
-      if (args !== undefined && !isObject(args)) {
+      if (args !== undefined && !isJsonObject(args)) {
         throw new TypeError(
           `arguments of QMP command '${command}' must be an object, got ${JSON.stringify(args)}`,
         );

@@ -1,18 +1,15 @@
 // Validation of the server greeting and of error replies.
 
 import { QmpProtocolError } from './errors';
+import { isJsonObject } from './json';
 import type { QmpErrorBody, QmpGreeting, QmpObject } from './types';
-
-function isObject(value: unknown): value is QmpObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Checks that `message` is a QMP greeting; throws QmpProtocolError (carrying `raw`) if not. */
 export function parseGreeting(message: QmpObject, raw: string): QmpGreeting {
   const body = message.QMP;
   if (
-    !isObject(body) ||
-    !isObject(body.version) ||
+    !isJsonObject(body) ||
+    !isJsonObject(body.version) ||
     !Array.isArray(body.capabilities) ||
     !body.capabilities.every((capability) => typeof capability === 'string')
   ) {
@@ -26,5 +23,5 @@ export function parseGreeting(message: QmpObject, raw: string): QmpGreeting {
 
 /** Whether an error reply's body has the documented {class, desc} strings. */
 export function isErrorBody(value: unknown): value is QmpErrorBody {
-  return isObject(value) && typeof value.class === 'string' && typeof value.desc === 'string';
+  return isJsonObject(value) && typeof value.class === 'string' && typeof value.desc === 'string';
 }

@@ -2,6 +2,8 @@
 // (image sizes such as 18446744073709551104): messages holding such a number are parsed exactly,
 // big integers as `bigint`; all others take JSON.parse's fast path. Floats stay numbers.
 
+import type { QmpObject } from './types';
+
 /** Builds an object from its entries in textual order (default: a plain object). */
 export type ObjectFactory = (entries: Array<[string, unknown]>) => unknown;
 
@@ -141,4 +143,9 @@ class ExactParser {
   private error(what: string): SyntaxError {
     return new SyntaxError(`${what} at offset ${this.position} of JSON text`);
   }
+}
+
+/** Whether a decoded value is a JSON object (not null, not a list). */
+export function isJsonObject(value: unknown): value is QmpObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,11 +2,7 @@
 
 import type { EventPattern, JsonValue } from './types';
 
-type JsonRecord = { [k: string]: JsonValue };
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isJsonObject } from './json';
 
 /** Deep equality of two JSON values (key order does not matter). */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
@@ -46,10 +42,10 @@ function valueMatches(value: JsonValue | undefined, pattern: JsonValue): boolean
   if (pattern === null) {
     return true;
   }
-  if (!isRecord(pattern)) {
+  if (!isJsonObject(pattern)) {
     return jsonEqual(value, pattern);
   }
-  if (!isRecord(value)) {
+  if (!isJsonObject(value)) {
     return false;
   }
   for (const key of Object.keys(pattern)) {
