@@ -2,15 +2,17 @@
 
 import { basename } from 'node:path';
 
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_EVENT_TIMEOUT_MS, MAX_TIMEOUT_MS } from '../qmp';
+
 /** The largest delay setTimeout accepts (~24.8 days): "no limit" in practice. */
-export const UNBOUNDED_TIMEOUT_MS = 2_147_483_647;
+export const UNBOUNDED_TIMEOUT_MS = MAX_TIMEOUT_MS;
 
 /** Defaults, each with the environment knob (in seconds) that users know it by. */
 export const DEFAULT_TIMEOUTS = {
   launchMs: 30_000, // IOTESTS_LAUNCH_TIMEOUT
   shutdownMs: 30_000, // IOTESTS_SHUTDOWN_TIMEOUT
-  commandMs: 15_000, // IOTESTS_QMP_TIMEOUT
-  eventMs: 60_000, // IOTESTS_EVENT_TIMEOUT
+  commandMs: DEFAULT_COMMAND_TIMEOUT_MS,
+  eventMs: DEFAULT_EVENT_TIMEOUT_MS,
 } as const;
 
 /** After a graceful shutdown failed: how long SIGTERM gets before SIGKILL. */

@@ -12,7 +12,12 @@
 export { QmpClient } from './client';
 export type { QmpCallOptions, QmpConnectOptions } from './client';
 export type { QmpClientOptions } from './options';
-export { QMP_TIMEOUT_KNOB } from './options';
+export {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_EVENT_TIMEOUT_MS,
+  MAX_TIMEOUT_MS,
+  QMP_TIMEOUT_KNOB,
+} from './options';
 export { EVENT_TIMEOUT_KNOB } from './events';
 export { eventMatches, jsonEqual } from './match';
 export {

@@ -7,6 +7,10 @@ export const QMP_TIMEOUT_KNOB = 'IOTESTS_QMP_TIMEOUT';
 
 /** Largest delay setTimeout honours; larger values would fire at once. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
+/** Default limit on a QMP reply (IOTESTS_QMP_TIMEOUT). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
+/** Default limit on waiting for a QMP event (IOTESTS_EVENT_TIMEOUT). */
+export const DEFAULT_EVENT_TIMEOUT_MS = 60_000;
 
 /** Options of a QmpClient. */
 export interface QmpClientOptions {
@@ -81,11 +85,17 @@ function checkFunction<T>(name: string, value: T | undefined): T | undefined {
 
 /** Fills in defaults and validates every option. */
 export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClientOptions {
-  const commandTimeoutMs = checkTimeout('commandTimeoutMs', options.commandTimeoutMs ?? 15_000);
+  const commandTimeoutMs = checkTimeout(
+    'commandTimeoutMs',
+    options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+  );
   const grace = options.connectionLossGraceMs ?? 200;
   return {
     commandTimeoutMs,
-    eventTimeoutMs: checkTimeout('eventTimeoutMs', options.eventTimeoutMs ?? 60_000),
+    eventTimeoutMs: checkTimeout(
+      'eventTimeoutMs',
+      options.eventTimeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS,
+    ),
     handshakeTimeoutMs: checkTimeout(
       'handshakeTimeoutMs',
       options.handshakeTimeoutMs ?? commandTimeoutMs,
