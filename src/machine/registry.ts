@@ -362,14 +362,24 @@ export function killChildrenOwnedBy(ownerPid: number): Array<{ pid: number; desc
     if (entry?.ownerPid !== ownerPid) {
       continue;
     }
-    if (isSameProcess(entry.pid, entry.startTime, entry.cmdline)) {
-      killQuietly(entry.pid, 'SIGKILL');
-      killed.push({ pid: entry.pid, description: entry.description });
-    }
-    removeTrees(entry.cleanupPaths);
-    removeQuietly(path);
+    killed.push(...killRegistryEntry(path, entry));
   }
   return killed;
+}
+
+/**
+ * Ends the child a registry file describes (when the pid still belongs to it), then removes its
+ * directories and the file; returns the child if it was killed.
+ */
+function killRegistryEntry(
+  path: string,
+  entry: RegistryEntry,
+): Array<{ pid: number; description: string }> {
+  const alive = isSameProcess(entry.pid, entry.startTime, entry.cmdline);
+  if (alive) killQuietly(entry.pid, 'SIGKILL');
+  removeTrees(entry.cleanupPaths);
+  removeQuietly(path);
+  return alive ? [{ pid: entry.pid, description: entry.description }] : [];
 }
 
 /** Every registry file with its parsed entry (undefined when unreadable or malformed). */
@@ -450,12 +460,7 @@ export async function sweepOrphans(): Promise<{
     if (isSameProcess(entry.ownerPid, entry.ownerStartTime, null)) {
       continue; // Its owner still runs and will clean up after itself.
     }
-    if (isSameProcess(entry.pid, entry.startTime, entry.cmdline)) {
-      killQuietly(entry.pid, 'SIGKILL');
-      killed.push({ pid: entry.pid, description: entry.description });
-    }
-    removeTrees(entry.cleanupPaths);
-    removeQuietly(path);
+    killed.push(...killRegistryEntry(path, entry));
   }
   const deadline = Date.now() + SWEEP_DEATH_WAIT_MS;
   while (killed.some(({ pid }) => !isProcessGone(pid)) && Date.now() < deadline) {
