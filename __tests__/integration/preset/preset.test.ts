@@ -1,6 +1,5 @@
 // The preset's behaviour, observed the way a user sees it: Jest runs fixture test files through
 // jest-preset.js (built dist/), and we read its JSON results, its output, and the process table.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { FormattedAssertionResult, FormattedTestResults } from '@jest/test-result';
 
-const ROOT = path.resolve(__dirname, '../../..');
+import { ROOT, buildDist, runJest } from '../../faults/support/jest-child';
+import { qemuProcessesUsing } from '../../faults/support/leftovers';
+
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 interface JestRun {
@@ -22,10 +23,7 @@ let scratch: string;
 const sockDirs: string[] = [];
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/setup.js'), '--quiet'], {
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`setup failed: ${build.stdout}${build.stderr}`);
+  buildDist();
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'preset-test-'));
 });
 
@@ -34,41 +32,26 @@ afterAll(() => {
   for (const dir of sockDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function runFixture(
+async function runFixture(
   fixture: string,
   extraArgs: string[] = [],
   extraEnv: NodeJS.ProcessEnv = {},
-): JestRun {
+): Promise<JestRun> {
   const sockDir = fs.mkdtempSync(path.join('/tmp', 'pt'));
   sockDirs.push(sockDir);
-  const config = {
+  const run = await runJest({
     rootDir: FIXTURES,
-    preset: path.relative(FIXTURES, path.join(ROOT, 'jest-preset.js')).replace(/^(?!\.)/, './'),
     testMatch: [`**/${fixture}`],
-    moduleNameMapper: { '^qemu-iotests$': path.join(ROOT, 'dist/src/index.js') },
-  };
-  const outputFile = path.join(scratch, `${fixture}.json`);
-  const run = spawnSync(
-    process.execPath,
-    [
-      require.resolve('jest/bin/jest', { paths: [ROOT] }),
-      '--config',
-      JSON.stringify(config),
-      '--json',
-      '--outputFile',
-      outputFile,
-      '--verbose',
-      ...extraArgs,
-    ],
-    {
-      encoding: 'utf8',
-      cwd: FIXTURES,
-      env: { ...process.env, IMGFMT: 'qcow2', SOCK_DIR: sockDir, TEST_DIR: scratch, ...extraEnv },
-      timeout: 120_000,
+    dirs: { kind: 'explicit', testDir: scratch, sockDir },
+    args: extraArgs,
+    env: extraEnv,
+    // A relative preset path, as a project's own config would write it.
+    config: {
+      preset: path.relative(FIXTURES, path.join(ROOT, 'jest-preset.js')).replace(/^(?!\.)/, './'),
     },
-  );
-  const results = JSON.parse(fs.readFileSync(outputFile, 'utf8')) as FormattedTestResults;
-  return { status: run.status, output: `${run.stdout}${run.stderr}`, results, sockDir };
+  });
+  if (run.results === undefined) throw new Error(`Jest wrote no results:\n${run.output}`);
+  return { status: run.status, output: run.output, results: run.results, sockDir };
 }
 
 function assertions(run: JestRun): FormattedAssertionResult[] {
@@ -81,25 +64,9 @@ function byTitle(run: JestRun, start: string): FormattedAssertionResult {
   return found;
 }
 
-/** QEMU processes whose command line mentions `dir` (each fixture run has its own SOCK_DIR). */
-function qemuProcessesUsing(dir: string): string[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-        const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-        return cmdline.includes('qemu') && cmdline.includes(dir) && state !== 'Z' ? [cmdline] : [];
-      } catch {
-        return [];
-      }
-    });
-}
-
 describe('requirements skip with their reason, never fail', () => {
-  test('a file-level requirement skips every test of the file', () => {
-    const run = runFixture('skip-file.fixture.ts');
+  test('a file-level requirement skips every test of the file', async () => {
+    const run = await runFixture('skip-file.fixture.ts');
     expect(run.status).toBe(0);
     const reason = 'not suitable for this image format: qcow2';
     for (const title of ['first', 'second', 'third']) {
@@ -110,8 +77,8 @@ describe('requirements skip with their reason, never fail', () => {
     expect(run.output).toContain(`Not run:\n  skip-file.fixture.ts: ${reason}`);
   });
 
-  test('describe-level and run-time requirements skip just their tests', () => {
-    const run = runFixture('skip-scopes.fixture.ts');
+  test('describe-level and run-time requirements skip just their tests', async () => {
+    const run = await runFixture('skip-scopes.fixture.ts');
     expect(run.status).toBe(0);
     expect(byTitle(run, 'steps the clock').status).toBe('pending');
     expect(byTitle(run, 'steps the clock').title).toMatch(/\[not run: .*qtest.*\]$/);
@@ -126,8 +93,8 @@ describe('requirements skip with their reason, never fail', () => {
 });
 
 describe('failures', () => {
-  test('a failing test shows the last QMP exchanges; QmpCommandError works with instanceof', () => {
-    const run = runFixture('failure-report.fixture.ts');
+  test('a failing test shows the last QMP exchanges; QmpCommandError works with instanceof', async () => {
+    const run = await runFixture('failure-report.fixture.ts');
     expect(run.status).toBe(1);
     const failing = byTitle(run, 'a failing assertion');
     expect(failing.status).toBe('failed');
@@ -139,8 +106,8 @@ describe('failures', () => {
     expect(run.output).toContain('Failures: failure-report.fixture.ts');
   });
 
-  test("IOTESTS_KEEP_SCRATCH=y keeps a failed file's scratch directory, not its sockets", () => {
-    const run = runFixture('failure-report.fixture.ts', [], { IOTESTS_KEEP_SCRATCH: 'y' });
+  test("IOTESTS_KEEP_SCRATCH=y keeps a failed file's scratch directory, not its sockets", async () => {
+    const run = await runFixture('failure-report.fixture.ts', [], { IOTESTS_KEEP_SCRATCH: 'y' });
     expect(run.status).toBe(1);
     const kept = /failed; scratch kept in (\S+)/.exec(run.output)?.[1];
     expect(kept).toBeDefined();
@@ -148,36 +115,36 @@ describe('failures', () => {
     expect(fs.readdirSync(run.sockDir)).toEqual([]);
   });
 
-  test('a test that times out waiting for QEMU leaves no QEMU and no socket dir behind', () => {
-    const run = runFixture('timeout.fixture.ts');
+  test('a test that times out waiting for QEMU leaves no QEMU and no socket dir behind', async () => {
+    const run = await runFixture('timeout.fixture.ts');
     expect(run.status).toBe(1);
     expect((byTitle(run, 'waits for an event').failureMessages ?? []).join('\n')).toContain(
       'Exceeded timeout of 1500 ms',
     );
-    expect(qemuProcessesUsing(run.sockDir)).toEqual([]);
+    expect(qemuProcessesUsing([run.sockDir])).toEqual([]);
     expect(fs.readdirSync(run.sockDir)).toEqual([]);
   });
 });
 
 describe('the file VM', () => {
-  test('`@qemu-vm none` skips the boot; VMs a test starts are shut down after the file', () => {
-    const run = runFixture('no-vm.fixture.ts');
+  test('`@qemu-vm none` skips the boot; VMs a test starts are shut down after the file', async () => {
+    const run = await runFixture('no-vm.fixture.ts');
     expect(run.status).toBe(0);
     expect(byTitle(run, 'the file VM is not booted').status).toBe('passed');
-    expect(qemuProcessesUsing(run.sockDir)).toEqual([]);
+    expect(qemuProcessesUsing([run.sockDir])).toEqual([]);
   });
 });
 
 describe('the compile cache', () => {
   // Two files in one worker, twice: the second run starts from the code caches the first wrote.
-  const runBoth = (env: NodeJS.ProcessEnv, cacheDirectory: string): JestRun =>
+  const runBoth = (env: NodeJS.ProcessEnv, cacheDirectory: string): Promise<JestRun> =>
     runFixture('dynamic-import-*.fixture.js', ['-i', '--cacheDirectory', cacheDirectory], env);
 
-  test('import() in a test file goes through Jest, in every file, warm cache or cold', () => {
+  test('import() in a test file goes through Jest, in every file, warm cache or cold', async () => {
     const cacheDirectory = path.join(scratch, 'jest-cache-dynamic-import');
     const env = { NODE_OPTIONS: '--experimental-vm-modules' };
     for (const round of ['cold', 'warm']) {
-      const run = runBoth(env, cacheDirectory);
+      const run = await runBoth(env, cacheDirectory);
       expect({ round, status: run.status }).toEqual({ round, status: 0 });
       expect(assertions(run).map((a) => a.status)).toEqual(['passed', 'passed']);
     }
@@ -186,10 +153,10 @@ describe('the compile cache', () => {
     ).toHaveLength(1);
   });
 
-  test('without --experimental-vm-modules, the error names the flag, as without the cache', () => {
+  test('without --experimental-vm-modules, the error names the flag, as without the cache', async () => {
     const cacheDirectory = path.join(scratch, 'jest-cache-no-flag');
     for (const round of ['cold', 'warm']) {
-      const run = runBoth({}, cacheDirectory);
+      const run = await runBoth({}, cacheDirectory);
       expect({ round, status: run.status }).not.toEqual({ round, status: 0 });
       const messages = assertions(run).map((a) => (a.failureMessages ?? []).join('\n'));
       expect(messages).toHaveLength(2);
