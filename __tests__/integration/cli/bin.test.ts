@@ -1,38 +1,27 @@
-// The real bin file: compiled like the build does, run as a separate node process.
+// The real bin file: the one package.json names, built by setup as for every user, run as a
+// separate node process.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import execa from 'execa';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 
 const ROOT = path.resolve(__dirname, '../../..');
-let outDir: string;
-let bin: string;
+const bin = path.join(ROOT, 'dist/src/cli/main.js');
 
-beforeAll(async () => {
-  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qit-bin-'));
-  // Compile only the CLI and what it imports, into a temp dir (never into the repo).
-  await execa(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      ...['--outDir', outDir, '--rootDir', ROOT, '--module', 'commonjs', '--target', 'es2022'],
-      ...['--esModuleInterop', '--strict', '--skipLibCheck', '--types', 'node'],
-      path.join(ROOT, 'src/cli/main.ts'),
-    ],
-    { cwd: ROOT, timeout: 120_000 },
-  );
-  bin = path.join(outDir, 'src/cli/main.js');
+beforeAll(() => {
+  const setup = spawnSync(process.execPath, [path.join(ROOT, 'scripts/setup.js'), '--quiet'], {
+    encoding: 'utf8',
+  });
+  if (setup.status !== 0) throw new Error(`setup failed: ${setup.stdout}${setup.stderr}`);
 }, 150_000);
-afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
 function runBin(args: string[], env: Record<string, string> = {}): Promise<execa.ExecaReturnValue> {
   return execa(process.execPath, [bin, ...args], {
     reject: false,
     timeout: 60_000,
-    cwd: outDir,
-    // The compiled files live outside the repo; let them find its node_modules.
-    env: { NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
+    cwd: ROOT,
+    env,
   });
 }
 
