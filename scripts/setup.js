@@ -23,21 +23,21 @@ for (const arg of args) {
   }
 }
 
-// The binaries a test run needs, the variable that overrides each, and the Debian package providing it.
-const QEMU_BINARIES = [
-  { variable: 'QEMU_PROG', name: `qemu-system-${qemuArch()}`, pkg: 'qemu-system-x86', build: null },
-  { variable: 'QEMU_IMG_PROG', name: 'qemu-img', pkg: 'qemu-utils', build: 'qemu-img' },
-  { variable: 'QEMU_IO_PROG', name: 'qemu-io', pkg: 'qemu-utils', build: 'qemu-io' },
-  { variable: 'QEMU_NBD_PROG', name: 'qemu-nbd', pkg: 'qemu-utils', build: 'qemu-nbd' },
-  {
-    variable: 'QSD_PROG',
-    name: 'qemu-storage-daemon',
-    pkg: 'qemu-system-common',
-    build: 'storage-daemon/qemu-storage-daemon',
-  },
-];
-// What apt installs: qemu-system-x86 pulls qemu-system-common (and so qemu-storage-daemon) in.
-const APT_PACKAGES = ['qemu-system-x86', 'qemu-utils'];
+// The binaries a test run needs, the variable that overrides each, and the Debian packages: the
+// library's own table (plain JSON, readable before anything is built).
+const BINARY_TABLE = require('../src/config/qemu-binaries.json');
+const TARGET = BINARY_TABLE.targets[os.arch()] || os.arch();
+const EMULATOR_PACKAGE = BINARY_TABLE.emulatorPackages.find((entry) =>
+  new RegExp(entry.targetPattern).test(TARGET),
+).package;
+const fill = (text) =>
+  text.replace('{target}', TARGET).replace('{emulatorPackage}', EMULATOR_PACKAGE);
+const QEMU_BINARIES = BINARY_TABLE.binaries.map((entry) => ({
+  variable: entry.variable,
+  name: fill(entry.programName),
+  build: entry.buildPath.map(fill).join('/'),
+}));
+const APT_PACKAGES = BINARY_TABLE.aptPackages.map(fill);
 
 function say(msg) {
   process.stdout.write(`setup: ${msg}\n`);
@@ -48,11 +48,6 @@ function note(msg) {
 function fail(msg) {
   process.stderr.write(`setup: ${msg}\n`);
   process.exit(1);
-}
-
-function qemuArch() {
-  const map = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', ppc64: 'ppc64', s390x: 's390x' };
-  return map[os.arch()] || os.arch();
 }
 
 function run(cmd, cmdArgs, opts = {}) {
@@ -115,10 +110,10 @@ function resolveBinary(bin) {
   }
   const buildDir = process.env.QEMU_BUILD_DIR;
   if (buildDir) {
-    const candidate = path.join(buildDir, bin.build || bin.name);
+    const candidate = path.join(buildDir, bin.build);
     if (!isExecutable(candidate)) {
       return {
-        problem: `QEMU_BUILD_DIR=${buildDir} has no executable ${bin.build || bin.name} (set ${bin.variable} to override)`,
+        problem: `QEMU_BUILD_DIR=${buildDir} has no executable ${bin.build} (set ${bin.variable} to override)`,
       };
     }
     return { path: candidate };

@@ -2,37 +2,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors';
+import table from './qemu-binaries.json';
 import type { Setting, SettingsReader } from './settings';
 import type { QemuBinaries } from './types';
 
 /** QEMU's target name for the host CPU (`os.arch()` uses Node's names). */
 export function qemuTargetForArch(nodeArch: string = os.arch()): string {
-  const targets: Record<string, string> = {
-    x64: 'x86_64',
-    ia32: 'i386',
-    arm64: 'aarch64',
-    arm: 'arm',
-    ppc64: 'ppc64',
-    ppc: 'ppc',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-    loong64: 'loongarch64',
-    mips: 'mips',
-    mipsel: 'mipsel',
-    mips64el: 'mips64el',
-  };
-  return targets[nodeArch] ?? nodeArch;
+  return (table.targets as Record<string, string | undefined>)[nodeArch] ?? nodeArch;
 }
 
 /** The Debian package that ships `qemu-system-<target>`. */
 export function debianPackageForEmulator(target: string): string {
-  if (target === 'x86_64' || target === 'i386') return 'qemu-system-x86';
-  if (target === 'aarch64' || target === 'arm') return 'qemu-system-arm';
-  if (target.startsWith('ppc')) return 'qemu-system-ppc';
-  if (target.startsWith('mips')) return 'qemu-system-mips';
-  if (target.startsWith('sparc')) return 'qemu-system-sparc';
-  if (target === 's390x') return 'qemu-system-s390x';
-  return 'qemu-system-misc';
+  // The table ends with a catch-all pattern.
+  return table.emulatorPackages.find((entry) => new RegExp(entry.targetPattern).test(target))!
+    .package;
 }
 
 interface BinarySpec {
@@ -46,44 +29,15 @@ interface BinarySpec {
 }
 
 function binarySpecs(target: string): BinarySpec[] {
-  const emulator = `qemu-system-${target}`;
-  return [
-    {
-      key: 'qemu',
-      variable: 'QEMU_PROG',
-      programName: emulator,
-      buildPath: [emulator],
-      debianPackage: debianPackageForEmulator(target),
-    },
-    {
-      key: 'qemuImg',
-      variable: 'QEMU_IMG_PROG',
-      programName: 'qemu-img',
-      buildPath: ['qemu-img'],
-      debianPackage: 'qemu-utils',
-    },
-    {
-      key: 'qemuIo',
-      variable: 'QEMU_IO_PROG',
-      programName: 'qemu-io',
-      buildPath: ['qemu-io'],
-      debianPackage: 'qemu-utils',
-    },
-    {
-      key: 'qemuNbd',
-      variable: 'QEMU_NBD_PROG',
-      programName: 'qemu-nbd',
-      buildPath: ['qemu-nbd'],
-      debianPackage: 'qemu-utils',
-    },
-    {
-      key: 'qsd',
-      variable: 'QSD_PROG',
-      programName: 'qemu-storage-daemon',
-      buildPath: ['storage-daemon', 'qemu-storage-daemon'],
-      debianPackage: 'qemu-system-common',
-    },
-  ];
+  const fill = (text: string): string =>
+    text.replace('{target}', target).replace('{emulatorPackage}', debianPackageForEmulator(target));
+  return table.binaries.map((entry) => ({
+    key: entry.key as keyof QemuBinaries,
+    variable: entry.variable,
+    programName: fill(entry.programName),
+    buildPath: entry.buildPath.map(fill),
+    debianPackage: fill(entry.debianPackage),
+  }));
 }
 
 /** True for a regular file (symlinks followed) that this process may execute. */
