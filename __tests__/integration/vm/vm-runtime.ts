@@ -4,10 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import execa from 'execa';
-import { probeCapabilities } from '../../../src/capabilities';
-import { resolveConfig } from '../../../src/config';
-import { resetFileContext, setFileContext } from '../../../src/iotests/context';
-import { resetRuntime, setRuntime, type IotestsRuntime } from '../../../src/iotests/runtime';
+import { resetFileContext } from '../../../src/iotests/context';
+import { initRuntime, resetRuntime, type IotestsRuntime } from '../../../src/iotests/runtime';
 import { resetTranscript } from '../../../src/iotests/transcript';
 import { shutdownAllVms } from '../../../src/iotests/vm';
 
@@ -26,12 +24,9 @@ export async function setUpVmRuntime(): Promise<VmTestRuntime> {
   const testDir = await mkdtemp(path.join(os.tmpdir(), 'qemu-iotests-vm-'));
   // AF_UNIX paths are short: the socket dir lives directly under /tmp.
   const sockDir = await mkdtemp('/tmp/qi-vm-');
-  const config = resolveConfig({
+  const { config, capabilities } = await initRuntime({
     env: { PATH: process.env.PATH, TEST_DIR: testDir, SOCK_DIR: sockDir, IMGFMT: 'qcow2' },
   });
-  const capabilities = await probeCapabilities(config);
-  setRuntime({ config, capabilities });
-  setFileContext({ testDir, sockDir, imgfmt: config.imgfmt });
   resetTranscript();
   return {
     config,
