@@ -1,6 +1,6 @@
 // Turning a matcher's receiver into the data it inspects: a VM is asked over QMP, a QMP reply
 // is unwrapped, already-fetched data is taken as it is.
-import { hasOwnKey, isJsonObject } from './json-kinds';
+import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
 import type { QmpCommandRunner } from './types';
 
 /** How long a matcher waits for a VM to answer its query before giving up. */
@@ -69,4 +69,41 @@ export async function queryVm(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The data `received` stands for: a VM is asked `command` (a promise), a QMP reply is unwrapped,
+ * data that `isData` accepts is taken as it is; undefined for anything else, which the matcher
+ * reports as a usage error of its own.
+ */
+export function fetchReceived(
+  received: unknown,
+  command: string,
+  isData: (value: unknown) => boolean,
+): Fetched | Promise<Fetched> | undefined {
+  if (isQmpCommandRunner(received)) return queryVm(received, command);
+  if (isQmpReply(received)) return unwrapReply(received, command);
+  if (isData(received)) return { ok: true, value: received };
+  return undefined;
+}
+
+/** Judges what fetchReceived got, at once or once the VM has answered. */
+export function judgeFetched<T>(
+  fetched: Fetched | Promise<Fetched>,
+  judge: (fetched: Fetched) => T,
+): T | Promise<T> {
+  return fetched instanceof Promise ? fetched.then(judge) : judge(fetched);
+}
+
+/** The fetched value as a list; anything else is a problem naming the command's result. */
+export function fetchedList(
+  fetched: Fetched,
+  command: string,
+): { readonly ok: true; readonly value: readonly unknown[] } | Extract<Fetched, { ok: false }> {
+  if (!fetched.ok) return fetched;
+  if (Array.isArray(fetched.value)) return { ok: true, value: fetched.value };
+  return {
+    ok: false,
+    problem: `Unusable ${command} result: ${describeJsonKind(fetched.value)}, not a list`,
+  };
 }

@@ -1,7 +1,13 @@
 import type { ExpectationResult, MatcherContext, SyncExpectationResult } from 'expect';
 import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
-import { type Fetched, isQmpCommandRunner, isQmpReply, queryVm, unwrapReply } from './receivers';
+import {
+  type Fetched,
+  fetchReceived,
+  fetchedList,
+  isQmpCommandRunner,
+  judgeFetched,
+} from './receivers';
 
 const COMMAND = 'query-named-block-nodes';
 
@@ -28,9 +34,8 @@ export function toHaveBlockNode(
     expectedLabel: 'criteria',
   };
   const wanted = requireCriteria(this, call, criteria);
-  if (isVm) return queryVm(received, COMMAND).then((nodes) => judge(this, call, wanted, nodes));
-  if (isQmpReply(received)) return judge(this, call, wanted, unwrapReply(received, COMMAND));
-  if (Array.isArray(received)) return judge(this, call, wanted, { ok: true, value: received });
+  const fetched = fetchReceived(received, COMMAND, Array.isArray);
+  if (fetched !== undefined) return judgeFetched(fetched, (f) => judge(this, call, wanted, f));
   const { utils } = this;
   throw usageError(
     this,
@@ -88,12 +93,9 @@ function judge(
   wanted: NodeCriteria,
   fetched: Fetched,
 ): SyncExpectationResult {
-  if (!fetched.ok) return undecidable(context, call, fetched.problem);
-  if (!Array.isArray(fetched.value)) {
-    const kind = describeJsonKind(fetched.value);
-    return undecidable(context, call, `Unusable ${COMMAND} result: ${kind}, not a list`);
-  }
-  const nodes: readonly unknown[] = fetched.value;
+  const list = fetchedList(fetched, COMMAND);
+  if (!list.ok) return undecidable(context, call, list.problem);
+  const nodes = list.value;
   const match = nodes.find((node) => matches(node, wanted));
   const { utils } = context;
   const looked = describeCriteria(wanted);

@@ -9,7 +9,7 @@ import {
 } from './block-graph';
 import { describeJsonKind, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
-import { type Fetched, isQmpCommandRunner, isQmpReply, queryVm, unwrapReply } from './receivers';
+import { type Fetched, fetchReceived, isQmpCommandRunner, judgeFetched } from './receivers';
 import type { BlockGraph, BlockGraphNode } from './types';
 
 const COMMAND = 'x-debug-query-block-graph';
@@ -41,13 +41,12 @@ export function toHaveBlockPath(
     expectedLabel: 'root, path, node',
   };
   const query = requireQuery(this, call, root, path, node);
-  if (isVm) {
-    return queryVm(received, COMMAND).then((graph) => judge(this, call, query, graph));
-  }
-  if (isQmpReply(received)) return judge(this, call, query, unwrapReply(received, COMMAND));
-  if (isJsonObject(received) && ('nodes' in received || 'edges' in received)) {
-    return judge(this, call, query, { ok: true, value: received });
-  }
+  const fetched = fetchReceived(
+    received,
+    COMMAND,
+    (value) => isJsonObject(value) && ('nodes' in value || 'edges' in value),
+  );
+  if (fetched !== undefined) return judgeFetched(fetched, (f) => judge(this, call, query, f));
   const { utils } = this;
   throw usageError(
     this,

@@ -1,7 +1,13 @@
 import type { ExpectationResult, MatcherContext, SyncExpectationResult } from 'expect';
-import { describeJsonKind, isJsonObject } from './json-kinds';
+import { isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
-import { type Fetched, isQmpCommandRunner, isQmpReply, queryVm, unwrapReply } from './receivers';
+import {
+  type Fetched,
+  fetchReceived,
+  fetchedList,
+  isQmpCommandRunner,
+  judgeFetched,
+} from './receivers';
 
 const COMMAND = 'query-block-jobs';
 
@@ -30,9 +36,8 @@ export function toHaveNoActiveBlockJobs(
       utils.printWithType('First argument', unexpected[0], utils.printExpected),
     );
   }
-  if (isVm) return queryVm(received, COMMAND).then((jobs) => judge(this, call, jobs));
-  if (isQmpReply(received)) return judge(this, call, unwrapReply(received, COMMAND));
-  if (Array.isArray(received)) return judge(this, call, { ok: true, value: received });
+  const fetched = fetchReceived(received, COMMAND, Array.isArray);
+  if (fetched !== undefined) return judgeFetched(fetched, (f) => judge(this, call, f));
   throw usageError(
     this,
     call,
@@ -46,12 +51,9 @@ function judge(
   call: MatcherCall,
   fetched: Fetched,
 ): SyncExpectationResult {
-  if (!fetched.ok) return undecidable(context, call, fetched.problem);
-  if (!Array.isArray(fetched.value)) {
-    const kind = describeJsonKind(fetched.value);
-    return undecidable(context, call, `Unusable ${COMMAND} result: ${kind}, not a list`);
-  }
-  const jobs: readonly unknown[] = fetched.value;
+  const list = fetchedList(fetched, COMMAND);
+  if (!list.ok) return undecidable(context, call, list.problem);
+  const jobs = list.value;
   const { utils } = context;
   return {
     pass: jobs.length === 0,
