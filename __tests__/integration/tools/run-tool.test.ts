@@ -9,6 +9,7 @@ import {
   toolPipeAndStatus,
   universalNewlines,
 } from '../../../src/iotests/tools';
+import { TrackedProcess } from '../../../src/iotests/tools/tracked-process';
 
 const node = process.execPath;
 
@@ -65,6 +66,12 @@ describe('runTool', () => {
   test('a missing program names the variable to set', async () => {
     await expect(runTool('qemu-img', ['/nonexistent/qemu-img', 'info'])).rejects.toThrow(
       /cannot run qemu-img \(\/nonexistent\/qemu-img\): .*ENOENT.*set QEMU_IMG_PROG/,
+    );
+  });
+
+  test('a missing long-lived tool (server, daemon) names the variable to set too', async () => {
+    await expect(TrackedProcess.spawn('qemu-nbd', ['/nonexistent/qemu-nbd'])).rejects.toThrow(
+      /cannot run qemu-nbd \(\/nonexistent\/qemu-nbd\): .*ENOENT.*set QEMU_NBD_PROG/,
     );
   });
 

@@ -175,10 +175,7 @@ export async function runTool(
   const spawnFailure = spawnError(result);
   if (spawnFailure !== undefined) {
     channel?.destroy();
-    throw new Error(
-      `cannot run ${tool} (${file}): ${spawnFailure}; ` +
-        `set ${PROGRAM_VARIABLES[tool] ?? 'the tool path'} to a working binary`,
-    );
+    throw cannotRunError(tool, file, spawnFailure);
   }
   const signal = (result.signal ?? null) as NodeJS.Signals | null;
   const exitCode = signal === null ? (result.exitCode ?? null) : null;
@@ -293,7 +290,16 @@ export function universalNewlines(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-function spawnError(result: object): string | undefined {
+/** The error for a tool that could not be started at all, naming the variable that picks it. */
+export function cannotRunError(tool: string, file: string, reason: string): Error {
+  return new Error(
+    `cannot run ${tool} (${file}): ${reason}; ` +
+      `set ${PROGRAM_VARIABLES[tool] ?? 'the tool path'} to a working binary`,
+  );
+}
+
+/** Why execa could not start the program, from its result; undefined when it did start. */
+export function spawnError(result: object): string | undefined {
   const { code, exitCode, signal, timedOut } = result as {
     code?: unknown;
     exitCode?: unknown;

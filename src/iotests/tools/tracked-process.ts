@@ -10,7 +10,7 @@ import { onFileCleanup } from '../cleanup';
 import { loadExeca } from './execa-on-demand';
 import type { OutputChannel } from './output-channel';
 import { openOutputChannel } from './output-channel';
-import { universalNewlines } from './run-tool';
+import { cannotRunError, spawnError, universalNewlines } from './run-tool';
 import { QemuToolError } from './tool-error';
 
 /** How a process ended. */
@@ -58,10 +58,7 @@ export class TrackedProcess {
     if (pid === undefined) {
       const result = await child;
       channel.destroy();
-      const reason = (result as { originalMessage?: unknown }).originalMessage;
-      throw new Error(
-        `cannot run ${tool} (${file}): ${typeof reason === 'string' ? reason : 'spawn failed'}`,
-      );
+      throw cannotRunError(tool, file, spawnError(result) ?? 'spawn failed');
     }
     return new TrackedProcess(tool, argv, pid, child, channel, options.description ?? tool);
   }
