@@ -7,6 +7,8 @@ const dist = (file) => require.resolve(`./dist/${file}`);
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: dist('src/jest/environment.js'),
+  // Jest's runtime, reading each module's source once per worker instead of once per test file.
+  runtime: dist('src/jest/runtime.js'),
   globalSetup: dist('src/jest/global-setup.js'),
   globalTeardown: dist('src/jest/global-teardown.js'),
   // The matchers, then the file's runtime and VM (override both, or neither).

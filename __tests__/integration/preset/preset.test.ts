@@ -135,7 +135,7 @@ describe('the file VM', () => {
   });
 });
 
-describe('the compile cache', () => {
+describe('the compile cache and the shared module sources', () => {
   // Two files in one worker, twice: the second run starts from the code caches the first wrote.
   const runBoth = (env: NodeJS.ProcessEnv, cacheDirectory: string): Promise<JestRun> =>
     runFixture('dynamic-import-*.fixture.js', ['-i', '--cacheDirectory', cacheDirectory], env);
@@ -151,6 +151,14 @@ describe('the compile cache', () => {
     expect(
       fs.readdirSync(cacheDirectory).filter((name) => name.startsWith('qemu-iotests-code-cache')),
     ).toHaveLength(1);
+  });
+
+  test('a module edited between two files of one worker is loaded as it is on disk', async () => {
+    const run = await runFixture('edited-module-*.fixture.js', ['-i'], {
+      EDITED_MODULE: path.join(scratch, 'edited-module.js'),
+    });
+    expect(run.status).toBe(0);
+    expect(assertions(run).map((a) => a.status)).toEqual(['passed', 'passed']);
   });
 
   test('without --experimental-vm-modules, the error names the flag, as without the cache', async () => {
