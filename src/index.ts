@@ -4,6 +4,8 @@ import './jest/vm-global';
 import '../matchers/typings';
 
 import type { probeCapabilities as ProbeCapabilities } from './capabilities';
+import type { resolveConfig as ResolveConfig } from './config';
+import type * as ConfigResolver from './config/resolve';
 import type { VM } from './iotests/vm';
 import { currentVm } from './iotests/vm';
 
@@ -90,7 +92,8 @@ export {
   type QmpResponse,
   type EventPattern,
 } from './qmp';
-export { ConfigError, resolveConfig, type IotestsConfig } from './config';
+export { ConfigError } from './config/errors';
+export type { IotestsConfig } from './config';
 export type { Capabilities, ProbeOptions } from './capabilities';
 export type { QmpMatchers } from '../matchers';
 
@@ -100,6 +103,19 @@ export type { QmpMatchers } from '../matchers';
  */
 export const probeCapabilities: typeof ProbeCapabilities = async (...args) =>
   (await import('./capabilities/probe')).probeCapabilities(...args);
+
+/**
+ * The configuration from the environment (and options), resolved and validated as the preset does.
+ * The resolver is loaded on first use: test files get their configuration from the preset.
+ */
+export const resolveConfig: typeof ResolveConfig = (...args) =>
+  configResolver().resolveConfig(...args);
+
+function configResolver(): typeof ConfigResolver {
+  // Loaded synchronously, as resolveConfig is: import() would make it asynchronous.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./config/resolve') as typeof ConfigResolver;
+}
 
 /**
  * This test file's VM, the same object as the global `vm` the preset creates (for those who
