@@ -6,6 +6,7 @@ import {
   QemuToolError,
   runQemuTool,
   runTool,
+  setToolOutputSink,
   toolPipeAndStatus,
   universalNewlines,
 } from '../../../src/iotests/tools';
@@ -75,14 +76,29 @@ describe('runTool', () => {
     );
   });
 
-  test('the seed-style runner returns [output, status] and passes stderr through when asked', async () => {
-    const script =
-      "process.stdout.write('out\\n'); process.stderr.write('err\\n'); process.exit(2)";
-    expect(await toolPipeAndStatus('node', [node, '-e', script])).toEqual(['out\nerr\n', 2]);
+  const outAndErr =
+    "process.stdout.write('out\\n'); process.stderr.write('err\\n'); process.exit(2)";
+
+  test('the seed-style runner returns [output, status], stderr in the output by default', async () => {
+    expect(await toolPipeAndStatus('node', [node, '-e', outAndErr])).toEqual(['out\nerr\n', 2]);
     expect(
       await toolPipeAndStatus('node', [node, '-e', 'process.stdout.write("x")'], {
         dropSuccessfulOutput: true,
       }),
     ).toEqual(['', 0]);
+  });
+
+  test('connectStderr: false passes stderr to the tool-output sink, not into the output', async () => {
+    const passed: string[] = [];
+    setToolOutputSink((text) => passed.push(text));
+    try {
+      const result = await toolPipeAndStatus('node', [node, '-e', outAndErr], {
+        connectStderr: false,
+      });
+      expect(result).toEqual(['out\n', 2]);
+      expect(passed).toEqual(['err\n']);
+    } finally {
+      setToolOutputSink(undefined);
+    }
   });
 });
