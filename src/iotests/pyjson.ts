@@ -303,6 +303,30 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
+/** Python's str(): strings as they are, everything else as repr(). */
+export function pyStr(value: unknown): string {
+  return typeof value === 'string' ? value : pyRepr(value);
+}
+
+/** Python's repr() of a JSON-like value: {'key': 'value'}, [1, 2], True, None. */
+export function pyRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  if (typeof value === 'bigint') return pyIntRepr(value);
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
+  }
+  if (typeof value === 'string') return pyStrRepr(value);
+  if (Array.isArray(value)) return `[${value.map((item: unknown) => pyRepr(item)).join(', ')}]`;
+  const entries = dictEntries(value);
+  if (entries !== undefined) {
+    return `{${entries.map(([key, item]) => `${pyStrRepr(key)}: ${pyRepr(item)}`).join(', ')}}`;
+  }
+  return describeValue(value);
+}
+
 /** Python's repr() of a list of str: ['a', "b'c"]. */
 export function pyListRepr(items: readonly string[]): string {
   return `[${items.map(pyStrRepr).join(', ')}]`;

@@ -2,7 +2,7 @@
 // failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
 // failure reads the same as the Python test's would.
 import { brandError, brandedInstanceOf } from '../qmp';
-import { PyFloat, describeValue, dictEntries, pyFloatRepr, pyIntRepr, pyStrRepr } from './pyjson';
+import { PyFloat, dictEntries, pyRepr, pyStr } from './pyjson';
 import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
 const BRAND = 'IotestsAssertionError';
@@ -119,30 +119,6 @@ export function pyEqual(a: unknown, b: unknown): boolean {
   }
   // None is None: undefined (a missing value) counts as None too.
   return (left ?? null) === (right ?? null);
-}
-
-/** Python's str(): strings as they are, everything else as repr(). */
-export function pyStr(value: unknown): string {
-  return typeof value === 'string' ? value : pyRepr(value);
-}
-
-/** Python's repr() of a JSON-like value: {'key': 'value'}, [1, 2], True, None. */
-export function pyRepr(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (value instanceof PyFloat) return pyFloatRepr(value.value);
-  if (typeof value === 'bigint') return pyIntRepr(value);
-  if (typeof value === 'number') {
-    return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
-  }
-  if (typeof value === 'string') return pyStrRepr(value);
-  if (Array.isArray(value)) return `[${value.map((item: unknown) => pyRepr(item)).join(', ')}]`;
-  const entries = dictEntries(value);
-  if (entries !== undefined) {
-    return `{${entries.map(([key, item]) => `${pyStrRepr(key)}: ${pyRepr(item)}`).join(', ')}}`;
-  }
-  return describeValue(value);
 }
 
 function isNumeric(value: unknown): value is number | bigint {

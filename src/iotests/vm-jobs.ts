@@ -11,7 +11,8 @@ import type {
 import { filters as iotestsFilters } from './filters';
 import { log } from './transcript';
 import type { LogFilter } from './transcript';
-import { IotestsAssertionError, pyEqual, pyRepr, pyStr } from './vm-assert';
+import { pyRepr, pyStr } from './pyjson';
+import { IotestsAssertionError, pyEqual } from './vm-assert';
 import { isQmpObject } from './vm-qmp-objects';
 
 /** Options of `qmpLog`, as the seed's keyword arguments. */

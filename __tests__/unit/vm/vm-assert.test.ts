@@ -8,11 +8,9 @@ import {
   assertQmp,
   assertQmpAbsent,
   pyEqual,
-  pyRepr,
-  pyStr,
   qmpPath,
 } from '../../../src/iotests/vm-assert';
-import { PyFloat } from '../../../src/iotests/pyjson';
+import { PyFloat, pyRepr, pyStr } from '../../../src/iotests/pyjson';
 
 const reply = {
   return: [
