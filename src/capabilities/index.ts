@@ -3,8 +3,6 @@ export type { AcceleratorName, Capabilities, ToolInfo } from './types';
 export { probeCapabilities, type ProbeOptions } from './probe';
 export { CapabilityProbeError } from './errors';
 export { formatHeader } from './header';
-export { describePlatform } from './platform';
-export { defaultCacheDir } from './cache';
 export type { SpawnListener } from './run-tool';
 export {
   parseVersion,

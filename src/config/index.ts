@@ -11,21 +11,12 @@ export { ConfigError, type ConfigErrorDetails, type SettingOrigin } from './erro
 export { resolveConfig, type ResolveConfigOptions } from './resolve';
 export { validateAgainstCapabilities, type FormatCapabilities } from './validate';
 export { configToEnv } from './to-env';
-export {
-  KNOWN_VARIABLES,
-  CACHE_MODES,
-  AIO_MODES,
-  PROTOCOLS,
-  DEFAULT_TIMEOUT_SECONDS,
-  type KnownVariable,
-} from './variables';
+export { KNOWN_VARIABLES, type KnownVariable } from './variables';
 export {
   ensureDirectories,
   defaultTestDir,
   defaultSockDir,
-  userTag,
   userTempDir,
   UNIX_SOCKET_PATH_MAX,
 } from './directories';
-export { qemuTargetForArch, findOnPath, isExecutableFile } from './binaries';
-export { splitOptions } from './tool-options';
+export { qemuTargetForArch } from './binaries';

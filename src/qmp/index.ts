@@ -12,13 +12,7 @@
 export { QmpClient } from './client';
 export type { QmpCallOptions, QmpConnectOptions } from './client';
 export type { QmpClientOptions } from './options';
-export {
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_EVENT_TIMEOUT_MS,
-  MAX_TIMEOUT_MS,
-  QMP_TIMEOUT_KNOB,
-} from './options';
-export { EVENT_TIMEOUT_KNOB } from './events';
+export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_EVENT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './options';
 export { eventMatches, jsonEqual } from './match';
 export {
   QmpError,
@@ -29,8 +23,6 @@ export {
   QmpConnectionLostError,
   brandError,
   brandedInstanceOf,
-  errorBrand,
-  hasErrorBrand,
 } from './errors';
 export type {
   JsonValue,
