@@ -12,11 +12,11 @@
 'use strict';
 
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
+const { RawQmp, listenForQemu, median, qmpMonitorArgs, round } = require('./lib');
 
 const DIST = path.join(__dirname, '..', 'dist', 'src');
 if (!fs.existsSync(path.join(DIST, 'machine', 'index.js'))) {
@@ -39,75 +39,15 @@ const TARGET_RATIO = 1.15;
 const COMMON_ARGS = ['-display', 'none', '-vga', 'none', '-nodefaults'];
 const TAIL_ARGS = ['-accel', 'tcg', '-machine', 'none'];
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function round(value, digits = 2) {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-/** A bare QMP connection: newline-delimited JSON over a socket, replies in order. */
-class RawQmp {
-  constructor(socket) {
-    this.socket = socket;
-    this.buffer = '';
-    this.waiters = [];
-    this.lines = [];
-    socket.setEncoding('utf8');
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk) => {
-      this.buffer += chunk;
-      let newline;
-      while ((newline = this.buffer.indexOf('\n')) !== -1) {
-        const message = JSON.parse(this.buffer.slice(0, newline));
-        this.buffer = this.buffer.slice(newline + 1);
-        if (message.event !== undefined) {
-          continue; // events (SHUTDOWN after quit) are not what the waiters want
-        }
-        const waiter = this.waiters.shift();
-        if (waiter) waiter(message);
-        else this.lines.push(message);
-      }
-    });
-  }
-
-  next() {
-    const ready = this.lines.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  call(command, id, args) {
-    const message =
-      args === undefined ? { execute: command, id } : { execute: command, arguments: args, id };
-    this.socket.write(`${JSON.stringify(message)}\n`);
-    return this.next();
-  }
-}
-
 /** A QEMU started by hand: listen, spawn, accept, greeting + qmp_capabilities. */
 async function startRaw(dir) {
   const socketPath = path.join(dir, 'qmp.sock');
   fs.rmSync(socketPath, { force: true });
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(socketPath, resolve));
-  const accepted = new Promise((resolve) => server.once('connection', resolve));
-  const argv = [
-    ...COMMON_ARGS,
-    '-chardev',
-    `socket,id=mon,path=${socketPath}`,
-    '-mon',
-    'chardev=mon,mode=control',
-    ...TAIL_ARGS,
-  ];
+  const { server, connected } = await listenForQemu(socketPath);
+  const argv = [...COMMON_ARGS, ...qmpMonitorArgs(socketPath), ...TAIL_ARGS];
   const child = spawn(QEMU, argv, { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const socket = await accepted;
+  const socket = await connected;
   server.close();
   const qmp = new RawQmp(socket);
   const greeting = await qmp.next();
@@ -223,8 +163,8 @@ async function main() {
     const lifecycle = await measureLifecycles(dir);
     const rtt = await measureRoundTrips(dir);
     const result = {
-      vm_lifecycle_ms: round(lifecycle.vm),
-      raw_lifecycle_ms: round(lifecycle.raw),
+      vm_lifecycle_ms: round(lifecycle.vm, 2),
+      raw_lifecycle_ms: round(lifecycle.raw, 2),
       qmp_rtt_us: round(rtt.client, 1),
       raw_rtt_us: round(rtt.raw, 1),
       pipelined_cmds_per_s: Math.round(rtt.pipelined),

@@ -21,13 +21,13 @@
 'use strict';
 
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Buffer } = require('node:buffer');
 const { spawn } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
 const { setTimeout, clearTimeout } = require('node:timers');
+const { RawQmp, listenForQemu, median, qmpMonitorArgs, round } = require('./lib');
 
 const ROOT = path.resolve(__dirname, '..');
 const JEST = require.resolve('jest/bin/jest', { paths: [ROOT] });
@@ -84,19 +84,8 @@ function say(text = '') {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function mean(values) {
   return values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function round(value, digits = 1) {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 function fixed(value, digits = 1) {
@@ -491,16 +480,11 @@ async function qemuLifecycle(dir, qemu) {
   const socketPath = path.join(dir, 'q.sock');
   fs.rmSync(socketPath, { force: true });
   const start = performance.now();
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(socketPath, resolve));
-  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const { server, connected } = await listenForQemu(socketPath);
   const child = spawn(
     qemu.binary,
     [
-      '-chardev',
-      `socket,id=mon,path=${socketPath}`,
-      '-mon',
-      'chardev=mon,mode=control',
+      ...qmpMonitorArgs(socketPath),
       ...qemu.args,
       '-display',
       'none',
@@ -512,36 +496,13 @@ async function qemuLifecycle(dir, qemu) {
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    const socket = await withTimeout(accepted, 'QEMU connecting');
+    const socket = await withTimeout(connected, 'QEMU connecting');
     server.close();
-    const replies = [];
-    const waiters = [];
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk) => {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf('\n')) !== -1) {
-        const message = JSON.parse(buffer.slice(0, newline));
-        buffer = buffer.slice(newline + 1);
-        if (message.event !== undefined) continue;
-        const waiter = waiters.shift();
-        if (waiter) waiter(message);
-        else replies.push(message);
-      }
-    });
-    const next = () =>
-      withTimeout(
-        replies.length > 0
-          ? Promise.resolve(replies.shift())
-          : new Promise((resolve) => waiters.push(resolve)),
-        'a QMP reply',
-      );
-    await next(); // greeting
+    const qmp = new RawQmp(socket);
+    await withTimeout(qmp.next(), 'a QMP reply'); // greeting
+    // No id: one command at a time, so the next reply is this command's.
     for (const command of ['qmp_capabilities', 'query-status', 'quit']) {
-      socket.write(`${JSON.stringify({ execute: command })}\n`);
-      const reply = await next();
+      const reply = await withTimeout(qmp.call(command), 'a QMP reply');
       if (reply.return === undefined)
         throw new Error(`${command} failed: ${JSON.stringify(reply)}`);
     }
@@ -679,7 +640,7 @@ async function main() {
   const result = { trivial_file_ms: null, suite_wall_s_1w: null, suite_wall_s_2w: null };
   try {
     const trivial = await measureTrivial(dir, options.runs);
-    result.trivial_file_ms = round(trivial.fileMs);
+    result.trivial_file_ms = round(trivial.fileMs, 1);
     const breakdown = await measureBreakdown(dir);
     const bareJestMs = await measureBareJest(dir, options.runs);
     const qemuMs = await measureQemu(dir);
@@ -742,8 +703,8 @@ async function main() {
 
     if (options.suite) {
       const suite = await measureSuite(dir);
-      result.suite_wall_s_1w = round(suite.one.wallMs / 1000);
-      result.suite_wall_s_2w = round(suite.two.wallMs / 1000);
+      result.suite_wall_s_1w = round(suite.one.wallMs / 1000, 1);
+      result.suite_wall_s_2w = round(suite.two.wallMs / 1000, 1);
       const speedup = suite.one.wallMs / suite.two.wallMs;
       say();
       say('bundled suite (IMGFMT=qcow2, node scripts/iotests.js --ci):');
