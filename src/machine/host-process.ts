@@ -31,6 +31,11 @@ export interface LiveChild {
   description: string;
   /** Kernel start time (clock ticks since boot) when registered; guards against pid reuse. */
   startTime: number | undefined;
+  /**
+   * NUL-separated argv when registered (registerChild only); with startTime, tells the process
+   * from a later one that reused its pid. Optional: older copies of the package do not set it.
+   */
+  cmdline?: string;
   /** The registry file describing this child to other processes, if one was written. */
   entryPath: string | undefined;
   /** Directories that belong to the child and go when it is killed (its private socket dir). */

@@ -19,7 +19,9 @@ export {
   registerChild,
   registryDirectory,
   sweepOrphans,
+  type KillRegisteredChildOptions,
   type RegisterChildOptions,
+  type RegisteredChild,
 } from './registry';
 export { QtestClient } from './qtest';
 export {

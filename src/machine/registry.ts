@@ -42,10 +42,35 @@ export interface RegisterChildOptions {
   cleanupPaths?: string[];
 }
 
+/** Options of RegisteredChild.killAndWait. */
+export interface KillRegisteredChildOptions {
+  /** How long the process may take to be gone after SIGKILL (default 5000 ms). */
+  waitMs?: number;
+}
+
+/**
+ * A child registered with registerChild. Calling it unregisters the child (idempotent), for
+ * when it has exited.
+ */
+export interface RegisteredChild {
+  (): void;
+  /**
+   * For a child that is not a child of this process (a daemon that forked away, such as
+   * `qemu-nbd --fork`: Node never reaps it, so only /proc can tell when it is gone): SIGKILLs
+   * it if its pid still is the process that was registered (same start time and command line,
+   * never a process that later reused the pid), waits until it is gone, and unregisters it
+   * whatever happens. Resolves to whether it was killed: false, promptly, when it had already
+   * exited or its pid now belongs to another process. Rejects with an error naming the child,
+   * its pid and the wait when it still exists `waitMs` after SIGKILL.
+   */
+  killAndWait(options?: KillRegisteredChildOptions): Promise<boolean>;
+}
+
 const ownStartTime = readProcStat(hostProcess.pid)?.startTime ?? null;
 const HOOKED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const SWEEP_DEATH_WAIT_MS = 2_000;
-const SWEEP_POLL_MS = 10;
+const KILL_DEATH_WAIT_MS = 5_000;
+const DEATH_POLL_MS = 10;
 
 function currentUid(): number | string {
   try {
@@ -147,6 +172,57 @@ function isStillRegisteredProcess(child: LiveChild): boolean {
   return stat === undefined ? !isProcessGone(child.pid) : child.startTime === stat.startTime;
 }
 
+/** Whether a child registered with registerChild still is the process that was registered. */
+function isStillSameProcess(child: LiveChild): boolean {
+  if (child.startTime === undefined && ownStartTime !== null) {
+    // /proc is there but had no stat for it at registration: it was gone already, and any
+    // process with its pid now is another one.
+    return false;
+  }
+  return isSameProcess(child.pid, child.startTime ?? null, child.cmdline ?? null);
+}
+
+/** Drops a child from memory and its file from disk, unless another registration replaced it. */
+function unregisterEntry(child: LiveChild): void {
+  const { children } = sharedMachineState();
+  if (children.get(child.pid) === child) {
+    children.delete(child.pid);
+    removeQuietly(child.entryPath);
+  }
+}
+
+/** RegisteredChild.killAndWait for `child`. */
+async function killAndWaitFor(
+  child: LiveChild,
+  options: KillRegisteredChildOptions,
+): Promise<boolean> {
+  const waitMs = options.waitMs ?? KILL_DEATH_WAIT_MS;
+  if (!Number.isFinite(waitMs) || waitMs < 0) {
+    throw new TypeError(
+      `killAndWait: waitMs must be a non-negative number of milliseconds, got ${String(waitMs)}`,
+    );
+  }
+  try {
+    if (!isStillSameProcess(child)) {
+      return false;
+    }
+    killQuietly(child.pid, 'SIGKILL');
+    // Stays registered while it dies, so that the exit and signal hooks still cover it.
+    const deadline = Date.now() + waitMs;
+    while (isStillSameProcess(child)) {
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `${child.description} (pid ${child.pid}) still exists ${waitMs} ms after SIGKILL`,
+        );
+      }
+      await sleep(DEATH_POLL_MS);
+    }
+    return true;
+  } finally {
+    unregisterEntry(child);
+  }
+}
+
 /** SIGKILLs every live registered child of this process, synchronously; returns them. */
 function killAllChildren(): Array<{ pid: number; description: string }> {
   const { children } = sharedMachineState();
@@ -210,14 +286,14 @@ function warnNotRecorded(pid: number, error: unknown): void {
 
 /**
  * Registers a child process that must not outlive this one; returns the (idempotent) function
- * that unregisters it once it has exited. Call right after spawning. Synchronous: the registry
- * file is on disk when this returns.
+ * that unregisters it once it has exited, which can also kill it (see RegisteredChild). Call
+ * right after spawning. Synchronous: the registry file is on disk when this returns.
  */
 export function registerChild(
   pid: number,
   description: string,
   options: RegisterChildOptions = {},
-): () => void {
+): RegisteredChild {
   checkPid('registerChild', pid);
   installHooksOnce();
   const stat = readProcStat(pid);
@@ -242,17 +318,16 @@ export function registerChild(
     pid,
     description,
     startTime: entry.startTime ?? undefined,
+    cmdline: entry.cmdline ?? undefined,
     entryPath,
     cleanupPaths: entry.cleanupPaths,
   };
-  const { children } = sharedMachineState();
-  children.set(pid, child);
-  return () => {
-    if (children.get(pid) === child) {
-      children.delete(pid);
-      removeQuietly(entryPath);
-    }
-  };
+  sharedMachineState().children.set(pid, child);
+  // Bound to this registration, not to the pid: a later registration of a reused pid is not it.
+  return Object.assign(() => unregisterEntry(child), {
+    killAndWait: (killOptions: KillRegisteredChildOptions = {}) =>
+      killAndWaitFor(child, killOptions),
+  });
 }
 
 /** A child registered with registerSpawnedChild. */
@@ -464,7 +539,7 @@ export async function sweepOrphans(): Promise<{
   }
   const deadline = Date.now() + SWEEP_DEATH_WAIT_MS;
   while (killed.some(({ pid }) => !isProcessGone(pid)) && Date.now() < deadline) {
-    await sleep(SWEEP_POLL_MS);
+    await sleep(DEATH_POLL_MS);
   }
   return { killed };
 }

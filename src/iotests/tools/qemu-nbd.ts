@@ -7,7 +7,7 @@
 // forked qemu-nbd without a pid file cannot be tracked; the test must stop it itself.
 import { existsSync } from 'node:fs';
 
-import { isProcessGone, readProcCmdline, readProcStat, registerChild } from '../../machine';
+import { isProcessGone, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { filePath, tryRemove } from '../files';
 import { filters } from '../filters';
@@ -130,8 +130,6 @@ export function pidFileArgument(args: readonly string[]): string | undefined {
   return found;
 }
 
-const DAEMON_EXIT_WAIT_MS = 5_000;
-
 /** Register a `--fork`ed qemu-nbd daemon by its pid file, so it is killed when the file ends. */
 async function trackForkedDaemon(args: readonly string[]): Promise<void> {
   const pidfile = pidFileArgument(args);
@@ -139,46 +137,14 @@ async function trackForkedDaemon(args: readonly string[]): Promise<void> {
     return;
   }
   const pid = await readPidFile(pidfile);
-  if (pid === undefined) {
-    return;
-  }
-  const identity = processIdentity(pid);
-  if (identity === undefined) {
-    return; // Already gone.
+  if (pid === undefined || isProcessGone(pid)) {
+    return; // No daemon to track (or it is already gone).
   }
   const description = `qemu-nbd --fork daemon (pid file ${pidfile})`;
-  const unregister = registerChild(pid, description);
+  // Registered until file cleanup, so the registry's hooks kill it if this process dies first.
+  const daemon = registerChild(pid, description);
   onFileCleanup(async () => {
-    try {
-      if (processIdentity(pid) === identity) {
-        await killAndWait(pid);
-      }
-    } finally {
-      unregister();
-    }
+    // Not our child: the registry checks it still is the daemon before killing it, and waits.
+    await daemon.killAndWait();
   }, `stop ${description} (pid ${pid})`);
-}
-
-/** Start time and command line of a process (pid reuse check); undefined when it is gone. */
-function processIdentity(pid: number): string | undefined {
-  if (isProcessGone(pid)) return undefined;
-  const stat = readProcStat(pid);
-  return stat === undefined ? `pid ${pid}` : `${stat.startTime} ${readProcCmdline(pid) ?? ''}`;
-}
-
-async function killAndWait(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + DAEMON_EXIT_WAIT_MS;
-  while (processIdentity(pid) !== undefined) {
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `qemu-nbd daemon (pid ${pid}) still exists ${DAEMON_EXIT_WAIT_MS} ms after SIGKILL`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
