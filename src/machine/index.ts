@@ -8,7 +8,6 @@ export {
   QemuMachineError,
   SocketPathTooLongError,
   UNIX_SOCKET_PATH_MAX,
-  describeExit,
   formatCommandLine,
   redactCommandLine,
   type QemuExitReport,
@@ -31,4 +30,4 @@ export {
   type MachineTimeouts,
 } from './timeouts';
 export { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';
-export { isProcessGone, readProcCmdline, readProcStat } from './proc-info';
+export { isProcessGone } from './proc-info';
