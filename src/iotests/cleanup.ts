@@ -1,6 +1,7 @@
 // Per-test-file cleanup: what the seed leaves to atexit and __del__ (file_path's remover, a
 // QemuStorageDaemon's SIGKILL, qemu-nbd servers) is registered here and run by the Jest layer when
 // the test file ends. Jest gives each test file its own copy of this module, so the list is per file.
+import { raceTimeout } from './race-timeout';
 
 /** One cleanup action; may be async. */
 export type CleanupAction = () => void | Promise<void>;
@@ -65,22 +66,15 @@ export async function runFileCleanups(options: RunCleanupsOptions = {}): Promise
 }
 
 async function runOne(entry: Registered, timeoutMs: number): Promise<Error | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Error>((resolve) => {
-    timer = setTimeout(
-      () => resolve(new Error(`${entry.description}: did not finish within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
   const run = (async (): Promise<undefined> => {
     await entry.action();
     return undefined;
   })().catch((error: unknown) => asError(error, entry.description));
-  try {
-    return await Promise.race([run, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return await raceTimeout(
+    run,
+    timeoutMs,
+    () => new Error(`${entry.description}: did not finish within ${timeoutMs} ms`),
+  );
 }
 
 function asError(error: unknown, description: string): Error {

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { onFileCleanup } from './cleanup';
 import { fileContext } from './context';
+import { raceTimeout } from './race-timeout';
 import { hasRuntime, runtime } from './runtime';
 import { loadExeca } from './tools/execa-on-demand';
 
@@ -215,17 +216,11 @@ export async function withTimeout<T>(
   if (!(options.enabled ?? !underDebugger())) {
     return await run;
   }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+  // fn's own failure after the timeout fired must not become an unhandled rejection: raceTimeout
+  // handles it.
+  return await raceTimeout(run, ms, (): never => {
+    throw new Error(message);
   });
-  // fn's own failure after the timeout fired must not become an unhandled rejection.
-  run.catch(() => undefined);
-  try {
-    return await Promise.race([run, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function underDebugger(): boolean {

@@ -3,6 +3,7 @@
 // checks throw IotestsAssertionError with the seed's messages. Their QMP paths are fixed literals,
 // so a malformed one is a bug here and surfaces as vm-assert's TypeError, never as a failed check.
 import type { EventPattern, QmpEvent, QmpObject, QmpResponse } from '../qmp';
+import { raceTimeout } from './race-timeout';
 import { IotestsAssertionError, assertEqual, assertQmp, assertQmpAbsent, check } from './vm-assert';
 import { isQmpObject } from './vm-qmp-objects';
 
@@ -198,20 +199,11 @@ async function beforeDeadline<T>(promise: Promise<T>, deadline: number | undefin
   if (deadline === undefined) {
     return promise;
   }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(PAUSE_TIMEOUT_MESSAGE)),
-      Math.max(0, deadline - Date.now()),
-    );
+  // The call may settle after the deadline; its outcome no longer matters (raceTimeout drops it,
+  // a late rejection included).
+  return await raceTimeout(promise, Math.max(0, deadline - Date.now()), (): never => {
+    throw new Error(PAUSE_TIMEOUT_MESSAGE);
   });
-  // The call may settle after the deadline; its outcome no longer matters.
-  promise.catch(() => undefined);
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function returnedList(result: QmpResponse, command: string): QmpObject[] {

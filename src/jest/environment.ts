@@ -9,6 +9,7 @@ import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 
 import type { IotestsConfig } from '../config';
+import { raceTimeout } from '../iotests/race-timeout';
 // The registry alone: the machine and QMP modules are for the test files, not this worker.
 import { killChildrenOwnedBy } from '../machine/registry';
 import { BRIDGE_KEY, type IotestsBridge, type VmMode } from './bridge';
@@ -214,18 +215,11 @@ function appendToError(error: { message?: unknown; stack?: unknown }, info: stri
 }
 
 async function settleWithin(work: Promise<Error[]>, ms: number): Promise<Error[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Error[]>((resolve) => {
-    timer = setTimeout(
-      () => resolve([new Error(`shutdown did not finish within ${ms} ms; killing what is left`)]),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work.catch((error: unknown) => [asError(error)]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return await raceTimeout(
+    work.catch((error: unknown) => [asError(error)]),
+    ms,
+    () => [new Error(`shutdown did not finish within ${ms} ms; killing what is left`)],
+  );
 }
 
 function asError(value: unknown): Error {

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
+import { raceTimeout } from '../race-timeout';
+
 /** How long establishing the local socket pair may take. */
 const PAIR_TIMEOUT_MS = 10_000;
 
@@ -106,7 +108,9 @@ async function connectedPair(): Promise<{ childEnd: net.Socket; parentEnd: net.S
     : path.join(dir ?? '', 's');
   const server = net.createServer({ pauseOnConnect: true });
   try {
-    return await withTimeout(pairOver(server, address), PAIR_TIMEOUT_MS);
+    return await raceTimeout(pairOver(server, address), PAIR_TIMEOUT_MS, (): never => {
+      throw new Error(`could not set up an output socket pair within ${PAIR_TIMEOUT_MS} ms`);
+    });
   } finally {
     server.close();
     if (dir !== undefined) {
@@ -138,15 +142,4 @@ async function pairOver(
   const parentEnd = await accepted;
   parentEnd.resume();
   return { childEnd, parentEnd };
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`could not set up an output socket pair within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

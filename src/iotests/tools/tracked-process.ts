@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 
 import { redactCommandLine, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
+import { raceTimeout } from '../race-timeout';
 import { loadExeca } from './execa-on-demand';
 import type { OutputChannel } from './output-channel';
 import { openOutputChannel } from './output-channel';
@@ -133,15 +134,7 @@ export class TrackedProcess {
     if (this.status !== undefined) {
       return this.status;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exitPromise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return await raceTimeout(this.exitPromise, timeoutMs, () => undefined);
   }
 
   /** Wait (bounded) until the process's output stream is closed, so `output()` is complete. */
