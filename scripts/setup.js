@@ -166,7 +166,8 @@ function newestInput() {
       newest = st.mtimeMs;
     }
   };
-  for (const input of ['src', 'matchers', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) {
+  const inputs = ['src', 'matchers', 'scripts/bundle.js', 'tsconfig.json', 'tsconfig.build.json'];
+  for (const input of [...inputs, 'package.json']) {
     visit(path.join(root, input));
   }
   return newest;
@@ -206,7 +207,7 @@ function ensureBuild() {
   const old = `${dist}.old-${process.pid}`;
   fs.rmSync(fresh, { recursive: true, force: true });
   const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
-  say(`building dist/ (tsc -p tsconfig.build.json)`);
+  say(`building dist/ (tsc -p tsconfig.build.json, then scripts/bundle.js)`);
   const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', fresh], {
     stdio: 'inherit',
     cwd: root,
@@ -214,6 +215,12 @@ function ensureBuild() {
   if (res.status !== 0) {
     fs.rmSync(fresh, { recursive: true, force: true });
     fail(`the build failed (tsc exit code ${res.status}); dist/ is unchanged`);
+  }
+  try {
+    require('./bundle').bundleRegistryEntries(fresh);
+  } catch (error) {
+    fs.rmSync(fresh, { recursive: true, force: true });
+    fail(`the build failed (bundling: ${error.message}); dist/ is unchanged`);
   }
   fs.writeFileSync(path.join(fresh, '.build-stamp'), `${new Date().toISOString()}\n`);
   if (fs.existsSync(dist)) fs.renameSync(dist, old);

@@ -1,0 +1,105 @@
+// The built package's registry entry points (what Jest loads into every test file) are doors into
+// one bundle: loading all of them loads no separate copy of any library module, names are kept,
+// and every door hands out the bundle's own exports.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { beforeAll, expect, test } from '@jest/globals';
+
+import { ROOT, buildDist } from '../../faults/support/jest-child';
+
+// scripts/bundle.js is CommonJS run by node; its table is the list under test.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bundle = require('../../../scripts/bundle') as {
+  BUNDLE: string;
+  REGISTRY_ENTRIES: Record<string, string>;
+};
+const DIST = path.join(ROOT, 'dist');
+
+beforeAll(() => buildDist(), 300_000);
+
+test("the preset's registry modules and the package's library exports are all entry points", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const preset = require('../../../jest-preset.js') as {
+    setupFilesAfterEnv: string[];
+    snapshotSerializers: string[];
+    snapshotResolver: string;
+  };
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    main: string;
+    exports: Record<string, string | { default: string }>;
+  };
+  const exported = (key: string): string => {
+    const target = pkg.exports[key];
+    return path.join(ROOT, typeof target === 'string' ? target : target.default);
+  };
+  const loadedInTestFiles = [
+    ...preset.setupFilesAfterEnv,
+    ...preset.snapshotSerializers,
+    preset.snapshotResolver,
+    path.join(ROOT, pkg.main),
+    exported('.'),
+    exported('./matchers'),
+    exported('./matchers/extend-expect'),
+  ];
+  const entries = Object.values(bundle.REGISTRY_ENTRIES).map((file) => path.join(DIST, file));
+  expect(new Set(entries)).toEqual(new Set(loadedInTestFiles));
+});
+
+test('every registry entry point is a one-line door into the bundle', () => {
+  for (const [name, file] of Object.entries(bundle.REGISTRY_ENTRIES)) {
+    const text = fs.readFileSync(path.join(DIST, file), 'utf8');
+    expect(text).toMatch(
+      new RegExp(`^module\\.exports = require\\('[./]+${bundle.BUNDLE}'\\)\\.${name}\\(\\);$`, 'm'),
+    );
+    expect(fs.existsSync(path.join(DIST, `${file}.map`))).toBe(false);
+  }
+});
+
+test('loading the entry points loads the bundle and no separate copy of a library module', () => {
+  // The setup file needs the preset's environment (it throws without): its door is checked above.
+  const { setupAfterEnv: _setupFile, ...outsideJest } = bundle.REGISTRY_ENTRIES;
+  // A fresh Node process: what require() loads there is what one Jest registry loads.
+  const script = `
+    const path = require('node:path');
+    const dist = ${JSON.stringify(DIST)};
+    const entries = ${JSON.stringify(outsideJest)};
+    // The setup file registers Jest hooks through @jest/globals: stand in for Jest.
+    const Module = require('node:module');
+    const globalsId = require.resolve('@jest/globals', { paths: [dist] });
+    const stub = new Module(globalsId);
+    const hook = () => {};
+    stub.exports = {
+      beforeAll: hook, afterAll: hook, beforeEach: hook, afterEach: hook,
+      expect: { extend: hook, getState: () => ({}) },
+    };
+    stub.loaded = true;
+    require.cache[globalsId] = stub;
+    globalThis.expect = stub.exports.expect;
+    const loaded = {};
+    for (const [name, file] of Object.entries(entries)) loaded[name] = require(path.join(dist, file));
+    const fromDist = Object.keys(require.cache)
+      .filter((file) => file.startsWith(dist + path.sep))
+      .map((file) => path.relative(dist, file))
+      .sort();
+    const index = loaded.index;
+    console.log(JSON.stringify({
+      fromDist,
+      sameExports: index === require(path.join(dist, ${JSON.stringify(bundle.BUNDLE)})).index(),
+      names: [index.VM.name, index.QemuMachine.name, new index.QmpError('x').name, index.log.name],
+    }));
+  `;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: ROOT });
+  expect(run.stderr).toBe('');
+  const report = JSON.parse(run.stdout) as {
+    fromDist: string[];
+    sameExports: boolean;
+    names: string[];
+  };
+  expect(report.fromDist).toEqual(
+    [...Object.values(outsideJest), bundle.BUNDLE].map((file) => path.normalize(file)).sort(),
+  );
+  expect(report.sameExports).toBe(true);
+  expect(report.names).toEqual(['VM', 'QemuMachine', 'QmpError', 'log']);
+});

@@ -1,0 +1,74 @@
+// The second build step (after tsc): the modules Jest loads into every test file, bundled into one.
+//
+// Jest gives each test file a fresh module registry, so everything a test file loads from this
+// package (the library behind `import 'qemu-iotests'`, the matchers, the setup file, the snapshot
+// serializer and resolver: some 85 modules) is resolved, read, wrapped and run again in every file.
+// Jest's work per module, not the code in it, was the larger part of that cost; Jest 30 bundles
+// its own packages for the same reason. Each of those entry points becomes a one-line module that
+// takes its exports from dist/registry-bundle.js, so that all of them share one copy of every
+// module (the transcript, the file's runtime, its cleanups) exactly as the separate files did.
+// Modules loaded outside the registry (environment, global setup, reporter, CLI) stay as tsc wrote
+// them. Run by scripts/setup.js and `npm run build`.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const BUNDLE = 'registry-bundle.js';
+
+/** The package's entry points that Jest loads into test files' module registries. */
+const REGISTRY_ENTRIES = {
+  index: 'src/index.js',
+  matchers: 'matchers/index.js',
+  extendExpect: 'matchers/extend-expect.js',
+  setupAfterEnv: 'src/jest/setup-after-env.js',
+  serializer: 'src/jest/serializer.js',
+  snapshotResolver: 'src/jest/snapshot-resolver.js',
+};
+
+/** Bundle tsc's output in `distDir` and turn the registry entry points into its doors. */
+function bundleRegistryEntries(distDir) {
+  for (const file of Object.values(REGISTRY_ENTRIES)) {
+    if (!fs.existsSync(path.join(distDir, file))) {
+      throw new Error(`bundle: ${file} is not in ${distDir} (run tsc first)`);
+    }
+  }
+  // One export per entry point, each loading its module on first call: an entry's side effects
+  // (the setup file registers hooks) happen when Jest loads that entry, as before.
+  const contents = Object.entries(REGISTRY_ENTRIES)
+    .map(([name, file]) => `exports.${name} = () => require('./${file}');`)
+    .join('\n');
+  require('esbuild').buildSync({
+    stdin: { contents, resolveDir: distDir, sourcefile: 'registry-entries.js', loader: 'js' },
+    outfile: path.join(distDir, BUNDLE),
+    // Module names in the bundle (and its stack traces) relative to dist/, not to the build dir.
+    absWorkingDir: path.resolve(distDir),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Peer and runtime dependencies (Jest's packages, execa) stay the user's single copies.
+    packages: 'external',
+    // Class and function names show in messages and stack traces: keep them as written.
+    keepNames: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  for (const [name, file] of Object.entries(REGISTRY_ENTRIES)) {
+    const entry = path.join(distDir, file);
+    const relative = path.relative(path.dirname(entry), path.join(distDir, BUNDLE));
+    const specifier = relative.startsWith('.') ? relative : `./${relative}`;
+    fs.writeFileSync(
+      entry,
+      `'use strict';\n// Bundled with the other modules test files load: see ${BUNDLE}.\n` +
+        `module.exports = require('${specifier}').${name}();\n`,
+    );
+    fs.rmSync(`${entry}.map`, { force: true });
+  }
+}
+
+module.exports = { bundleRegistryEntries, BUNDLE, REGISTRY_ENTRIES };
+
+if (require.main === module) {
+  bundleRegistryEntries(path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'dist')));
+}
