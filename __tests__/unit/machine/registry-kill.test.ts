@@ -103,7 +103,8 @@ describe('RegisteredChild.killAndWait', () => {
 
     const began = Date.now();
     await expect(registration.killAndWait()).resolves.toBe(false);
-    expect(Date.now() - began).toBeLessThan(1_000); // the default wait is 5 s
+    // Promptly, not after the 5 s default wait (the bound only has to tell the two apart).
+    expect(Date.now() - began).toBeLessThan(4_000);
 
     expect(sent).toEqual([]);
     expect(isRegistered(sleeper.pid)).toBe(false);
@@ -120,7 +121,7 @@ describe('RegisteredChild.killAndWait', () => {
 
     const began = Date.now();
     await expect(registration.killAndWait()).resolves.toBe(false);
-    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(Date.now() - began).toBeLessThan(4_000);
 
     expect(sent).toEqual([]);
     expect(isRunning(shell.pid)).toBe(true);
