@@ -1,5 +1,6 @@
 // Turning a matcher's receiver into the data it inspects: a VM is asked over QMP, a QMP reply
 // is unwrapped, already-fetched data is taken as it is.
+import { raceTimeout } from '../src/iotests/race-timeout';
 import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
 import type { QmpCommandRunner } from './types';
 
@@ -54,20 +55,14 @@ export async function queryVm(
   command: string,
   timeoutMs: number = DEFAULT_QUERY_TIMEOUT_MS,
 ): Promise<Fetched> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`${command} got no reply within ${timeoutMs} ms`));
-    }, timeoutMs);
-  });
   try {
-    const reply = await Promise.race([vm.qmp(command), timeout]);
+    const reply = await raceTimeout(vm.qmp(command), timeoutMs, (): never => {
+      throw new Error(`${command} got no reply within ${timeoutMs} ms`);
+    });
     return unwrapReply(reply, command);
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : safeJson(error);
     throw new Error(`Could not run ${command} on the VM: ${reason}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
