@@ -2,6 +2,7 @@
 // is unwrapped, already-fetched data is taken as it is.
 import { raceTimeout } from '../src/iotests/race-timeout';
 import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
+import type { MatcherCall } from './matcher-call';
 import type { QmpCommandRunner } from './types';
 
 /** How long a matcher waits for a VM to answer its query before giving up. */
@@ -18,6 +19,15 @@ export function isQmpCommandRunner(value: unknown): value is QmpCommandRunner {
     value !== null &&
     typeof (value as { qmp?: unknown }).qmp === 'function'
   );
+}
+
+/** The call of a matcher that queries a VM: its hint line says `vm` when the receiver is one. */
+export function queryingMatcherCall(
+  name: string,
+  received: unknown,
+  expectedLabel: string,
+): MatcherCall {
+  return { name, receivedLabel: isQmpCommandRunner(received) ? 'vm' : 'received', expectedLabel };
 }
 
 /** True for an object shaped like a QMP reply: it has a `return` or an `error` member. */

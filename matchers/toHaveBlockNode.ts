@@ -5,8 +5,8 @@ import {
   type Fetched,
   fetchReceived,
   fetchedList,
-  isQmpCommandRunner,
   judgeFetched,
+  queryingMatcherCall,
 } from './receivers';
 
 const COMMAND = 'query-named-block-nodes';
@@ -27,12 +27,7 @@ export function toHaveBlockNode(
   received: unknown,
   criteria: unknown,
 ): ExpectationResult {
-  const isVm = isQmpCommandRunner(received);
-  const call: MatcherCall = {
-    name: 'toHaveBlockNode',
-    receivedLabel: isVm ? 'vm' : 'received',
-    expectedLabel: 'criteria',
-  };
+  const call = queryingMatcherCall('toHaveBlockNode', received, 'criteria');
   const wanted = requireCriteria(this, call, criteria);
   const fetched = fetchReceived(received, COMMAND, Array.isArray);
   if (fetched !== undefined) return judgeFetched(fetched, (f) => judge(this, call, wanted, f));

@@ -9,7 +9,7 @@ import {
 } from './block-graph';
 import { describeJsonKind, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
-import { type Fetched, fetchReceived, isQmpCommandRunner, judgeFetched } from './receivers';
+import { type Fetched, fetchReceived, judgeFetched, queryingMatcherCall } from './receivers';
 import type { BlockGraph, BlockGraphNode } from './types';
 
 const COMMAND = 'x-debug-query-block-graph';
@@ -34,12 +34,7 @@ export function toHaveBlockPath(
   path: unknown,
   node: unknown,
 ): ExpectationResult {
-  const isVm = isQmpCommandRunner(received);
-  const call: MatcherCall = {
-    name: 'toHaveBlockPath',
-    receivedLabel: isVm ? 'vm' : 'received',
-    expectedLabel: 'root, path, node',
-  };
+  const call = queryingMatcherCall('toHaveBlockPath', received, 'root, path, node');
   const query = requireQuery(this, call, root, path, node);
   const fetched = fetchReceived(
     received,

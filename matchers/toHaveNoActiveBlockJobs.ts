@@ -5,8 +5,8 @@ import {
   type Fetched,
   fetchReceived,
   fetchedList,
-  isQmpCommandRunner,
   judgeFetched,
+  queryingMatcherCall,
 } from './receivers';
 
 const COMMAND = 'query-block-jobs';
@@ -21,12 +21,7 @@ export function toHaveNoActiveBlockJobs(
   received: unknown,
   ...unexpected: unknown[]
 ): ExpectationResult {
-  const isVm = isQmpCommandRunner(received);
-  const call: MatcherCall = {
-    name: 'toHaveNoActiveBlockJobs',
-    receivedLabel: isVm ? 'vm' : 'received',
-    expectedLabel: '',
-  };
+  const call = queryingMatcherCall('toHaveNoActiveBlockJobs', received, '');
   const { utils } = this;
   if (unexpected.length > 0) {
     throw usageError(
