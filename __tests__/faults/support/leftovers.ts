@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { isProcessGone } from '../../../src/machine';
+
 /** A live (not zombie) process. */
 export interface ProcessInfo {
   pid: number;
@@ -63,7 +65,7 @@ export function descendantsOf(pid: number): ProcessInfo[] {
 
 /** Whether a pid still runs (zombies count as gone). */
 export function isRunning(pid: number): boolean {
-  return liveProcesses().some((p) => p.pid === pid);
+  return !isProcessGone(pid);
 }
 
 /** Everything under `dir`, relative, sorted; [] when `dir` is empty; undefined when it is gone. */

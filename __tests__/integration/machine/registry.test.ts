@@ -2,11 +2,12 @@
 // died too hard to run any hook (SIGKILL). Each owner is a separate Node process.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { sweepOrphans } from '../../../src/machine';
+import { isRunning } from '../../faults/support/leftovers';
 import { QEMU_BINARY, sleep } from './helpers';
 
 const sockDir = mkdtempSync(join(tmpdir(), 'mr-'));
@@ -25,24 +26,9 @@ afterAll(() => {
   rmSync(sockDir, { recursive: true, force: true });
 });
 
-/** Alive and not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX]/s.test(stat);
-  } catch {
-    return false;
-  }
-}
-
 async function waitUntilDead(pid: number, limitMs = 5_000): Promise<boolean> {
   const deadline = Date.now() + limitMs;
-  while (isAlive(pid)) {
+  while (isRunning(pid)) {
     if (Date.now() > deadline) {
       return false;
     }
@@ -84,18 +70,18 @@ async function startOwner(mode: 'wait' | 'exit') {
 describe('process registry', () => {
   test('sweepOrphans kills the QEMU of an owner that was SIGKILLed, and only then', async () => {
     const { owner, qemuPid, exited } = await startOwner('wait');
-    expect(isAlive(qemuPid)).toBe(true);
+    expect(isRunning(qemuPid)).toBe(true);
 
     // The owner lives: its QEMU is not an orphan.
     const early = await sweepOrphans();
     expect(early.killed.map((entry) => entry.pid)).not.toContain(qemuPid);
-    expect(isAlive(qemuPid)).toBe(true);
+    expect(isRunning(qemuPid)).toBe(true);
 
     owner.kill('SIGKILL');
     expect((await exited).signal).toBe('SIGKILL');
     // No hook could run: QEMU is orphaned and still runs.
     await sleep(100);
-    expect(isAlive(qemuPid)).toBe(true);
+    expect(isRunning(qemuPid)).toBe(true);
 
     const swept = await sweepOrphans();
     expect(swept.killed).toContainEqual({

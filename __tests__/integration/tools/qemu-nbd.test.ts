@@ -2,7 +2,7 @@
 // that fails to start, one whose scope throws, export listing, and a --fork daemon tracked by its
 // pid file.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 
 import { runFileCleanups } from '../../../src/iotests/cleanup';
@@ -23,6 +23,7 @@ import {
 } from '../../../src/iotests/tools';
 import { readPidFile } from '../../../src/iotests/tools/pidfile';
 import { liveChildren } from '../../../src/machine';
+import { isRunning } from '../../faults/support/leftovers';
 import type { ToolsRuntime } from './tools-runtime';
 import { setUpToolsRuntime, tearDownToolsRuntime } from './tools-runtime';
 
@@ -43,16 +44,6 @@ afterAll(async () => {
 
 function socketPath(name: string): string {
   return filePath(name, { baseDir: fileContext().sockDir });
-}
-
-/** Running (a zombie is dead: this sandbox's PID 1 does not reap orphans of `--fork`). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
 }
 
 function nbdServerPids(): number[] {
@@ -87,7 +78,7 @@ describe('withQemuNbd', () => {
     expect(read[1]).toMatch(/^read 4096\/4096 bytes at offset 0\n/);
     expect(transcript()).toBe('Start NBD server\nKill NBD server\n');
     expect(serverPids).toHaveLength(1);
-    expect(isAlive(serverPids[0])).toBe(false);
+    expect(isRunning(serverPids[0])).toBe(false);
     expect(nbdServerPids()).toEqual([]);
     expect(existsSync(filePath('qemu_nbd_popen-nbd-pid-file'))).toBe(false);
   });
@@ -103,7 +94,7 @@ describe('withQemuNbd', () => {
       }),
     ).rejects.toThrow('scope failed');
     expect(serverPid).toBeGreaterThan(0);
-    expect(isAlive(serverPid)).toBe(false);
+    expect(isRunning(serverPid)).toBe(false);
     expect(transcript()).toBe('Start NBD server\nKill NBD server\n');
   });
 
@@ -209,7 +200,7 @@ describe("the seed's --fork wrappers", () => {
     const pid = await readPidFile(pidfile);
     expect(pid).toBeDefined();
     const daemon = pid as number;
-    expect(isAlive(daemon)).toBe(true);
+    expect(isRunning(daemon)).toBe(true);
     expect(liveChildren().map((child) => child.pid)).toContain(daemon);
     const read = await qemuIo(
       '-f',
@@ -220,7 +211,7 @@ describe("the seed's --fork wrappers", () => {
     );
     expect(read.stdout).toMatch(/^read 4096\/4096/);
     expect(await runFileCleanups()).toEqual([]);
-    expect(isAlive(daemon)).toBe(false);
+    expect(isRunning(daemon)).toBe(false);
     expect(liveChildren().map((child) => child.pid)).not.toContain(daemon);
   });
 });

@@ -3,11 +3,13 @@
 // spawned detached and treated as foreign: nothing here waits for their 'exit' event, only /proc.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { liveChildren, registerChild, registryDirectory } from '../../../src/machine';
 import { hostProcess, sharedMachineState } from '../../../src/machine/host-process';
+import { readProcCmdline } from '../../../src/machine/proc-info';
+import { isRunning, waitFor } from '../../faults/support/leftovers';
 
 const children: ChildProcess[] = [];
 
@@ -18,34 +20,6 @@ function start(command: string, args: string[]): ChildProcess & { pid: number } 
     throw new Error(`could not spawn ${command}`);
   }
   return child as ChildProcess & { pid: number };
-}
-
-/** Running: a /proc entry that is not a zombie. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-  } catch {
-    return undefined;
-  }
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function isRegistered(pid: number): boolean {
@@ -98,7 +72,7 @@ describe('RegisteredChild.killAndWait', () => {
     const sleeper = start('sleep', ['60']);
     const registration = registerChild(sleeper.pid, 'exits first');
     sleeper.kill('SIGKILL');
-    await until(() => !isRunning(sleeper.pid), 'the sleeper is gone');
+    await waitFor(() => !isRunning(sleeper.pid), 'the sleeper is gone');
     const sent = spyOnKills(sleeper.pid);
 
     const began = Date.now();
@@ -116,7 +90,10 @@ describe('RegisteredChild.killAndWait', () => {
     const shell = start('sh', ['-c', 'read line; exec sleep 60']);
     const registration = registerChild(shell.pid, 'becomes something else');
     shell.stdin?.write('go\n');
-    await until(() => cmdline(shell.pid) === 'sleep\u000060\u0000', 'the shell has exec-ed sleep');
+    await waitFor(
+      () => readProcCmdline(shell.pid) === 'sleep\u000060\u0000',
+      'the shell has exec-ed sleep',
+    );
     const sent = spyOnKills(shell.pid);
 
     const began = Date.now();
