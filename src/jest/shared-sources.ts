@@ -20,11 +20,13 @@ export class SharedSources {
   private readonly sources = new Map<string, SharedSource>();
   private readonly counters = { reused: 0, stale: 0 };
 
-  /** A test file's cacheFS: its own entries first, then the worker's while they are current. */
+  /**
+   * A test file's cacheFS: its own entries first, then the worker's while they are current.
+   * `initial` (what Jest's runner read before the runtime existed: the test file) stays the file's
+   * own: it was read at some earlier moment, so no size and mtime would vouch for it later.
+   */
   forFile(initial?: ReadonlyMap<string, string>): Map<string, string> {
-    const view = new FileSources(this);
-    for (const [file, text] of initial ?? []) view.set(file, text);
-    return view;
+    return new FileSources(this, initial);
   }
 
   /** Sources reused by later test files, and reuses refused because the file had changed. */
@@ -57,8 +59,12 @@ export class SharedSources {
 
 /** One test file's cacheFS. Clearing it (Jest does at teardown) leaves the worker's store alone. */
 class FileSources extends Map<string, string> {
-  constructor(private readonly shared: SharedSources) {
+  constructor(
+    private readonly shared: SharedSources,
+    initial: ReadonlyMap<string, string> = new Map(),
+  ) {
     super();
+    for (const [file, text] of initial) super.set(file, text);
   }
 
   override get(file: string): string | undefined {

@@ -71,15 +71,25 @@ describe('SharedSources', () => {
     expect(shared.stats()).toMatchObject({ stale: 1, files: 0 });
   });
 
-  test("a file's own entries come first, and clearing them leaves the worker's store", () => {
+  test("what the runner handed over stays the file's own, never served to a later file", () => {
     const shared = new SharedSources();
     const testFile = moduleFile('test("x", () => {});\n');
-    // Jest's runner hands the runtime a cacheFS that already holds the test file's source.
+    // Jest's runner hands the runtime a cacheFS that already holds the test file's source, read
+    // before any size and mtime could be taken for it.
     const given = shared.forFile(new Map([[testFile, 'as the runner read it']]));
     expect(given.get(testFile)).toBe('as the runner read it');
-    given.clear();
-    expect(given.size).toBe(0);
-    expect(shared.forFile().get(testFile)).toBe('as the runner read it');
+    expect(shared.forFile().get(testFile)).toBeUndefined();
+    expect(shared.stats().files).toBe(0);
+  });
+
+  test("clearing a file's cacheFS (Jest does at teardown) leaves the worker's store", () => {
+    const shared = new SharedSources();
+    const file = moduleFile('module.exports = 1;\n');
+    const first = shared.forFile();
+    const text = load(first, file);
+    first.clear();
+    expect(first.size).toBe(0);
+    expect(shared.forFile().get(file)).toBe(text);
   });
 
   test('names that are no file on disk are not kept for later files', () => {
