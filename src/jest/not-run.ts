@@ -20,11 +20,6 @@ export function parseNotRunTitle(marked: string): { title: string; reason: strin
   return { title: marked.slice(0, at), reason: marked.slice(at + OPEN.length, -CLOSE.length) };
 }
 
-/** The reason a skipped test's title carries, if any. */
-export function reasonFromTitle(title: string): string | undefined {
-  return parseNotRunTitle(title)?.reason;
-}
-
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -140,7 +140,7 @@ describe('the compile cache and the shared module sources', () => {
   const runBoth = (env: NodeJS.ProcessEnv, cacheDirectory: string): Promise<JestRun> =>
     runFixture('dynamic-import-*.fixture.js', ['-i', '--cacheDirectory', cacheDirectory], env);
 
-  test('import() in a test file goes through Jest, in every file, warm cache or cold', async () => {
+  test('import() from a module two files of one worker share resolves in each file, warm cache or cold', async () => {
     const cacheDirectory = path.join(scratch, 'jest-cache-dynamic-import');
     const env = { NODE_OPTIONS: '--experimental-vm-modules' };
     for (const round of ['cold', 'warm']) {
