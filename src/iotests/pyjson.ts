@@ -327,11 +327,6 @@ export function pyRepr(value: unknown): string {
   return describeValue(value);
 }
 
-/** Python's repr() of a list of str: ['a', "b'c"]. */
-export function pyListRepr(items: readonly string[]): string {
-  return `[${items.map(pyStrRepr).join(', ')}]`;
-}
-
 /** Python's repr() of a str: quotes chosen like Python, non-printable characters escaped. */
 export function pyStrRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";

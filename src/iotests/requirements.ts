@@ -5,7 +5,7 @@
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
 import { brandError, brandedInstanceOf } from '../qmp/errors';
-import { pyListRepr } from './pyjson';
+import { pyRepr } from './pyjson';
 import { runtime } from './runtime';
 
 /** Devices a test can require (the seed's _verify_virtio_blk / _verify_virtio_scsi_pci_or_ccw). */
@@ -256,7 +256,7 @@ function checkWhitelisted(
 ): string | undefined {
   // Python prints a set difference, whose order is arbitrary; the requirement's order is kept.
   const missing = [...new Set(required ?? [])].filter((format) => !whitelist.includes(format));
-  return missing.length > 0 ? `formats ${pyListRepr(missing)} are not whitelisted` : undefined;
+  return missing.length > 0 ? `formats ${pyRepr(missing)} are not whitelisted` : undefined;
 }
 
 function checkDevices(r: Requirements, caps: RequirementCapabilities): string | undefined {

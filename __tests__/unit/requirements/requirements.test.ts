@@ -15,7 +15,7 @@ import {
   unmetRequirement,
   validateRequirements,
 } from '../../../src/iotests/requirements';
-import { pyListRepr, pyStrRepr } from '../../../src/iotests/pyjson';
+import { pyRepr, pyStrRepr } from '../../../src/iotests/pyjson';
 import type {
   HostFacts,
   RequirementCapabilities,
@@ -280,7 +280,7 @@ describe("Python's repr of a list of str", () => {
     tricky.forEach((text, index) => {
       expect({ text, repr: pyStrRepr(text) }).toEqual({ text, repr: expected[index] });
     });
-    expect(pyListRepr(tricky)).toBe(expected[tricky.length]);
+    expect(pyRepr(tricky)).toBe(expected[tricky.length]);
   });
 });
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { fileContext } from '../context';
 import { filters } from '../filters';
+import { isJsonObject } from '../qmp-path';
 import { log } from '../transcript';
 import { prepareCreateArgs } from './qemu-img-create-args';
 import type { ArgsWithOptions, ToolOptions, ToolResult } from './run-tool';
@@ -140,7 +141,7 @@ export async function imgInfoLog(filename: string, options: ImgInfoLogOptions = 
 /** 7.2's `image_size`: the virtual size of an IMGFMT image, from `qemu-img info`. */
 export async function imageSize(img: string): Promise<number> {
   const info = await qemuImgInfo('-f', toolConfig().imgfmt, img);
-  const value = isRecord(info) ? info['virtual-size'] : undefined;
+  const value = isJsonObject(info) ? info['virtual-size'] : undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new TypeError(
       `Expected an integer for 'virtual-size', got ${JSON.stringify(value)} of type ${typeof value}`,
@@ -231,10 +232,6 @@ function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false;
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function checkString(fn: string, name: string, value: unknown): void {
