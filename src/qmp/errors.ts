@@ -9,7 +9,7 @@ import type { QmpObject } from './types';
 const BRAND_PREFIX = 'qemu-iotests.error.';
 
 /** The registered symbol that marks instances of the error class called `name`. */
-export function errorBrand(name: string): symbol {
+function errorBrand(name: string): symbol {
   return Symbol.for(BRAND_PREFIX + name);
 }
 
@@ -19,7 +19,7 @@ export function brandError(error: Error, name: string): void {
 }
 
 /** Whether `value` carries the brand of the error class called `name`, whichever copy created it. */
-export function hasErrorBrand(value: unknown, name: string): boolean {
+function hasErrorBrand(value: unknown, name: string): boolean {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
     return false;
   }
