@@ -207,7 +207,7 @@ export async function runQemuTool(
 }
 
 /** The QemuToolError describing a finished run. */
-export function toolError(tool: string, result: ToolResult, summary?: string): QemuToolError {
+export function toolError(tool: string, result: ToolResult): QemuToolError {
   return new QemuToolError({
     tool,
     command: result.command,
@@ -216,7 +216,6 @@ export function toolError(tool: string, result: ToolResult, summary?: string): Q
     stdout: result.stdout,
     stderr: result.stderr,
     timedOut: result.timedOut,
-    ...(summary === undefined ? {} : { summary }),
   });
 }
 
