@@ -1,20 +1,15 @@
 // The real bin file: the one package.json names, built by setup as for every user, run as a
 // separate node process.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import execa from 'execa';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 
-const ROOT = path.resolve(__dirname, '../../..');
+import { ROOT, buildDist } from '../../faults/support/jest-child';
+
 const bin = path.join(ROOT, 'dist/src/cli/main.js');
 
-beforeAll(() => {
-  const setup = spawnSync(process.execPath, [path.join(ROOT, 'scripts/setup.js'), '--quiet'], {
-    encoding: 'utf8',
-  });
-  if (setup.status !== 0) throw new Error(`setup failed: ${setup.stdout}${setup.stderr}`);
-}, 150_000);
+beforeAll(() => buildDist(), 150_000);
 
 function runBin(args: string[], env: Record<string, string> = {}): Promise<execa.ExecaReturnValue> {
   return execa(process.execPath, [bin, ...args], {

@@ -15,6 +15,7 @@ import {
 import { hostProcess, sharedMachineState } from '../../../src/machine/host-process';
 import { registerSpawnedChild } from '../../../src/machine/registry';
 import type * as registryModule from '../../../src/machine/registry';
+import { waitFor } from '../../faults/support/leftovers';
 
 const children: ChildProcess[] = [];
 
@@ -99,11 +100,6 @@ describe('registerChild', () => {
 
 describe('registerSpawnedChild', () => {
   /** Resolves once `check` holds, polling; the file is removed in the background. */
-  async function eventually(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-    expect(check()).toBe(true);
-  }
-
   test('is in memory at once, on disk once persisted, and gone after unregister', async () => {
     const sleeper = startSleeper();
     const argv = ['sleep', '30'];
@@ -126,7 +122,7 @@ describe('registerSpawnedChild', () => {
     registration.unregister();
     registration.unregister();
     expect(liveChildren().map((child) => child.pid)).not.toContain(sleeper.pid);
-    await eventually(() => !existsSync(entryPath));
+    await waitFor(() => !existsSync(entryPath), 'the registry file to go');
   });
 
   test('unregistered before its file is written, it leaves no file behind', async () => {
@@ -134,7 +130,10 @@ describe('registerSpawnedChild', () => {
     const registration = registerSpawnedChild(sleeper.pid, ['sleep', '30'], 'quickly gone');
     registration.unregister(); // the write is still in flight
     await registration.persisted;
-    await eventually(() => !existsSync(join(registryDirectory(), `${sleeper.pid}.json`)));
+    await waitFor(
+      () => !existsSync(join(registryDirectory(), `${sleeper.pid}.json`)),
+      'the registry file to go',
+    );
   });
 
   test('a child registered this way is killed by killChildrenOwnedBy like any other', async () => {
