@@ -60,7 +60,7 @@ describe('private directories', () => {
   const sockDir = mkdtempSync(join(tmpdir(), 'socket-dir-test-'));
   afterAll(() => rmSync(sockDir, { recursive: true, force: true }));
 
-  test('a file still open (the log) is moved out and unlinked; the directory goes at once', async () => {
+  test('a file still open (the log) is unlinked, still readable through its descriptor; the directory goes at once', async () => {
     const dir = createPrivateDir(sockDir);
     const log = join(dir, 'qemu.log');
     writeFileSync(log, 'qemu output\n');
