@@ -451,18 +451,20 @@ async function measureBreakdown(dir) {
 // A bare QEMU lifecycle with the VM's command line: listen, spawn, accept, greeting,
 // qmp_capabilities, one command, quit, exit. The floor under every file's VM.
 
-// The VM's binary, accelerator and firmware, as the library chooses them (dist/ is built: the
-// trivial suite runs it; the capabilities come from the cache the preset runs just filled).
-async function vmQemu() {
+// The VM's binary and arguments, as the library's VM builds them (dist/ is built: the trivial
+// suite runs it; the capabilities come from the cache the preset runs just filled).
+async function vmQemu(dir) {
   const dist = (file) => require(path.join(ROOT, 'dist', 'src', file));
   const config = dist('config/index.js').resolveConfig();
-  const { accelerator } = await dist('capabilities/index.js').probeCapabilities(config);
-  const firmware = dist('iotests/halt-firmware.js');
-  const binary = config.binaries.qemu;
-  const halt = firmware.wantsHaltFirmware(binary, accelerator, config.qemuOptions)
-    ? ['-bios', firmware.haltFirmwarePath()]
-    : [];
-  return { binary, args: ['-accel', accelerator, ...halt] };
+  const capabilities = await dist('capabilities/index.js').probeCapabilities(config);
+  const context = { testDir: dir, sockDir: dir, imgfmt: config.imgfmt, filePrefix: '' };
+  const vm = dist('iotests/vm-launch.js').vmMachineOptions({
+    pathSuffix: '',
+    config,
+    capabilities,
+    context,
+  });
+  return { binary: vm.binary, args: [...vm.accel.flatMap((name) => ['-accel', name]), ...vm.args] };
 }
 
 function withTimeout(promise, what) {
@@ -481,19 +483,9 @@ async function qemuLifecycle(dir, qemu) {
   fs.rmSync(socketPath, { force: true });
   const start = performance.now();
   const { server, connected } = await listenForQemu(socketPath);
-  const child = spawn(
-    qemu.binary,
-    [
-      ...qmpMonitorArgs(socketPath),
-      ...qemu.args,
-      '-display',
-      'none',
-      '-vga',
-      'none',
-      '-nodefaults',
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawn(qemu.binary, [...qmpMonitorArgs(socketPath), ...qemu.args], {
+    stdio: 'ignore',
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     const socket = await withTimeout(connected, 'QEMU connecting');
@@ -516,7 +508,7 @@ async function qemuLifecycle(dir, qemu) {
 }
 
 async function measureQemu(dir) {
-  const qemu = await vmQemu();
+  const qemu = await vmQemu(dir);
   await qemuLifecycle(dir, qemu); // warm-up
   const times = [];
   for (let i = 0; i < QEMU_LIFECYCLES; i++) times.push(await qemuLifecycle(dir, qemu));
