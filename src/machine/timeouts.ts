@@ -11,8 +11,8 @@ export const UNBOUNDED_TIMEOUT_MS = MAX_TIMEOUT_MS;
 export const DEFAULT_TIMEOUTS = {
   launchMs: 30_000, // IOTESTS_LAUNCH_TIMEOUT
   shutdownMs: 30_000, // IOTESTS_SHUTDOWN_TIMEOUT
-  commandMs: DEFAULT_COMMAND_TIMEOUT_MS,
-  eventMs: DEFAULT_EVENT_TIMEOUT_MS,
+  commandMs: DEFAULT_COMMAND_TIMEOUT_MS, // IOTESTS_QMP_TIMEOUT
+  eventMs: DEFAULT_EVENT_TIMEOUT_MS, // IOTESTS_EVENT_TIMEOUT
 } as const;
 
 /** After a graceful shutdown failed: how long SIGTERM gets before SIGKILL. */
