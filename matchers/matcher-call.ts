@@ -31,6 +31,43 @@ export function usageError(
 }
 
 /**
+ * The usage error for a receiver the matcher cannot use. A Promise gets its own: it almost always
+ * is a forgotten `await` (`expect(vm.qmp(...))`), and "must be a JSON object" would not say so.
+ */
+export function wrongReceiver(
+  context: MatcherContext,
+  call: MatcherCall,
+  problem: string,
+  received: unknown,
+): MatcherUsageError {
+  const { utils } = context;
+  if (isThenable(received)) {
+    return usageError(
+      context,
+      call,
+      `${utils.RECEIVED_COLOR('received')} value is a Promise: missing await?`,
+      `Await the value first: expect(await vm.qmp('query-block')).${call.name}(...), ` +
+        `or await expect(promise).resolves.${call.name}(...)`,
+    );
+  }
+  return usageError(
+    context,
+    call,
+    problem,
+    utils.printWithType('Received', received, utils.printReceived),
+  );
+}
+
+/** True for a Promise or any other thenable (a matcher's receiver is never one). */
+export function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
  * A result that fails with and without `.not`: for when the matcher cannot decide at all, e.g.
  * QEMU answered with an error or the path to the leaf is broken, so neither outcome holds.
  */

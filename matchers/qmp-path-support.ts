@@ -1,7 +1,7 @@
 // Argument checks and failure text shared by the path matchers (toMatchQmp, toHaveQmpPath).
 import type { MatcherContext } from 'expect';
 import { isJsonObject } from './json-kinds';
-import { type MatcherCall, usageError } from './matcher-call';
+import { isThenable, type MatcherCall, usageError, wrongReceiver } from './matcher-call';
 import {
   QMP_PATH_SYNTAX,
   parseQmpPath,
@@ -19,14 +19,17 @@ export function requireQmpObject(
   call: MatcherCall,
   received: unknown,
 ): asserts received is Record<string, unknown> {
-  if (isJsonObject(received) && !isQmpCommandRunner(received)) return;
+  if (isJsonObject(received) && !isQmpCommandRunner(received) && !isThenable(received)) return;
   const { utils } = context;
   const problem = `${utils.RECEIVED_COLOR('received')} value must be a QMP reply or another JSON object`;
-  const accepted = isQmpCommandRunner(received)
-    ? `Received a VM (it has a qmp() method). Pass a reply instead: ` +
-      `expect(await vm.qmp('query-block')).${call.name}(...)`
-    : utils.printWithType('Received', received, utils.printReceived);
-  throw usageError(context, call, problem, accepted);
+  if (!isQmpCommandRunner(received)) throw wrongReceiver(context, call, problem, received);
+  throw usageError(
+    context,
+    call,
+    problem,
+    `Received a VM (it has a qmp() method). Pass a reply instead: ` +
+      `expect(await vm.qmp('query-block')).${call.name}(...)`,
+  );
 }
 
 /** Parses the path argument or throws a usage error naming it and the accepted syntax. */

@@ -1,7 +1,7 @@
 import type { MatcherContext, SyncExpectationResult } from 'expect';
 import { flattenQmpObject } from '../src/iotests/vm-qmp-objects';
 import { describeJsonKind, isJsonObject } from './json-kinds';
-import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
+import { hintLine, type MatcherCall, undecidable, usageError, wrongReceiver } from './matcher-call';
 
 const CALL: MatcherCall = {
   name: 'toEqualJsonFilename',
@@ -23,11 +23,11 @@ export function toEqualJsonFilename(
 ): SyncExpectationResult {
   const { utils } = this;
   if (typeof received !== 'string') {
-    throw usageError(
+    throw wrongReceiver(
       this,
       CALL,
       `${utils.RECEIVED_COLOR('filename')} must be a string, got ${describeJsonKind(received)}`,
-      utils.printWithType('Received', received, utils.printReceived),
+      received,
     );
   }
   if (!isJsonObject(reference)) {

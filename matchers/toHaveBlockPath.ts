@@ -8,7 +8,7 @@ import {
   type BlockPathWalk,
 } from './block-graph';
 import { describeJsonKind, isJsonObject } from './json-kinds';
-import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
+import { hintLine, type MatcherCall, undecidable, usageError, wrongReceiver } from './matcher-call';
 import { type Fetched, fetchReceived, judgeFetched, queryingMatcherCall } from './receivers';
 import type { BlockGraph, BlockGraphNode } from './types';
 
@@ -43,11 +43,11 @@ export function toHaveBlockPath(
   );
   if (fetched !== undefined) return judgeFetched(fetched, (f) => judge(this, call, query, f));
   const { utils } = this;
-  throw usageError(
+  throw wrongReceiver(
     this,
     call,
     `${utils.RECEIVED_COLOR('received')} value must be a VM, a block graph or an ${COMMAND} reply`,
-    utils.printWithType('Received', received, utils.printReceived),
+    received,
   );
 }
 

@@ -1,6 +1,6 @@
 import type { ExpectationResult, MatcherContext, SyncExpectationResult } from 'expect';
 import { isJsonObject } from './json-kinds';
-import { hintLine, type MatcherCall, undecidable, usageError } from './matcher-call';
+import { hintLine, type MatcherCall, undecidable, usageError, wrongReceiver } from './matcher-call';
 import {
   type Fetched,
   fetchReceived,
@@ -33,11 +33,11 @@ export function toHaveNoActiveBlockJobs(
   }
   const fetched = fetchReceived(received, COMMAND, Array.isArray);
   if (fetched !== undefined) return judgeFetched(fetched, (f) => judge(this, call, f));
-  throw usageError(
+  throw wrongReceiver(
     this,
     call,
     `${utils.RECEIVED_COLOR('received')} value must be a VM, a ${COMMAND} list or its reply`,
-    utils.printWithType('Received', received, utils.printReceived),
+    received,
   );
 }
 

@@ -1,6 +1,6 @@
 // The test transcript: what the seed's `log()` writes through its 'qemu.iotests.diff_io' logger,
-// i.e. the text a reference `NNN.out` holds. One transcript per module instance (Jest gives each
-// test file its own); the Jest layer resets it and snapshots it.
+// i.e. the text a reference `NNN.out` holds. Each test has its own (its TestScope); an operation
+// that logs after an await writes to the scope it was started in, never to a later test's.
 import {
   OrderedQmp,
   PyFloat,
@@ -10,6 +10,7 @@ import {
   pyJsonDumps,
   pyStr,
 } from './pyjson';
+import { beginTestScope, currentTestScope, type TestScope } from './test-scope';
 
 /**
  * A filter in a `log` filter list: takes the message and returns the filtered one. Typed loosely
@@ -28,7 +29,6 @@ export interface LogOptions {
 /** Receives each logged message (without the trailing newline). */
 export type TranscriptEcho = (text: string) => void;
 
-const chunks: string[] = [];
 let echo: TranscriptEcho | undefined;
 
 /**
@@ -37,9 +37,13 @@ let echo: TranscriptEcho | undefined;
  * plus '\n' goes to the transcript (and to the echo, when set).
  */
 export function log(msg: unknown, options: LogOptions = {}): void {
+  logTo(currentTestScope(), msg, options);
+}
+
+/** `log` into the transcript of `scope`: what an operation started by a test logs, however late. */
+export function logTo(scope: TestScope, msg: unknown, options: LogOptions = {}): void {
   const text = formatLogMessage(msg, options);
-  chunks.push(`${text}\n`);
-  echo?.(text);
+  if (scope.write(`${text}\n`)) echo?.(text);
 }
 
 /** The text `log(msg, options)` would write, without its trailing newline. */
@@ -55,32 +59,29 @@ export function formatLogMessage(msg: unknown, options: LogOptions = {}): string
   return scalarStr(filtered);
 }
 
-/** Everything logged since the last reset. */
+/** Everything the current test logged so far. */
 export function transcript(): string {
-  return chunks.join('');
+  return currentTestScope().text();
 }
 
-/** Start an empty transcript. */
-export function resetTranscript(): void {
-  chunks.length = 0;
+/** Start an empty transcript: a new test scope (the preset begins one at every test's start). */
+export function resetTranscript(title = '(transcript reset)'): void {
+  beginTestScope(title);
 }
 
-/** A position in the transcript, to roll back to with `truncateTranscript`. */
+/** A position in the current test's transcript, to roll back to with `truncateTranscript`. */
 export function transcriptMark(): number {
-  return chunks.length;
+  return currentTestScope().mark();
 }
 
 /** Forget everything logged after `mark` (e.g. an attempt that is about to be repeated). */
 export function truncateTranscript(mark: number): void {
-  if (!Number.isInteger(mark) || mark < 0 || mark > chunks.length) {
-    throw new RangeError(`transcript mark ${mark} is not between 0 and ${chunks.length}`);
-  }
-  chunks.length = mark;
+  currentTestScope().truncate(mark);
 }
 
 /** What was logged after `mark`. */
 export function transcriptSince(mark: number): string {
-  return chunks.slice(mark).join('');
+  return currentTestScope().since(mark);
 }
 
 /** Also pass every logged message to `fn` (e.g. to stdout, like the seed's activate_logging); undefined stops it. */

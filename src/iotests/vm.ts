@@ -1,7 +1,14 @@
 // The iotests VM (the seed's `VM` class): a QemuMachine set up from this run's configuration,
 // with the seed's builders, QMP conveniences, transcript logging, job, migration and bitmap helpers.
-import type { QmpErrorBody, QmpEvent, QmpObject, QmpResponse } from '../qmp';
-import { QemuMachine } from '../machine';
+import type {
+  EventPattern,
+  JsonValue,
+  QmpErrorBody,
+  QmpEvent,
+  QmpObject,
+  QmpResponse,
+} from '../qmp';
+import { QemuMachine, type QmpCallConvOptions } from '../machine';
 export type { QmpCallConvOptions } from '../machine';
 import { fileContext } from './context';
 import { filters } from './filters';
@@ -20,7 +27,8 @@ import {
 } from './job-helpers';
 import { runtime } from './runtime';
 import { LUKS_DEFAULT_KEY_SECRET_OPT, luksDefaultSecretObject } from './tools/tool-config';
-import { log, qmpLogMessage } from './transcript';
+import { callLabel, trackOperation, type AnyFunction } from './test-scope';
+import { logTo, qmpLogMessage } from './transcript';
 import {
   checkBitmapStatus,
   getBitmap,
@@ -63,6 +71,11 @@ export interface VMOptions {
   firmware?: 'halt' | 'default';
 }
 
+/** The names of the VM's asynchronous methods: each is an operation of the test that calls it. */
+type AsyncMethod = {
+  [K in keyof VM]: VM[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof VM];
+
 /** Options of `addDrive` (the seed's keyword arguments). */
 export interface AddDriveOptions {
   /** More -drive options, appended as they are (e.g. 'node-name=n,read-only=on'). */
@@ -101,17 +114,23 @@ export class VM extends QemuMachine {
   }
 
   /** Start QEMU (see QemuMachine.launch); the VM is tracked for shutdownAllVms. */
-  override async launch(): Promise<void> {
-    trackVm(this);
-    await super.launch();
-    this.launchedPid = this.pid;
+  override launch(): Promise<void> {
+    return this.operation('launch', [], async () => {
+      trackVm(this);
+      await super.launch();
+      this.launchedPid = this.pid;
+    });
   }
 
   /**
    * Stop QEMU (see QemuMachine.shutdown). Under valgrind, afterwards print valgrind's log when
    * it found errors (exit code 99), else remove the log, like the seed's _post_shutdown.
    */
-  override async shutdown(opts: { hardKill?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  override shutdown(opts: { hardKill?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    return this.operation('shutdown', [opts], () => this.shutdownVm(opts));
+  }
+
+  private async shutdownVm(opts: { hardKill?: boolean; timeoutMs?: number }): Promise<void> {
     let shutdownError: unknown;
     try {
       await super.shutdown(opts);
@@ -200,6 +219,65 @@ export class VM extends QemuMachine {
   }
 
   // ---- QMP ----
+  // Every asynchronous method is an operation of the test that calls it (see test-scope.ts): a
+  // test that ends before it settled fails with "missing await?", and what it logs late is dropped.
+
+  /** An operation of the current test, named as the test called it: `vm.qmp('query-status')`. */
+  private operation<T>(
+    method: AsyncMethod,
+    args: readonly unknown[],
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return trackOperation(
+      () => callLabel(`${this.displayName()}.${method}`, args),
+      work,
+      // Only its identity is used: the reported stack starts at the test's call of it.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      this[method] as AnyFunction,
+    );
+  }
+
+  private displayName(): string {
+    return currentTrackedVm() === this ? 'vm' : `VM(${this.name})`;
+  }
+
+  override qmp(command: string, args?: QmpObject, opts?: QmpCallConvOptions): Promise<QmpResponse> {
+    return this.operation('qmp', args === undefined ? [command] : [command, args], () =>
+      super.qmp(command, args, opts),
+    );
+  }
+
+  override cmd(command: string, args?: QmpObject, opts?: QmpCallConvOptions): Promise<JsonValue> {
+    return this.operation('cmd', args === undefined ? [command] : [command, args], () =>
+      super.cmd(command, args, opts),
+    );
+  }
+
+  override eventWait(
+    name: string,
+    opts?: { match?: EventPattern; timeoutMs?: number },
+  ): Promise<QmpEvent> {
+    return this.operation('eventWait', opts === undefined ? [name] : [name, opts], () =>
+      super.eventWait(name, opts),
+    );
+  }
+
+  override eventsWait(
+    events: ReadonlyArray<readonly [string, EventPattern?]>,
+    opts?: { timeoutMs?: number },
+  ): Promise<QmpEvent> {
+    return this.operation('eventsWait', [events], () => super.eventsWait(events, opts));
+  }
+
+  override getQmpEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]> {
+    return this.operation('getQmpEvents', opts === undefined ? [] : [opts], () =>
+      super.getQmpEvents(opts),
+    );
+  }
+
+  override qtest(command: string): Promise<string> {
+    return this.operation('qtest', [command], () => super.qtest(command));
+  }
 
   /** human-monitor-command `commandLine`; with useLog through qmpLog. */
   hmp(commandLine: string, options: { useLog?: boolean } = {}): Promise<QmpResponse> {
@@ -256,23 +334,27 @@ export class VM extends QemuMachine {
    * The seed's qmp_log: log {"execute": ..., "arguments": ...} (keys sorted, '_' -> '-'), run the
    * command, log the reply; both through `filters`. Resolves with the (unfiltered) reply.
    */
-  async qmpLog(
-    command: string,
-    args: QmpObject = {},
-    options: QmpLogOptions = {},
-  ): Promise<QmpResponse> {
-    const logOptions = { filters: options.filters ?? [], indent: options.indent };
-    log(qmpLogMessage(command, args), logOptions);
-    const result = await this.qmp(command, args);
-    log(result, logOptions);
-    return result;
+  qmpLog(command: string, args?: QmpObject, options: QmpLogOptions = {}): Promise<QmpResponse> {
+    return trackOperation(
+      () =>
+        callLabel(`${this.displayName()}.qmpLog`, args === undefined ? [command] : [command, args]),
+      async (scope) => {
+        const logOptions = { filters: options.filters ?? [], indent: options.indent };
+        logTo(scope, qmpLogMessage(command, args ?? {}), logOptions);
+        const result = await this.qmp(command, args ?? {});
+        logTo(scope, result, logOptions);
+        return result;
+      },
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- identity only, as above
+      this.qmpLog,
+    );
   }
 
   // ---- jobs ----
 
   /** Follow job `job` to its end, logging its events and steps; null on success, else its error. */
   runJob(job: string, options: RunJobOptions = {}): Promise<string | null> {
-    return runJob(this, job, options);
+    return this.operation('runJob', [job, options], () => runJob(this, job, options));
   }
 
   /** Log and run blockdev-create with `options` and its job; null on success, else the error. */
@@ -280,59 +362,63 @@ export class VM extends QemuMachine {
     options: QmpObject,
     createOptions: BlockdevCreateOptions = {},
   ): Promise<string | QmpErrorBody | null> {
-    return blockdevCreate(this, options, createOptions);
+    return this.operation('blockdevCreate', [options], () =>
+      blockdevCreate(this, options, createOptions),
+    );
   }
 
   /** Cancel a block job and wait for its end (QMPTestCase.cancel_and_wait). */
   cancelAndWait(options: CancelAndWaitOptions = {}): Promise<QmpEvent> {
-    return cancelAndWait(this, options);
+    return this.operation('cancelAndWait', [options], () => cancelAndWait(this, options));
   }
 
   /** Wait until a block job completed (QMPTestCase.wait_until_completed). */
   waitUntilCompleted(options: WaitUntilCompletedOptions = {}): Promise<QmpEvent> {
-    return waitUntilCompleted(this, options);
+    return this.operation('waitUntilCompleted', [options], () => waitUntilCompleted(this, options));
   }
 
   /** Wait for BLOCK_JOB_READY of a mirror/commit job (QMPTestCase.wait_ready). */
   waitReady(options: { drive?: string } = {}): Promise<QmpEvent> {
-    return waitReady(this, options);
+    return this.operation('waitReady', [options], () => waitReady(this, options));
   }
 
   /** Wait until ready, then cancel a mirror job (QMPTestCase.wait_ready_and_cancel). */
   waitReadyAndCancel(options: { drive?: string } = {}): Promise<void> {
-    return waitReadyAndCancel(this, options);
+    return this.operation('waitReadyAndCancel', [options], () => waitReadyAndCancel(this, options));
   }
 
   /** Complete a mirror/commit job and wait for its end (QMPTestCase.complete_and_wait). */
   completeAndWait(options: CompleteAndWaitOptions = {}): Promise<void> {
-    return completeAndWait(this, options);
+    return this.operation('completeAndWait', [options], () => completeAndWait(this, options));
   }
 
   /** Wait (3 s) until a block job is paused (QMPTestCase.pause_wait); resolves with its entry. */
   pauseWait(options: { jobId?: string } = {}): Promise<QmpObject> {
-    return pauseWait(this, options);
+    return this.operation('pauseWait', [options], () => pauseWait(this, options));
   }
 
   /** Pause a block job, by default waiting until it is paused (QMPTestCase.pause_job). */
   pauseJob(options: { jobId?: string; wait?: boolean } = {}): Promise<QmpObject | QmpResponse> {
-    return pauseJob(this, options);
+    return this.operation('pauseJob', [options], () => pauseJob(this, options));
   }
 
   /** Check that query-block-jobs returns [] (QMPTestCase.assert_no_active_block_jobs). */
   assertNoActiveBlockJobs(): Promise<void> {
-    return assertNoActiveBlockJobs(this);
+    return this.operation('assertNoActiveBlockJobs', [], () => assertNoActiveBlockJobs(this));
   }
 
   // ---- migration ----
 
   /** Log and enable the 'events' migration capability; `name` names the VM in the transcript. */
   enableMigrationEvents(name: string): Promise<void> {
-    return enableMigrationEvents(this, name);
+    return this.operation('enableMigrationEvents', [name], () => enableMigrationEvents(this, name));
   }
 
   /** Log MIGRATION events until completed (true, after reaching `expectRunstate`) or failed (false). */
   waitMigration(expectRunstate: string | null): Promise<boolean> {
-    return waitMigration(this, expectRunstate);
+    return this.operation('waitMigration', [expectRunstate], () =>
+      waitMigration(this, expectRunstate),
+    );
   }
 
   // ---- block nodes and bitmaps ----

@@ -2,14 +2,33 @@
 // file's module registry) and the setup file (loaded inside it). Only plain data and functions
 // cross it: classes such as VM are created inside the registry, so that the test file, the setup
 // file and the library share one instance of every module and `instanceof` works as users expect.
+import type { AsyncLocalStorage } from 'node:async_hooks';
+
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
+import type { OperationContext } from '../iotests/test-scope';
 
 /** Name of the global under which the environment publishes the bridge. */
 export const BRIDGE_KEY = '__qemuIotestsBridge__';
 
 /** Whether the environment boots the file's `vm` before its first test. */
 export type VmMode = 'boot' | 'none';
+
+/** A report for a test's result: Jest shows `stack` (the message, then the frames). */
+export interface TestProblem {
+  readonly message: string;
+  readonly stack: string;
+}
+
+/** What the setup file does as each test runs (the environment sees circus' events). */
+export interface TestLifecycle {
+  /** Before the test's beforeEach hooks: the test gets its own transcript and operations. */
+  testStarted(title: string): void;
+  /** After the test function succeeded: operations it left pending, if any. */
+  testFnSucceeded(): TestProblem | undefined;
+  /** After the afterEach hooks: operations they left pending (when all else passed); closes the scope. */
+  testDone(passedSoFar: boolean): TestProblem | undefined;
+}
 
 /** What the environment offers the code running inside a test file's module registry. */
 export interface IotestsBridge {
@@ -21,6 +40,8 @@ export interface IotestsBridge {
   readonly config: IotestsConfig;
   readonly capabilities: Capabilities;
   readonly vmMode: VmMode;
+  /** One per worker, for every file: see useOperationStorage in test-scope.ts. */
+  readonly operationStorage: AsyncLocalStorage<OperationContext>;
   /**
    * Skip the describe block being defined (the whole file, at top level) for this reason.
    * Returns false outside definition time, where the caller throws a NotRunError instead.
@@ -28,6 +49,8 @@ export interface IotestsBridge {
   markUnmet(reason: string): boolean;
   /** What to show under a failing test: QEMU's log tail, the last QMP exchanges. */
   setDebugInfo(provider: () => string): void;
+  /** Follow each test's start and end. */
+  setTestLifecycle(lifecycle: TestLifecycle): void;
   /** Shuts down what the file started; the environment calls it if the file's own afterAll did not. */
   setTeardown(teardown: () => Promise<Error[]>): void;
 }

@@ -4,23 +4,35 @@
 // their reason, adds QEMU's log and the last QMP exchanges to failures, and at teardown ends
 // whatever the file started, whatever the test did.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 
 import type { IotestsConfig } from '../config';
+import type { OperationContext } from '../iotests/test-scope';
 import { raceTimeout } from '../iotests/race-timeout';
 // The registry alone: the machine and QMP modules are for the test files, not this worker.
 import { killChildrenOwnedBy } from '../machine/registry';
-import { BRIDGE_KEY, type IotestsBridge, type VmMode } from './bridge';
+import {
+  BRIDGE_KEY,
+  type IotestsBridge,
+  type TestLifecycle,
+  type TestProblem,
+  type VmMode,
+} from './bridge';
 import { compileCacheDirectory, flushCompileCache, installCompileCache } from './compile-cache';
 import { createFileDirs, type FileDirs } from './file-dirs';
-import { isNotRun, titleWithReason } from './not-run';
+import { isNotRun, oneLine, writeNotRun, type NotRunRecord } from './not-run';
 import { vmModeFor } from './options';
 import { workerRuntime } from './worker-runtime';
 
 /** How long the environment waits for the file's own shutdown before killing what is left. */
 const TEARDOWN_GRACE_MS = 30_000;
+
+/** Shared by every file of this worker (see useOperationStorage in test-scope.ts). */
+const operationStorage = new AsyncLocalStorage<OperationContext>();
 
 export default class QemuIotestsEnvironment extends TestEnvironment {
   private readonly testPath: string;
@@ -30,8 +42,11 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   private dirs: FileDirs | undefined;
   private circusState: Circus.State | undefined;
   private readonly unmet = new Map<Circus.DescribeBlock, string>();
+  /** The tests skipped for a reason, for the reporter (titles stay untouched: see not-run.ts). */
+  private readonly notRun: NotRunRecord[] = [];
   private debugInfo: (() => string) | undefined;
   private fileTeardown: (() => Promise<Error[]>) | undefined;
+  private lifecycle: TestLifecycle | undefined;
   private failed = false;
   /** See watchAbruptEnd: the file's dirs go even when teardown never runs. */
   private readonly onProcessExit = (): void => this.removeDirs();
@@ -68,9 +83,13 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       config,
       capabilities,
       vmMode: this.vmMode,
+      operationStorage,
       markUnmet: (reason) => this.markUnmet(reason),
       setDebugInfo: (provider) => {
         this.debugInfo = provider;
+      },
+      setTestLifecycle: (lifecycle) => {
+        this.lifecycle = lifecycle;
       },
       setTeardown: (teardown) => {
         this.fileTeardown = teardown;
@@ -83,11 +102,20 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   handleTestEvent(event: Circus.Event, state: Circus.State): void {
     this.circusState = state;
     switch (event.name) {
-      case 'run_describe_start': {
-        const reason = this.unmet.get(event.describeBlock);
-        if (reason !== undefined) skipBlock(event.describeBlock, reason);
+      case 'run_describe_start':
+        if (this.unmet.has(event.describeBlock)) skipBlock(event.describeBlock);
+        break;
+      case 'test_skip': {
+        const reason = this.unmetReasonOf(event.test.parent);
+        if (reason !== undefined) this.recordNotRun(event.test, reason);
         break;
       }
+      case 'test_start':
+        this.lifecycle?.testStarted(event.test.name);
+        break;
+      case 'test_fn_success':
+        failTest(event.test, this.lifecycle?.testFnSucceeded());
+        break;
       case 'test_fn_failure':
       case 'hook_failure':
         if (!isNotRun(event.error)) {
@@ -95,9 +123,12 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
           this.annotate(event.error);
         }
         break;
-      case 'test_done':
-        convertNotRunToSkip(event.test);
+      case 'test_done': {
+        failTest(event.test, this.lifecycle?.testDone(event.test.errors.length === 0));
+        const reason = convertNotRunToSkip(event.test);
+        if (reason !== undefined) this.recordNotRun(event.test, reason);
         break;
+      }
       default:
         break;
     }
@@ -112,6 +143,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       }
     } finally {
       this.unwatchAbruptEnd();
+      writeNotRun(this.testPath, this.notRun);
       // Whatever the file's own shutdown missed (a hung QEMU, a crashed hook) dies here.
       killChildrenOwnedBy(process.pid);
       this.removeDirs();
@@ -150,6 +182,23 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     return true;
   }
 
+  // The reason of the nearest enclosing block that was skipped for one.
+  private unmetReasonOf(block: Circus.DescribeBlock | undefined): string | undefined {
+    for (let current = block; current !== undefined; current = current.parent) {
+      const reason = this.unmet.get(current);
+      if (reason !== undefined) return reason;
+    }
+    return undefined;
+  }
+
+  private recordNotRun(test: Circus.TestEntry, reason: string): void {
+    const ancestorTitles: string[] = [];
+    for (let block = test.parent; block.parent !== undefined; block = block.parent) {
+      ancestorTitles.unshift(block.name);
+    }
+    this.notRun.push({ ancestorTitles, title: test.name, reason: oneLine(reason) });
+  }
+
   private annotate(error: unknown): void {
     if (!this.debugInfo || typeof error !== 'object' || error === null) return;
     let info: string;
@@ -177,27 +226,34 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
 
 // Circus only passes a block's own mode to its direct tests: nested describe blocks (with their
 // hooks, e.g. a beforeEach creating images) would still run, so every block below is marked too.
-function skipBlock(block: Circus.DescribeBlock, reason: string): void {
+// Titles stay as they are: Jest keeps a skipped test's snapshots by its full name.
+function skipBlock(block: Circus.DescribeBlock): void {
   block.mode = 'skip';
   for (const child of block.children) {
-    if (child.type === 'test') child.name = titleWithReason(child.name, reason);
-    else skipBlock(child, reason);
+    if (child.type === 'describeBlock') skipBlock(child);
   }
 }
 
-// A test (or a hook before it) that threw NotRunError was not run: report it as skipped with
-// the reason, not as a failure. Any other error alongside it keeps the test failed.
-function convertNotRunToSkip(test: Circus.TestEntry): void {
-  if (test.errors.length === 0) return;
+// A problem the test itself did not throw (e.g. operations it left pending) fails it all the same.
+function failTest(test: Circus.TestEntry, problem: TestProblem | undefined): void {
+  if (problem === undefined) return;
+  const error = new Error(problem.message);
+  error.stack = problem.stack;
+  test.errors.push(error);
+}
+
+// A test (or a hook before it) that threw NotRunError was not run: report it as skipped, not as
+// a failure, and return the reason. Any other error alongside it keeps the test failed.
+function convertNotRunToSkip(test: Circus.TestEntry): string | undefined {
+  if (test.errors.length === 0) return undefined;
   // Circus stores an error or an [error, asyncError] pair per failure.
   const errors = test.errors.map((entry: unknown): unknown =>
     Array.isArray(entry) ? (entry[0] as unknown) : entry,
   );
-  if (!errors.every(isNotRun)) return;
-  const reason = errors[0].reason;
+  if (!errors.every(isNotRun)) return undefined;
   test.errors = [];
   test.status = 'skip';
-  test.name = titleWithReason(test.name, reason);
+  return errors[0].reason;
 }
 
 // Jest shows `stack` (falling back to `message`); the debug text goes between the message and

@@ -6,6 +6,7 @@ import type { Config } from '@jest/types';
 import { formatHeader, probeCapabilities } from '../capabilities';
 import { ConfigError, resolveConfig, validateAgainstCapabilities } from '../config';
 import { sweepOrphans } from '../machine/registry';
+import { openNotRunLedger } from './not-run';
 import { environmentOptionsAsSource } from './options';
 import { pinRunDirectories, sweepStaleRunDirectories } from './run-dirs';
 
@@ -23,6 +24,7 @@ export default async function globalSetup(
     validateAgainstCapabilities(config, capabilities);
     // Workers and the snapshot resolver read the format from the environment.
     process.env.IMGFMT = config.imgfmt;
+    openNotRunLedger();
     if (!globalConfig.silent) {
       process.stdout.write(`\n${formatHeader(config, capabilities)}\n`);
     }

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { defaultSockDir, defaultTestDir } from '../config';
 import { isProcessGone } from '../machine/proc-info';
+import { notRunLedgerDir } from './not-run';
 
 /** Environment variable listing the directories global setup created and teardown removes. */
 const OWNED_DIRS_VARIABLE = 'QEMU_IOTESTS_RUN_DIRS';
@@ -35,10 +36,11 @@ export function removeRunDirectories(): void {
   delete process.env.SOCK_DIR;
 }
 
-/** Remove default run directories of runs whose process is gone. Returns what was removed. */
+/** Remove default run directories (and not-run ledgers) of runs whose process is gone. */
 export function sweepStaleRunDirectories(): string[] {
   const removed: string[] = [];
-  for (const { dir, pid } of [...runDirsOf(defaultTestDir), ...runDirsOf(defaultSockDir)]) {
+  const perRun = [defaultTestDir, defaultSockDir, notRunLedgerDir].flatMap(runDirsOf);
+  for (const { dir, pid } of perRun) {
     if (pid === process.pid || !isProcessGone(pid)) continue;
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);

@@ -4,13 +4,21 @@
 // (booted before the first test unless the file opts out), gives every test a fresh transcript,
 // and shuts down whatever the file started once it is done. The environment's teardown is the
 // safety net behind this.
-import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import { runFileCleanups } from '../iotests/cleanup';
 import { setFileContext } from '../iotests/context';
 import { NotRunError, setSkipHandler } from '../iotests/requirements';
 import { setRuntime } from '../iotests/runtime';
-import { resetTranscript, setTranscriptEcho } from '../iotests/transcript';
+import {
+  beginTestScope,
+  describePendingOperations,
+  endTestScope,
+  currentTestScope,
+  useOperationStorage,
+  type PendingOperation,
+} from '../iotests/test-scope';
+import { setTranscriptEcho } from '../iotests/transcript';
 import { VM, setCurrentVm, shutdownAllVms, trackedVms } from '../iotests/vm';
 import { readBridge } from './bridge';
 import { describeVmsForFailure } from './failure-info';
@@ -55,8 +63,28 @@ if (bridge.vmMode === 'boot') {
   }, config.timeouts.launchMs + 5_000);
 }
 
-beforeEach(() => {
-  resetTranscript();
+// Each test gets its own transcript and operations; one it leaves pending fails it (see
+// test-scope.ts), reported once: when the test function returns, or after the afterEach hooks.
+useOperationStorage(bridge.operationStorage);
+let reported = new Set<PendingOperation>();
+bridge.setTestLifecycle({
+  testStarted(title) {
+    beginTestScope(title);
+    reported = new Set();
+  },
+  testFnSucceeded() {
+    const pending = currentTestScope().pendingOperations();
+    for (const operation of pending) reported.add(operation);
+    return describePendingOperations(pending, 'when its function returned');
+  },
+  testDone(passedSoFar) {
+    const pending = endTestScope()
+      .pendingOperations()
+      .filter((operation) => !reported.has(operation));
+    return passedSoFar
+      ? describePendingOperations(pending, 'after its afterEach hooks')
+      : undefined;
+  },
 });
 
 afterAll(async () => {

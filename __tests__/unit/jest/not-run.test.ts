@@ -1,27 +1,68 @@
-import { describe, expect, jest, test } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 
 import type * as requirements from '../../../src/iotests/requirements';
 import { NotRunError } from '../../../src/iotests/requirements';
-import { isNotRun, parseNotRunTitle, titleWithReason } from '../../../src/jest/not-run';
+import {
+  NOT_RUN_LEDGER_VARIABLE,
+  closeNotRunLedger,
+  isNotRun,
+  notRunLedgerDir,
+  openNotRunLedger,
+  takeNotRun,
+  writeNotRun,
+} from '../../../src/jest/not-run';
 
-const reasonFromTitle = (title: string): string | undefined => parseNotRunTitle(title)?.reason;
+describe('the not-run ledger between the environment and the reporter', () => {
+  const saved = process.env[NOT_RUN_LEDGER_VARIABLE];
+  let tmp: string;
 
-describe('skip reasons carried in test titles', () => {
-  test('round-trip a reason through a title', () => {
-    const title = titleWithReason('creates an image', 'not suitable for this image format: raw');
-    expect(title).toBe('creates an image [not run: not suitable for this image format: raw]');
-    expect(reasonFromTitle(title)).toBe('not suitable for this image format: raw');
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'not-run-'));
+    process.env.TMPDIR = tmp; // userTempDir() follows os.tmpdir()
+    openNotRunLedger();
   });
 
-  test('multi-line reasons become one line; a title is marked once', () => {
-    const title = titleWithReason('t', 'first line\n   second line\n');
-    expect(title).toBe('t [not run: first line second line]');
-    expect(titleWithReason(title, 'another reason')).toBe(title);
+  afterEach(() => {
+    closeNotRunLedger();
+    if (saved === undefined) delete process.env[NOT_RUN_LEDGER_VARIABLE];
+    else process.env[NOT_RUN_LEDGER_VARIABLE] = saved;
+    delete process.env.TMPDIR;
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('titles without a reason have none', () => {
-    expect(reasonFromTitle('plain test')).toBeUndefined();
-    expect(reasonFromTitle('ends with a bracket]')).toBeUndefined();
+  const record = { ancestorTitles: ['outer'], title: 'creates', reason: 'no qtest' };
+
+  test('a file records its skipped tests; the reporter takes them once', () => {
+    expect(process.env[NOT_RUN_LEDGER_VARIABLE]).toBe(notRunLedgerDir());
+    writeNotRun('/project/a.test.ts', [record]);
+    expect(takeNotRun('/project/b.test.ts')).toEqual([]);
+    expect(takeNotRun('/project/a.test.ts')).toEqual([record]);
+    expect(takeNotRun('/project/a.test.ts')).toEqual([]);
+  });
+
+  test('closing removes the ledger; without one nothing is written or read', () => {
+    const dir = notRunLedgerDir();
+    closeNotRunLedger();
+    expect(fs.existsSync(dir)).toBe(false);
+    writeNotRun('/project/a.test.ts', [record]);
+    expect(takeNotRun('/project/a.test.ts')).toEqual([]);
+  });
+
+  test('malformed entries on disk are dropped, well-formed ones kept', () => {
+    writeNotRun('/project/a.test.ts', [record]);
+    const [file] = fs.readdirSync(notRunLedgerDir());
+    fs.writeFileSync(
+      path.join(notRunLedgerDir(), file),
+      JSON.stringify([record, { title: 1 }, null, { ...record, ancestorTitles: [2] }]),
+    );
+    expect(takeNotRun('/project/a.test.ts')).toEqual([record]);
+    writeNotRun('/project/a.test.ts', [record]);
+    fs.writeFileSync(path.join(notRunLedgerDir(), file), '{not json');
+    expect(takeNotRun('/project/a.test.ts')).toEqual([]);
   });
 });
 

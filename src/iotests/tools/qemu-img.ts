@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileContext } from '../context';
 import { filters } from '../filters';
 import { isJsonObject } from '../qmp-path';
+import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import { prepareCreateArgs } from './qemu-img-create-args';
 import type { ArgsWithOptions, ToolOptions, ToolResult } from './run-tool';
@@ -55,11 +56,17 @@ export interface CheckOption {
 }
 
 /** 7.2's `qemu_img_log`: run qemu-img and log its output with `filters.testfiles`. */
-export async function qemuImgLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolResult> {
-  const split = splitArgs<CheckOption>('qemuImgLog', args, ['check']);
-  const result = await qemuImg(...split.args, { check: split.options.check !== false });
-  log(result.stdout, { filters: [filters.testfiles] });
-  return result;
+export function qemuImgLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolResult> {
+  return trackOperation(
+    () => callLabel('qemuImgLog', args),
+    async () => {
+      const split = splitArgs<CheckOption>('qemuImgLog', args, ['check']);
+      const result = await qemuImg(...split.args, { check: split.options.check !== false });
+      log(result.stdout, { filters: [filters.testfiles] });
+      return result;
+    },
+    qemuImgLog,
+  );
 }
 
 /**
@@ -122,20 +129,28 @@ export interface ImgInfoLogOptions {
 }
 
 /** The seed's `img_info_log`: `qemu-img info` of an image, logged through `filters.imgInfo`. */
-export async function imgInfoLog(filename: string, options: ImgInfoLogOptions = {}): Promise<void> {
-  checkString('imgInfoLog', 'filename', filename);
-  const args = ['info'];
-  if (options.useImageOpts === true) {
-    args.push('--image-opts');
-  } else {
-    args.push('-f', toolConfig().imgfmt);
-  }
-  args.push(...(options.extraArgs ?? []), filename);
-  const result = await qemuImg(...args, { check: options.check !== false });
-  // The seed: `if not filter_path` -- an empty path falls back to the filename too.
-  const filterPath =
-    options.filterPath === undefined || options.filterPath === '' ? filename : options.filterPath;
-  log(filters.imgInfo(result.stdout, filterPath));
+export function imgInfoLog(filename: string, options: ImgInfoLogOptions = {}): Promise<void> {
+  return trackOperation(
+    () => callLabel('imgInfoLog', [filename, options]),
+    async () => {
+      checkString('imgInfoLog', 'filename', filename);
+      const args = ['info'];
+      if (options.useImageOpts === true) {
+        args.push('--image-opts');
+      } else {
+        args.push('-f', toolConfig().imgfmt);
+      }
+      args.push(...(options.extraArgs ?? []), filename);
+      const result = await qemuImg(...args, { check: options.check !== false });
+      // The seed: `if not filter_path` -- an empty path falls back to the filename too.
+      const filterPath =
+        options.filterPath === undefined || options.filterPath === ''
+          ? filename
+          : options.filterPath;
+      log(filters.imgInfo(result.stdout, filterPath));
+    },
+    imgInfoLog,
+  );
 }
 
 /** 7.2's `image_size`: the virtual size of an IMGFMT image, from `qemu-img info`. */

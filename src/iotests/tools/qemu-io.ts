@@ -2,6 +2,7 @@
 // unless given `{ check: false }`); `qemuIoSilent` / `qemuIoSilentCheck` are the seed's (7.2
 // dropped them), returning the status.
 import { filters } from '../filters';
+import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import type { CheckOption } from './qemu-img';
 import type { ArgsWithOptions, ToolOptions, ToolResult } from './run-tool';
@@ -35,11 +36,17 @@ export async function qemuIo(...args: ArgsWithOptions<ToolOptions>): Promise<Too
 }
 
 /** 7.2's `qemu_io_log`: run qemu-io and log its output through `testfiles` and `qemuIo` filters. */
-export async function qemuIoLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolResult> {
-  const split = splitArgs<CheckOption>('qemuIoLog', args, ['check']);
-  const result = await qemuIo(...split.args, { check: split.options.check !== false });
-  log(result.stdout, { filters: [filters.testfiles, filters.qemuIo] });
-  return result;
+export function qemuIoLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolResult> {
+  return trackOperation(
+    () => callLabel('qemuIoLog', args),
+    async () => {
+      const split = splitArgs<CheckOption>('qemuIoLog', args, ['check']);
+      const result = await qemuIo(...split.args, { check: split.options.check !== false });
+      log(result.stdout, { filters: [filters.testfiles, filters.qemuIo] });
+      return result;
+    },
+    qemuIoLog,
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import { isProcessGone, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { filePath, tryRemove } from '../files';
 import { filters } from '../filters';
+import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import { readPidFile, waitForPidFile } from './pidfile';
 import {
@@ -58,15 +59,21 @@ export async function qemuNbdEarlyPipe(...args: string[]): Promise<[number, stri
  * The seed's `qemu_nbd_list_log`: `qemu-nbd -L ...args` (without QEMU_NBD_OPTIONS, like the seed),
  * its output logged through `testfiles` and `nbdExports` filters and returned.
  */
-export async function qemuNbdListLog(...args: string[]): Promise<string> {
-  const { args: strings } = splitArgs<object>('qemuNbdListLog', args, []);
-  const [output] = await toolPipeAndStatus('qemu-nbd', [
-    toolConfig().binaries.qemuNbd,
-    '-L',
-    ...strings,
-  ]);
-  log(output, { filters: [filters.testfiles, filters.nbdExports] });
-  return output;
+export function qemuNbdListLog(...args: string[]): Promise<string> {
+  return trackOperation(
+    () => callLabel('qemuNbdListLog', args),
+    async () => {
+      const { args: strings } = splitArgs<object>('qemuNbdListLog', args, []);
+      const [output] = await toolPipeAndStatus('qemu-nbd', [
+        toolConfig().binaries.qemuNbd,
+        '-L',
+        ...strings,
+      ]);
+      log(output, { filters: [filters.testfiles, filters.nbdExports] });
+      return output;
+    },
+    qemuNbdListLog,
+  );
 }
 
 /** Options of withQemuNbd. */

@@ -8,6 +8,7 @@ import { loadExeca } from './execa-on-demand';
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
 import { redactCommandLine } from '../../machine';
+import { trackOperation } from '../test-scope';
 
 /** Options of the 7.2-style tool functions (`qemuImg`, `qemuIo`, ...), like 7.2's keyword arguments. */
 export interface ToolOptions {
@@ -126,10 +127,22 @@ function checkToolOptions(fn: string, options: ToolOptions): void {
  * Run a tool to completion and return what it produced. Never throws for the tool's status (only
  * when it cannot be started at all); see `runQemuTool` for the checking variant.
  */
-export async function runTool(
+export function runTool(
   tool: string,
   argv: readonly string[],
   options: Omit<ToolOptions, 'check'> = {},
+): Promise<ToolResult> {
+  // An operation of the test: named by its command line when the test forgot to await it.
+  return trackOperation(
+    () => redactCommandLine(argv).join(' '),
+    () => runToolToEnd(tool, argv, options),
+  );
+}
+
+async function runToolToEnd(
+  tool: string,
+  argv: readonly string[],
+  options: Omit<ToolOptions, 'check'>,
 ): Promise<ToolResult> {
   const [file, ...args] = argv;
   if (file === undefined) {

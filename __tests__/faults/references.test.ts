@@ -1,0 +1,205 @@
+// References a QEMU developer can trust (issue 12), observed from outside through real Jest runs of
+// the preset: a skipped test of any kind (file, describe, nested describe, run-time requires(),
+// notrun(), each kind of requirement the configuration can turn off) keeps its snapshot entries
+// byte for byte under `-u` and `--ci`, with its title; and a forgotten `await` fails its test by
+// name without moving output into the next test's transcript.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
+import {
+  buildDist,
+  explicitDirs,
+  failureOf,
+  removeSocketDirs,
+  runJest,
+  statuses,
+  type JestRun,
+} from './support/jest-child';
+
+const REFERENCE_FIXTURES = path.join(__dirname, 'fixtures', 'references');
+const SKIP_FIXTURES = [
+  'skip-file.fixture.ts',
+  'skip-describe.fixture.ts',
+  'skip-runtime.fixture.ts',
+];
+
+/** A configuration under which each skip fixture's guarded tests are not run. */
+const SKIPPING_ENV = {
+  IMGOPTS: 'compat=0.10',
+  AIOMODE: 'native',
+  CACHEMODE: 'none',
+  IMGPROTO: 'nbd',
+};
+
+let scratch: string;
+
+beforeAll(() => {
+  buildDist();
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-references-'));
+});
+
+afterAll(() => {
+  removeSocketDirs();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A user's project holding `fixtures`: snapshots go to its __snapshots__/<format>/ tree. */
+function project(fixtures: readonly string[]): string {
+  const dir = fs.mkdtempSync(path.join(scratch, 'project-'));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "references", "private": true }\n');
+  for (const name of fixtures) {
+    fs.copyFileSync(path.join(REFERENCE_FIXTURES, name), path.join(dir, name));
+  }
+  return dir;
+}
+
+function run(rootDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<JestRun> {
+  return runJest({
+    rootDir,
+    testMatch: ['**/*.fixture.ts'],
+    dirs: explicitDirs(scratch),
+    args,
+    env,
+  });
+}
+
+/** Every .snap file under `dir` with its bytes, by path relative to `dir`. */
+function snapshotFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (entry.endsWith('.snap')) files[entry] = fs.readFileSync(path.join(dir, entry), 'utf8');
+  }
+  return files;
+}
+
+function titles(result: JestRun): string[] {
+  return (result.results?.testResults ?? [])
+    .flatMap((file) => file.assertionResults.map((test) => test.fullName))
+    .sort();
+}
+
+describe('a skipped test keeps its reference', () => {
+  let root: string;
+  let written: Record<string, string>;
+  let firstRun: JestRun;
+
+  beforeAll(async () => {
+    root = project(SKIP_FIXTURES);
+    // Everything runs and writes its snapshots (CI=true makes --ci the default: turn it off).
+    firstRun = await run(root, ['--ci=false']);
+    written = snapshotFiles(root);
+  }, 180_000);
+
+  test('the first run writes every reference', () => {
+    expect(firstRun.status).toBe(0);
+    expect(Object.values(statuses(firstRun))).not.toContain('pending');
+    expect(Object.keys(written).sort()).toEqual([
+      path.join('__snapshots__', 'qcow2', 'skip-describe.fixture.ts.snap'),
+      path.join('__snapshots__', 'qcow2', 'skip-file.fixture.ts.snap'),
+      path.join('__snapshots__', 'qcow2', 'skip-runtime.fixture.ts.snap'),
+    ]);
+  });
+
+  test.each([
+    ['-u', ['-u']],
+    ['--ci', ['--ci']],
+    ['neither', ['--ci=false']],
+  ])(
+    'skipped with %s: exit 0, nothing obsolete, .snap files byte for byte',
+    async (_label, args) => {
+      const skipped = await run(root, args, SKIPPING_ENV);
+      expect(skipped.output).not.toMatch(/obsolete|removed|snapshots? (written|updated)/i);
+      expect(skipped.status).toBe(0);
+      expect(snapshotFiles(root)).toEqual(written);
+      // Titles stay the user's own: the same full names as the run that wrote the references.
+      expect(titles(skipped)).toEqual(titles(firstRun));
+      const byTitle = statuses(skipped);
+      for (const title of [
+        'first reference',
+        'second reference',
+        'direct child',
+        'grandchild',
+        'cache mode checked inside the test',
+        'protocol checked inside the test',
+        'notrun called by the test',
+      ]) {
+        expect([title, byTitle[title]]).toEqual([title, 'pending']);
+      }
+      expect(byTitle['always runs']).toBe('passed');
+      expect(byTitle['runs in every configuration']).toBe('passed');
+    },
+    180_000,
+  );
+
+  test('every reason is shown as its file ends and in the Not run summary', async () => {
+    const skipped = await run(root, ['--ci'], SKIPPING_ENV);
+    const summary = skipped.output.slice(skipped.output.lastIndexOf('Not run:'));
+    const expected = [
+      'skip-file.fixture.ts: not suitable for this imgopts: compat=0.10',
+      'skip-describe.fixture.ts › threads only › direct child: not suitable for this aio mode: native',
+      'skip-describe.fixture.ts › threads only › nested › grandchild: not suitable for this aio mode: native',
+      'skip-runtime.fixture.ts › cache mode checked inside the test: not suitable for this cache mode: none',
+      'skip-runtime.fixture.ts › protocol checked inside the test: not suitable for this protocol: nbd',
+      'skip-runtime.fixture.ts › notrun called by the test: this test creates its own images',
+    ];
+    for (const line of expected) {
+      expect(skipped.output).toContain(`not run: ${line}\n`);
+      expect(summary).toContain(`  ${line}\n`);
+    }
+    expect(summary).toMatch(/Passed all 2 iotests/);
+  }, 180_000);
+});
+
+test('a run that fails for an obsolete snapshot is not called passed', async () => {
+  const root = project(['skip-runtime.fixture.ts']);
+  expect((await run(root, ['--ci=false'])).status).toBe(0);
+  // A renamed test leaves its old reference behind: Jest fails the run under --ci.
+  const file = path.join(root, 'skip-runtime.fixture.ts');
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, 'utf8').replace('runs in every configuration', 'renamed'),
+  );
+  const result = await run(root, ['--ci']);
+  expect(result.status).toBe(1);
+  expect(result.output).toContain('Snapshots failed the run: 1 obsolete');
+  expect(result.output).not.toContain('Passed all');
+}, 180_000);
+
+describe('a forgotten await', () => {
+  let result: JestRun;
+
+  beforeAll(async () => {
+    result = await run(project(['missing-await.fixture.ts']), ['--ci=false']);
+  }, 180_000);
+
+  test('fails the test that forgot it, naming the call and its line', () => {
+    const failure = failureOf(result, 'forgets to await qmpLog');
+    expect(failure).toContain(
+      'The test ended when its function returned while an operation it started was still ' +
+        "pending (missing await?):\n  vm.qmpLog('query-status')",
+    );
+    expect(failure).toMatch(/missing-await\.fixture\.ts:10:/);
+  });
+
+  test('names job helpers and tools by their call', () => {
+    expect(failureOf(result, 'forgets to await a job helper')).toContain(
+      'vm.blockdevCreate({"driver":"file","filename":',
+    );
+    expect(failureOf(result, 'forgets to await a tool')).toMatch(/\n {2}\S*qemu-img --version\n/);
+  });
+
+  test('late output never reaches the next test', () => {
+    const byTitle = statuses(result);
+    expect(byTitle['the next test sees only its own output']).toBe('passed');
+    expect(byTitle['the job helper logged nothing here']).toBe('passed');
+  });
+
+  test('a matcher handed a promise says so', () => {
+    expect(failureOf(result, 'hands a matcher a promise')).toContain(
+      'received value is a Promise: missing await?',
+    );
+  });
+});
