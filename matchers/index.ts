@@ -6,6 +6,7 @@ import { toHaveBlockPath } from './toHaveBlockPath';
 import { toHaveNoActiveBlockJobs } from './toHaveNoActiveBlockJobs';
 import { toHaveQmpPath } from './toHaveQmpPath';
 import { toMatchQmp } from './toMatchQmp';
+import { toMatchReferenceFile } from './toMatchReferenceFile';
 
 /** Every QMP matcher by name, ready for `expect.extend(qmpMatchers)`. */
 export const qmpMatchers = {
@@ -15,6 +16,7 @@ export const qmpMatchers = {
   toHaveBlockNode,
   toHaveNoActiveBlockJobs,
   toEqualJsonFilename,
+  toMatchReferenceFile,
 };
 
 /** Any `expect` that can be extended: the one from @jest/globals or the global one. */

@@ -37,6 +37,13 @@ export interface QmpMatchers<R, T> {
    * dotted keys. iotests' assert_json_filename_equal.
    */
   toEqualJsonFilename(reference: JsonObject): R;
+  /**
+   * The received text (a string or `iotests.transcript()`) equals the reference file byte for
+   * byte, e.g. QEMU's own `NNN.out`; a relative path starts at the test file's directory. A
+   * mismatch writes `<file>.bad` and shows `diff -u`; `-u` rewrites the file, `--ci` never
+   * creates one.
+   */
+  toMatchReferenceFile(file: string): R;
 }
 
 declare module 'expect' {

@@ -1,8 +1,12 @@
 // References a QEMU developer can trust (issue 12), observed from outside through real Jest runs of
 // the preset: a skipped test of any kind (file, describe, nested describe, run-time requires(),
 // notrun(), each kind of requirement the configuration can turn off) keeps its snapshot entries
-// byte for byte under `-u` and `--ci`, with its title; and a forgotten `await` fails its test by
-// name without moving output into the next test's transcript.
+// byte for byte under `-u` and `--ci`, with its title; a forgotten `await` fails its test by
+// name without moving output into the next test's transcript; and a plain reference file (QEMU's
+// NNN.out) follows -u and --ci, shows `diff -u` and writes .bad, and is left alone by skips.
+// The qtest-accelerator and device requirements are never met or always met on this machine; they
+// produce their reason through the same unmetRequirement, and skip through the same mechanism.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
 import {
+  ROOT,
   buildDist,
   explicitDirs,
   failureOf,
@@ -202,4 +207,57 @@ describe('a forgotten await', () => {
       'received value is a Promise: missing await?',
     );
   });
+});
+
+describe('QEMU-style reference files and the transcript command', () => {
+  let root: string;
+  const file = (name: string): string => path.join(root, name);
+  const read = (name: string): string => fs.readFileSync(file(name), 'utf8');
+  const cli = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], {
+      encoding: 'utf8',
+    });
+
+  beforeAll(async () => {
+    root = project(['reference-file.fixture.ts']);
+    expect((await run(root, ['--ci'])).status).toBe(1); // --ci creates no reference
+    expect(fs.existsSync(file('tricky.out'))).toBe(false);
+    expect((await run(root, ['--ci=false'])).status).toBe(0);
+  }, 180_000);
+
+  test('the reference holds exactly what the test logged, and so does the snapshot', () => {
+    const logged = 'back`tick \\ backslash ${not a template}\n  indented\n\nlast line\n';
+    expect(read('tricky.out')).toBe(logged);
+    const snap = path.join(root, '__snapshots__', 'qcow2', 'reference-file.fixture.ts.snap');
+    expect(cli(['transcript', snap, 'tricky bytes'])).toMatchObject({
+      status: 0,
+      stdout: logged,
+      stderr: '',
+    });
+    expect(cli(['transcript', snap, '--list']).stdout).toBe('tricky bytes\n');
+  });
+
+  test('a mismatch fails with diff -u and writes .bad; -u rewrites; a pass removes .bad', async () => {
+    const changed = await run(root, ['--ci'], { FIXTURE_CHANGE: 'y' });
+    expect(changed.status).toBe(1);
+    expect(failureOf(changed, 'changes under FIXTURE_CHANGE')).toContain(
+      '--- changing.out\n+++ changing.out.bad\n@@ -1,2 +1,2 @@\n-original\n+changed\n unchanged\n',
+    );
+    expect(read('refs/changing.out.bad')).toBe('changed\nunchanged\n');
+    expect(read('refs/changing.out')).toBe('original\nunchanged\n');
+
+    expect((await run(root, ['-u'], { FIXTURE_CHANGE: 'y' })).status).toBe(0);
+    expect(read('refs/changing.out')).toBe('changed\nunchanged\n');
+    expect(fs.existsSync(file('refs/changing.out.bad'))).toBe(false);
+  }, 180_000);
+
+  test('a skipped test leaves its reference file alone', async () => {
+    const before = read('skipped.out');
+    const stat = fs.statSync(file('skipped.out'));
+    const skipped = await run(root, ['-u'], { IMGOPTS: 'compat=0.10' });
+    expect(skipped.status).toBe(0);
+    expect(statuses(skipped)['skipped under IMGOPTS']).toBe('pending');
+    expect(read('skipped.out')).toBe(before);
+    expect(fs.statSync(file('skipped.out')).mtimeMs).toBe(stat.mtimeMs);
+  }, 180_000);
 });

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
 import {
   probeCapabilities,
   CapabilityProbeError,
@@ -12,6 +15,7 @@ import {
   type ConfigSource,
   type IotestsConfig,
 } from '../config';
+import { TranscriptCommandError, readStoredEntries, storedTranscript } from './transcript';
 
 /** Where the CLI reads its environment from and writes its output to. */
 export interface CliIo {
@@ -44,6 +48,10 @@ export function usage(): string {
     '  info [--json] [--refresh]  show the test environment and what this QEMU can do',
     '                             --json     print the resolved config and capabilities as JSON',
     '                             --refresh  probe the binaries again instead of using the cache',
+    '  transcript <file.snap> [test name] [--list]',
+    '                             print a stored transcript as the bytes the test logged:',
+    "                             every entry in file order, or one test's (its full name)",
+    '                             --list     print the names of the stored tests instead',
     '  help                       show this help',
     '',
     'Tests run with Jest: npx jest --preset qemu-iotests',
@@ -62,6 +70,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(usage());
     return EXIT_OK;
   }
+  if (command === 'transcript') return runTranscript(io, rest);
   if (command !== 'info') return usageError(io, `unknown command ${JSON.stringify(command)}`);
 
   const flags = new Set<string>();
@@ -79,6 +88,44 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await runInfo(io, { json: flags.has('--json'), refresh: flags.has('--refresh') });
     return EXIT_OK;
   } catch (error: unknown) {
+    return reportFailure(io, error);
+  }
+}
+
+function runTranscript(io: CliIo, argv: readonly string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error: unknown) {
+    return usageError(io, error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.values.help === true) {
+    io.stdout(usage());
+    return EXIT_OK;
+  }
+  const [snapFile, name, ...extra] = parsed.positionals;
+  if (snapFile === undefined) return usageError(io, 'transcript needs a .snap file');
+  if (extra.length > 0) {
+    return usageError(io, `transcript takes one test name; unexpected ${JSON.stringify(extra[0])}`);
+  }
+  try {
+    const entries = readStoredEntries(path.resolve(io.cwd, snapFile));
+    if (parsed.values.list === true) {
+      const names = [...new Set(entries.map((entry) => entry.testName))];
+      io.stdout(names.map((testName) => `${testName}\n`).join(''));
+    } else {
+      io.stdout(storedTranscript(entries, name));
+    }
+    return EXIT_OK;
+  } catch (error: unknown) {
+    if (error instanceof TranscriptCommandError) {
+      io.stderr(`${PROGRAM}: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
     return reportFailure(io, error);
   }
 }

@@ -40,6 +40,8 @@ export interface IotestsBridge {
   readonly config: IotestsConfig;
   readonly capabilities: Capabilities;
   readonly vmMode: VmMode;
+  /** Jest's snapshot update mode (-u: 'all', --ci: 'none'), which reference files follow too. */
+  readonly updateSnapshot: 'all' | 'new' | 'none';
   /** One per worker, for every file: see useOperationStorage in test-scope.ts. */
   readonly operationStorage: AsyncLocalStorage<OperationContext>;
   /**

@@ -38,6 +38,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   private readonly testPath: string;
   private readonly environmentOptions: Record<string, unknown>;
   private readonly vmMode: VmMode;
+  private readonly updateSnapshot: IotestsBridge['updateSnapshot'];
   private config: IotestsConfig | undefined;
   private dirs: FileDirs | undefined;
   private circusState: Circus.State | undefined;
@@ -62,6 +63,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.testPath = context.testPath;
     this.environmentOptions = config.projectConfig.testEnvironmentOptions;
     this.vmMode = vmModeFor(context.docblockPragmas, this.environmentOptions);
+    this.updateSnapshot = config.globalConfig.updateSnapshot;
     // Coverage instruments what V8 compiles; leave compilation alone then (and when asked to).
     if (!config.globalConfig.collectCoverage && this.environmentOptions.compileCache !== false) {
       installCompileCache({
@@ -83,6 +85,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       config,
       capabilities,
       vmMode: this.vmMode,
+      updateSnapshot: this.updateSnapshot,
       operationStorage,
       markUnmet: (reason) => this.markUnmet(reason),
       setDebugInfo: (provider) => {

@@ -2,12 +2,9 @@
 // stripped) so snapshots read like `NNN.out` files; QMP messages are printed as the seed's `log`
 // would print them, pretty and with keys sorted, after the filters that make them stable across
 // runs (timestamps, this file's scratch paths and PIDs, generated node names).
-import stripAnsi from 'strip-ansi';
-
-import { fileContext } from '../iotests/context';
 import { filters } from '../iotests/filters';
 import { isPlainObject, pyJsonDumps } from '../iotests/pyjson';
-import { isTranscriptText } from '../iotests/transcript-text';
+import { isTranscriptText, stabilizeText } from '../iotests/transcript-text';
 
 const QMP_KEYS = ['return', 'error', 'event', 'execute', 'QMP'];
 
@@ -15,16 +12,6 @@ const QMP_KEYS = ['return', 'error', 'event', 'execute', 'QMP'];
 export function isQmpMessage(value: unknown): value is Record<string, unknown> {
   // Any realm's: a reply parsed outside the test's vm context has that realm's Object.prototype.
   return isPlainObject(value) && QMP_KEYS.some((key) => key in value);
-}
-
-/** Replace what differs between runs in a transcript: this file's scratch and socket paths. */
-export function stabilizeText(text: string): string {
-  // filters.testDir replaces what filters.testfiles left of the directory; SOCK_DIR has no
-  // filter of its own in the seed.
-  return filters
-    .testDir(filters.testfiles(stripAnsi(text)))
-    .split(fileContext().sockDir)
-    .join('SOCK_DIR');
 }
 
 /** A QMP message with timestamps, scratch paths and generated node names replaced. */

@@ -18,6 +18,7 @@ import {
   useOperationStorage,
   type PendingOperation,
 } from '../iotests/test-scope';
+import { setReferenceUpdateMode } from '../iotests/reference-file';
 import { setTranscriptEcho } from '../iotests/transcript';
 import { VM, setCurrentVm, shutdownAllVms, trackedVms } from '../iotests/vm';
 import { readBridge } from './bridge';
@@ -40,6 +41,7 @@ setSkipHandler({
     if (!bridge.markUnmet(reason)) throw new NotRunError(reason);
   },
 });
+setReferenceUpdateMode(bridge.updateSnapshot);
 if (process.env.IOTESTS_ECHO === 'y') {
   setTranscriptEcho((text) => process.stdout.write(`${text}\n`));
 }

@@ -151,3 +151,51 @@ describe('usage', () => {
     expect(result.stderr).toContain('Usage: qemu-iotests <command>');
   });
 });
+
+describe('qemu-iotests transcript', () => {
+  const snap = (): string => {
+    const file = path.join(scratch, 'stored.test.ts.snap');
+    fs.writeFileSync(
+      file,
+      '// Jest Snapshot v1, https://jestjs.io/docs/snapshot-testing\n\n' +
+        'exports[`1. first 1`] = `\n{"return": {}}\nback\\`tick \\\\ \\${x}\n\n`;\n\n' +
+        'exports[`2. second 1`] = `one line`;\n',
+    );
+    return file;
+  };
+
+  test('prints every entry in file order, or one test, as the bytes it logged', async () => {
+    const file = snap();
+    expect(await run(['transcript', file])).toEqual({
+      status: 0,
+      stdout: '{"return": {}}\nback`tick \\ ${x}\none line',
+      stderr: '',
+    });
+    expect((await run(['transcript', file, '2. second'])).stdout).toBe('one line');
+    expect((await run(['transcript', file, '1. first 1'])).stdout).toBe(
+      '{"return": {}}\nback`tick \\ ${x}\n',
+    );
+    expect((await run(['transcript', 'stored.test.ts.snap', '--list'])).stdout).toBe(
+      '1. first\n2. second\n',
+    );
+  });
+
+  test('a missing file or test is one line; bad arguments are usage errors', async () => {
+    const file = snap();
+    expect(await run(['transcript', 'nope.snap'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `qemu-iotests: ${path.join(scratch, 'nope.snap')}: no such snapshot file\n`,
+    });
+    expect((await run(['transcript', file, 'third'])).stderr).toBe(
+      'qemu-iotests: no test named "third" in the snapshot file; its tests: "1. first", "2. second"\n',
+    );
+    const missing = await run(['transcript']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^qemu-iotests: transcript needs a \.snap file\n/);
+    expect((await run(['transcript', file, 'a', 'b'])).status).toBe(2);
+    expect((await run(['transcript', file, '--bogus'])).stderr).toContain(
+      "Unknown option '--bogus'",
+    );
+  });
+});

@@ -220,8 +220,10 @@ describeIfRegistry(title, () => {
       expect(result.exitCode).toBe(0);
       expect(result.output).toContain(`✓ ${SNAPSHOT_TEST}`);
       expect(result.output).toContain(`✓ ${REALM_TEST}`);
-      // The reason is in the verbose line and in the preset reporter's "Not run:" summary.
-      expect(result.output).toContain(`○ skipped ${SKIPPED_TEST} [not run: ${SKIP_REASON}]`);
+      // The title stays the test's own; the reason is in the preset reporter's line as the file
+      // ends and in its "Not run:" summary.
+      expect(result.output).toContain(`○ skipped ${SKIPPED_TEST}\n`);
+      expect(result.output).toContain(`not run: ${TEST_FILE} › ${SKIPPED_TEST}: ${SKIP_REASON}`);
       expect(result.output).toContain(`Not run:\n  ${TEST_FILE} › ${SKIPPED_TEST}: ${SKIP_REASON}`);
       expect(result.output).toMatch(/Tests: +1 skipped, 2 passed, 3 total/);
       expect(result.output).toMatch(/Snapshots: +1 written, 1 total/);
@@ -346,6 +348,57 @@ describeIfRegistry(title, () => {
       expect(errors).toEqual([expect.stringContaining(`${wrongFile}(${wrongLine},`)]);
       expect(errors[0]).toContain('error TS2345');
       expect(errors[0]).toContain('`/${string}`');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'references: a skip keeps its snapshot under -u, a plain reference file, a forgotten await',
+    async () => {
+      const place = (fixture: string, target: string): string => {
+        copyFixtures(FIXTURES, consumerDir, { [fixture]: target });
+        return target;
+      };
+      const references = place('references-iotest.ts', '__tests__/iotests/references.test.ts');
+      const forgetful = place('missing-await-iotest.ts', '__tests__/iotests/missing-await.test.ts');
+      try {
+        const first = await jest('references', ['--runTestsByPath', references]);
+        expect(first.exitCode).toBe(0);
+        const snapshot = path.join(consumerDir, '__snapshots__/qcow2', `${references}.snap`);
+        const stored = fs.readFileSync(snapshot, 'utf8');
+        expect(
+          fs.readFileSync(path.join(consumerDir, '__tests__/iotests/references.out'), 'utf8'),
+        ).toBe('{"execute": "query-name", "arguments": {}}\n{"return": {}}\n');
+
+        const skipped = await runCommand(
+          'npx',
+          ['jest', '--preset', 'qemu-iotests', '-u', '--runTestsByPath', references],
+          {
+            cwd: consumerDir,
+            env: userEnv({ IMGFMT: 'qcow2', IMGOPTS: 'compat=0.10' }),
+            timeoutMs: RUN_TIMEOUT_MS,
+          },
+        );
+        expect(skipped.exitCode).toBe(0);
+        expect(skipped.output).not.toMatch(/obsolete|removed/);
+        expect(skipped.output).toContain('not suitable for this imgopts: compat=0.10');
+        expect(fs.readFileSync(snapshot, 'utf8')).toBe(stored);
+
+        const forgot = await jest('missing await', ['--runTestsByPath', forgetful]);
+        expect(forgot.exitCode).toBe(1);
+        expect(forgot.output).toContain('✕ forgets an await');
+        expect(forgot.output).toMatch(/\(missing await\?\):\n\s+vm\.qmpLog\('query-status'\)/);
+        expect(forgot.output).toContain('✓ sees only its own output');
+      } finally {
+        for (const file of [
+          references,
+          forgetful,
+          '__tests__/iotests/references.out',
+          `__snapshots__/qcow2/${references}.snap`,
+        ]) {
+          fs.rmSync(path.join(consumerDir, file), { force: true });
+        }
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -10,6 +10,7 @@ describe('matchers/index', () => {
       'toHaveNoActiveBlockJobs',
       'toHaveQmpPath',
       'toMatchQmp',
+      'toMatchReferenceFile',
     ]);
   });
 
