@@ -117,7 +117,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
         this.lifecycle?.testStarted(event.test.name);
         break;
       case 'test_fn_success':
-        failTest(event.test, this.lifecycle?.testFnSucceeded());
+        this.failTest(event.test, this.lifecycle?.testFnSucceeded());
         break;
       case 'test_fn_failure':
       case 'hook_failure':
@@ -127,7 +127,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
         }
         break;
       case 'test_done': {
-        failTest(event.test, this.lifecycle?.testDone(event.test.errors.length === 0));
+        this.failTest(event.test, this.lifecycle?.testDone(event.test.errors.length === 0));
         const reason = convertNotRunToSkip(event.test);
         if (reason !== undefined) this.recordNotRun(event.test, reason);
         break;
@@ -185,6 +185,15 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     return true;
   }
 
+  // A problem the test did not throw (operations it left pending) fails it all the same.
+  private failTest(test: Circus.TestEntry, problem: TestProblem | undefined): void {
+    if (problem === undefined) return;
+    const error = new Error(problem.message);
+    error.stack = problem.stack;
+    test.errors.push(error);
+    this.failed = true;
+  }
+
   // The reason of the nearest enclosing block that was skipped for one.
   private unmetReasonOf(block: Circus.DescribeBlock | undefined): string | undefined {
     for (let current = block; current !== undefined; current = current.parent) {
@@ -235,14 +244,6 @@ function skipBlock(block: Circus.DescribeBlock): void {
   for (const child of block.children) {
     if (child.type === 'describeBlock') skipBlock(child);
   }
-}
-
-// A problem the test itself did not throw (e.g. operations it left pending) fails it all the same.
-function failTest(test: Circus.TestEntry, problem: TestProblem | undefined): void {
-  if (problem === undefined) return;
-  const error = new Error(problem.message);
-  error.stack = problem.stack;
-  test.errors.push(error);
 }
 
 // A test (or a hook before it) that threw NotRunError was not run: report it as skipped, not as

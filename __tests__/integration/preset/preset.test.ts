@@ -72,8 +72,9 @@ describe('requirements skip with their reason, never fail', () => {
     for (const title of ['first', 'second', 'third']) {
       const result = byTitle(run, title);
       expect(result.status).toBe('pending');
-      expect(result.title).toBe(`${title} [not run: ${reason}]`);
+      expect(result.title).toBe(title); // the test's own title: Jest keeps its snapshots by it
     }
+    expect(run.output).toContain(`not run: skip-file.fixture.ts: ${reason}\n`);
     expect(run.output).toContain(`Not run:\n  skip-file.fixture.ts: ${reason}`);
   });
 
@@ -81,12 +82,13 @@ describe('requirements skip with their reason, never fail', () => {
     const run = await runFixture('skip-scopes.fixture.ts');
     expect(run.status).toBe(0);
     expect(byTitle(run, 'steps the clock').status).toBe('pending');
-    expect(byTitle(run, 'steps the clock').title).toMatch(/\[not run: .*qtest.*\]$/);
+    expect(byTitle(run, 'steps the clock').title).toBe('steps the clock');
     expect(byTitle(run, 'query-status works').status).toBe('passed');
     const runtimeSkip = byTitle(run, 'skips itself at run time');
     expect(runtimeSkip.status).toBe('pending');
-    expect(runtimeSkip.title).toBe(
-      'skips itself at run time [not run: not suitable for this image format: qcow2]',
+    expect(runtimeSkip.title).toBe('skips itself at run time');
+    expect(run.output).toContain(
+      '› skips itself at run time: not suitable for this image format: qcow2\n',
     );
     expect(run.output).toMatch(/Not run:[\s\S]*› steps the clock: .*qtest/);
   });
