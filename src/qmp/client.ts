@@ -59,6 +59,23 @@ interface GreetingWaiter {
   readonly timer: NodeJS.Timeout;
 }
 
+/**
+ * The connection's one state (cf. python qemu.qmp's Runstate); it changes only in `moveTo`.
+ * open: messages flow. draining: the peer closed the socket and the owner (e.g. the machine that
+ * saw QEMU go) gets a moment to say why before the waiting calls fail. lost: every call and wait,
+ * now and later, fails with QmpConnectionLostError carrying `reason` (the first one wins).
+ */
+type ConnectionState =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'draining'; readonly timer: NodeJS.Timeout }
+  | { readonly kind: 'lost'; readonly reason: string };
+
+/** Where the greeting stands: awaited (by these waiters), received, or malformed. */
+type GreetingState =
+  | { readonly kind: 'awaited'; readonly waiters: Set<GreetingWaiter> }
+  | { readonly kind: 'received'; readonly greeting: QmpGreeting }
+  | { readonly kind: 'malformed'; readonly error: QmpProtocolError };
+
 /** Ids of timed-out commands remembered so their late replies are recognised, not misrouted. */
 const MAX_REMEMBERED_TIMEOUTS = 1000;
 
@@ -111,18 +128,11 @@ export class QmpClient {
   private readonly timedOutIds = new Map<number, string>();
   private readonly protocolErrorLog: QmpProtocolError[] = [];
   private nextId = 0;
-  private greetingValue: QmpGreeting | undefined;
-  private greetingError: Error | undefined;
-  private greetingWaiters = new Set<GreetingWaiter>();
+  private state: ConnectionState = { kind: 'open' };
+  private greetingState: GreetingState = { kind: 'awaited', waiters: new Set() };
   private handshakePromise: Promise<QmpGreeting> | undefined;
   private oobActive = false;
-  /** True once nothing more can be sent: close(), abort() or the socket ended. */
-  private isClosed = false;
-  /** Set once every pending call and wait has been failed; later calls fail with it at once. */
-  private lostReason: string | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
-  private socketError: Error | undefined;
-  private socketIsClosed = false;
+  /** Settles when the socket has closed (see close()). */
   private readonly socketClosed: Promise<void>;
 
   /** Takes over an already connected socket (QEMU may have connected to us or we to it). */
@@ -141,23 +151,20 @@ export class QmpClient {
       this.options.maxMessageBytes,
     );
     this.socketClosed = new Promise<void>((resolve) => {
-      socket.once('close', () => {
-        this.socketIsClosed = true;
-        resolve();
-      });
+      socket.once('close', () => resolve());
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
-    socket.on('error', (error: Error) => {
-      this.socketError ??= error;
-    });
+    // The error is kept by the socket itself (socket.errored) for lossReason.
+    socket.on('error', () => undefined);
     // A half-closed peer will never answer; close our side too so 'close' follows.
     socket.on('end', () => socket.destroy());
     socket.on('close', () => this.peerGone());
     if (socket.destroyed) {
-      this.socketIsClosed = true;
-      this.isClosed = true;
-      this.failEverything('the QMP socket was already closed when the client was created');
+      this.moveTo({
+        kind: 'lost',
+        reason: 'the QMP socket was already closed when the client was created',
+      });
     }
   }
 
@@ -182,12 +189,12 @@ export class QmpClient {
 
   /** The greeting QEMU sent, once it arrived. */
   get greeting(): QmpGreeting | undefined {
-    return this.greetingValue;
+    return this.greetingState.kind === 'received' ? this.greetingState.greeting : undefined;
   }
 
   /** True once the connection is closed or lost; calls then fail with QmpConnectionLostError. */
   get closed(): boolean {
-    return this.isClosed;
+    return this.state.kind !== 'open';
   }
 
   /** Events discarded because more than maxBufferedEvents were buffered. */
@@ -245,8 +252,8 @@ export class QmpClient {
         opts?.timeoutMs === undefined
           ? this.options.commandTimeoutMs
           : checkTimeout('timeoutMs', opts.timeoutMs);
-      if (this.lostReason !== undefined) {
-        throw new QmpConnectionLostError(this.lostReason, commandOperation(command));
+      if (this.state.kind === 'lost') {
+        throw new QmpConnectionLostError(this.state.reason, commandOperation(command));
       }
       const id = ++this.nextId;
       const verb = opts?.oob === true ? 'exec-oob' : 'execute';
@@ -257,8 +264,8 @@ export class QmpClient {
       // The socket keeps the process alive while it is open; a lone timer should not.
       timer.unref();
       this.pending.set(id, { command, args, timeoutMs, resolve, reject, timer });
-      // While the peer is gone but the loss reason is not final yet, the call just waits to fail.
-      if (!this.isClosed) {
+      // While draining, the call just waits to fail with the reason the owner gives.
+      if (this.state.kind === 'open') {
         this.exchanges.record('sent', text);
         this.socket.write(text + '\n');
       }
@@ -325,17 +332,21 @@ export class QmpClient {
 
   /** Mark the connection as lost (e.g. the machine saw QEMU exit): every pending call/wait rejects with QmpConnectionLostError carrying reason. */
   abort(reason: string): void {
-    this.isClosed = true;
-    this.failEverything(typeof reason === 'string' && reason !== '' ? reason : String(reason));
+    this.moveTo({
+      kind: 'lost',
+      reason: reason === '' ? 'the QMP connection was aborted' : reason,
+    });
     this.socket.destroy();
   }
 
   /** Closes the connection; idempotent. Pending calls and waits reject with QmpConnectionLostError. */
   async close(): Promise<void> {
-    const reason = this.socketIsClosed ? this.lossReason() : 'the QMP client was closed';
-    this.isClosed = true;
-    this.failEverything(reason);
-    if (!this.socketIsClosed) {
+    const socketGone = this.socket.closed;
+    this.moveTo({
+      kind: 'lost',
+      reason: socketGone ? this.lossReason() : 'the QMP client was closed',
+    });
+    if (!socketGone) {
       this.socket.destroy();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -363,26 +374,23 @@ export class QmpClient {
   }
 
   private waitForGreeting(timeoutMs: number): Promise<QmpGreeting> {
-    if (this.greetingValue !== undefined) {
-      return Promise.resolve(this.greetingValue);
-    }
-    if (this.greetingError !== undefined) {
-      return Promise.reject(this.greetingError);
-    }
-    if (this.lostReason !== undefined) {
-      return Promise.reject(new QmpConnectionLostError(this.lostReason, 'the QMP greeting'));
+    const greeting = this.greetingState;
+    if (greeting.kind === 'received') return Promise.resolve(greeting.greeting);
+    if (greeting.kind === 'malformed') return Promise.reject(greeting.error);
+    if (this.state.kind === 'lost') {
+      return Promise.reject(new QmpConnectionLostError(this.state.reason, 'the QMP greeting'));
     }
     return new Promise<QmpGreeting>((resolve, reject) => {
       const waiter: GreetingWaiter = {
         resolve,
         reject,
         timer: setTimeout(() => {
-          this.greetingWaiters.delete(waiter);
+          greeting.waiters.delete(waiter);
           reject(new QmpTimeoutError('the QMP greeting', timeoutMs, QMP_TIMEOUT_KNOB));
         }, timeoutMs),
       };
       waiter.timer.unref();
-      this.greetingWaiters.add(waiter);
+      greeting.waiters.add(waiter);
     });
   }
 
@@ -450,7 +458,8 @@ export class QmpClient {
   }
 
   private receiveGreeting(message: QmpObject, raw: string): void {
-    if (this.greetingValue !== undefined || this.greetingError !== undefined) {
+    const awaited = this.greetingState;
+    if (awaited.kind !== 'awaited') {
       this.recordProtocolError(new QmpProtocolError('Unexpected second QMP greeting', raw));
       return;
     }
@@ -459,22 +468,13 @@ export class QmpClient {
       greeting = parseGreeting(message, raw);
     } catch (error) {
       const protocolError = error as QmpProtocolError;
-      this.greetingError = protocolError;
+      this.greetingState = { kind: 'malformed', error: protocolError };
       this.recordProtocolError(protocolError);
-      this.settleGreetingWaiters((waiter) => waiter.reject(protocolError));
+      settleGreetingWaiters(awaited.waiters, (waiter) => waiter.reject(protocolError));
       return;
     }
-    this.greetingValue = greeting;
-    this.settleGreetingWaiters((waiter) => waiter.resolve(greeting));
-  }
-
-  private settleGreetingWaiters(settle: (waiter: GreetingWaiter) => void): void {
-    const waiters = [...this.greetingWaiters];
-    this.greetingWaiters.clear();
-    for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
-      settle(waiter);
-    }
+    this.greetingState = { kind: 'received', greeting };
+    settleGreetingWaiters(awaited.waiters, (waiter) => waiter.resolve(greeting));
   }
 
   private commandTimedOut(id: number): void {
@@ -511,25 +511,20 @@ export class QmpClient {
 
   /** The socket closed: fail everything, giving the owner a moment to say why if it cannot yet. */
   private peerGone(): void {
-    this.isClosed = true;
     this.decoder.finish();
-    if (this.lostReason !== undefined || this.graceTimer !== undefined) {
-      return;
-    }
+    if (this.state.kind !== 'open') return;
     const described = this.describedLoss();
-    if (described !== undefined) {
-      this.failEverything(described);
-      return;
-    }
-    const somethingWaits =
-      this.pending.size > 0 || this.events.waiting > 0 || this.greetingWaiters.size > 0;
-    if (this.options.connectionLossGraceMs > 0 && somethingWaits) {
-      this.graceTimer = setTimeout(
-        () => this.failEverything(this.lossReason()),
+    const greetingWaiters =
+      this.greetingState.kind === 'awaited' ? this.greetingState.waiters.size : 0;
+    const somethingWaits = this.pending.size > 0 || this.events.waiting > 0 || greetingWaiters > 0;
+    if (described === undefined && somethingWaits && this.options.connectionLossGraceMs > 0) {
+      const timer = setTimeout(
+        () => this.moveTo({ kind: 'lost', reason: this.lossReason() }),
         this.options.connectionLossGraceMs,
       );
+      this.moveTo({ kind: 'draining', timer });
     } else {
-      this.failEverything(this.lossReason());
+      this.moveTo({ kind: 'lost', reason: described ?? this.lossReason() });
     }
   }
 
@@ -547,28 +542,51 @@ export class QmpClient {
     if (described !== undefined) {
       return described;
     }
-    if (this.socketError !== undefined) {
-      return `QMP socket error: ${this.socketError.message}`;
+    const socketError = this.socket.errored;
+    if (socketError !== null) {
+      return `QMP socket error: ${socketError.message}`;
     }
     return 'the QMP peer closed the connection';
   }
 
-  /** Rejects every pending call and wait, now and later, with QmpConnectionLostError. First reason wins. */
+  /**
+   * The only place the connection state changes. Entering 'lost' rejects every pending call and
+   * wait with QmpConnectionLostError (later ones fail at once); 'lost' is final, its first reason
+   * wins, and 'draining' can only follow 'open'.
+   */
+  private moveTo(next: ConnectionState): void {
+    const previous = this.state;
+    if (previous.kind === 'lost') return;
+    if (next.kind === 'draining' && previous.kind !== 'open') return;
+    if (previous.kind === 'draining') clearTimeout(previous.timer);
+    this.state = next;
+    if (next.kind === 'lost') this.failEverything(next.reason);
+  }
+
   private failEverything(reason: string): void {
-    if (this.lostReason !== undefined) {
-      return;
-    }
-    this.lostReason = reason;
-    clearTimeout(this.graceTimer);
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const call of pending) {
       clearTimeout(call.timer);
       call.reject(new QmpConnectionLostError(reason, commandOperation(call.command)));
     }
-    this.settleGreetingWaiters((waiter) =>
-      waiter.reject(new QmpConnectionLostError(reason, 'the QMP greeting')),
-    );
+    if (this.greetingState.kind === 'awaited') {
+      settleGreetingWaiters(this.greetingState.waiters, (waiter) =>
+        waiter.reject(new QmpConnectionLostError(reason, 'the QMP greeting')),
+      );
+    }
     this.events.connectionLost(reason);
+  }
+}
+
+function settleGreetingWaiters(
+  waiters: Set<GreetingWaiter>,
+  settle: (waiter: GreetingWaiter) => void,
+): void {
+  const settling = [...waiters];
+  waiters.clear();
+  for (const waiter of settling) {
+    clearTimeout(waiter.timer);
+    settle(waiter);
   }
 }
