@@ -16,7 +16,11 @@
 // per-file timings, marks inside the files and a timing wrapper around the preset's environment),
 // the floors it sits on (bare Jest, bare QEMU), the cost of type-checking test files (ts-jest
 // with full diagnostics vs the preset's transpile-only setup), and the suite's long poles.
-// The last line is one JSON object: {"trivial_file_ms", "suite_wall_s_1w", "suite_wall_s_2w"}.
+//   py_trivial_file_ms  the anchor: QEMU's own Python `check` on the same kind of 40 trivial files
+//                     with 2 workers (../shared/tools/qemu-iotests-py-trivial), measured in the same
+//                     run right after trivial_file_ms; python_speedup = py / trivial (target >= 1.7)
+// The last line is one JSON object: {"trivial_file_ms", "py_trivial_file_ms", "python_speedup",
+// "suite_wall_s_1w", "suite_wall_s_2w"}.
 // Timings on a shared machine move with its load; the load average is printed with them.
 'use strict';
 
@@ -40,6 +44,9 @@ const TRIVIAL_FILES = 40;
 const WORKERS = 2;
 const TARGET_FILE_MS = 60;
 const TARGET_SPEEDUP = 1.6;
+const TARGET_PYTHON_SPEEDUP = 1.7;
+const PYTHON_TRIVIAL = path.join(ROOT, '..', 'shared', 'tools', 'qemu-iotests-py-trivial');
+const PYTHON_RUN_TIMEOUT_MS = 10 * 60_000;
 const QEMU_LIFECYCLES = 20;
 const TRIVIAL_RUN_TIMEOUT_MS = 5 * 60_000;
 const SUITE_RUN_TIMEOUT_MS = 40 * 60_000;
@@ -622,6 +629,28 @@ async function measureSuite(dir) {
 
 // ---------------------------------------------------------------------------------------------
 
+// QEMU's own harness on the same kind of trivial files: the anchor the preset is measured against.
+function measurePythonTrivial() {
+  if (!fs.existsSync(PYTHON_TRIVIAL)) {
+    return Promise.resolve({ reason: `${PYTHON_TRIVIAL} is not there` });
+  }
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON_TRIVIAL, [String(TRIVIAL_FILES), String(WORKERS)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), PYTHON_RUN_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const match = /^py_trivial_file_ms ([\d.]+).*$/m.exec(output);
+      if (code === 0 && match !== null) resolve({ fileMs: Number(match[1]), line: match[0] });
+      else resolve({ reason: `exit ${code}: ${output.trim().split('\n').slice(-3).join(' / ')}` });
+    });
+  });
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(LIBRARY))
@@ -629,10 +658,21 @@ async function main() {
   const began = performance.now();
   const dir = createProject();
   say(`bench:suite: ${os.cpus().length} CPUs, load average ${loadAverage()}, scratch ${dir}`);
-  const result = { trivial_file_ms: null, suite_wall_s_1w: null, suite_wall_s_2w: null };
+  const result = {
+    trivial_file_ms: null,
+    py_trivial_file_ms: null,
+    python_speedup: null,
+    suite_wall_s_1w: null,
+    suite_wall_s_2w: null,
+  };
   try {
     const trivial = await measureTrivial(dir, options.runs);
     result.trivial_file_ms = round(trivial.fileMs, 1);
+    const python = await measurePythonTrivial();
+    if (python.fileMs !== undefined) {
+      result.py_trivial_file_ms = round(python.fileMs, 1);
+      result.python_speedup = round(python.fileMs / trivial.fileMs, 2);
+    }
     const breakdown = await measureBreakdown(dir);
     const bareJestMs = await measureBareJest(dir, options.runs);
     const qemuMs = await measureQemu(dir);
@@ -646,6 +686,13 @@ async function main() {
       `  trivial_file_ms = median wall / ${TRIVIAL_FILES} = ${fixed(trivial.fileMs)} ms ` +
         `(target <= ${TARGET_FILE_MS}: ${trivial.fileMs <= TARGET_FILE_MS ? 'met' : 'NOT met'}); ` +
         `CPU ${fixed(trivial.cpuFileMs)} ms a file (Jest, workers and QEMU together)`,
+    );
+    say(
+      python.fileMs === undefined
+        ? `  Python anchor: not measured (${python.reason})`
+        : `  Python anchor (QEMU's check, same run): ${python.line}; the preset is ` +
+            `${fixed(python.fileMs / trivial.fileMs, 2)}x faster (target >= ${TARGET_PYTHON_SPEEDUP}: ` +
+            `${python.fileMs / trivial.fileMs >= TARGET_PYTHON_SPEEDUP ? 'met' : 'NOT met'})`,
     );
     say(
       `  floors: bare Jest (plain .js files, node environment) ${fixed(bareJestMs)} ms a file; ` +
