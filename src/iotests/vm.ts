@@ -61,6 +61,12 @@ export interface VMOptions {
    * QEMU's own firmware, for tests that need a guest to run.
    */
   firmware?: 'halt' | 'default';
+  /**
+   * Start with the guest CPUs stopped (`-S`, the seed's 10.0 `add_paused()`): QEMU answers QMP in
+   * runstate 'prelaunch' and no guest code runs until `cont`. For block tests that must not see
+   * the guest (firmware reading the disks) whatever the accelerator.
+   */
+  paused?: boolean;
 }
 
 /** Options of `addDrive` (the seed's keyword arguments). */
@@ -89,6 +95,7 @@ export class VM extends QemuMachine {
       vmMachineOptions({
         pathSuffix: options.pathSuffix ?? '',
         firmware: options.firmware,
+        paused: options.paused,
         config,
         capabilities,
         context,
