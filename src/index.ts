@@ -26,6 +26,7 @@ export {
 } from './iotests/transcript';
 export { TranscriptText } from './iotests/transcript-text';
 export { retryPbkdfFluke } from './iotests/pbkdf-retry';
+export { observationWindow } from './iotests/observe';
 export { filters, createFilters, type Filters, type QmpValueFilter } from './iotests/filters';
 export { PyFloat, OrderedQmp, pyJsonDumps } from './iotests/pyjson';
 export { fileContext, type FileContext } from './iotests/context';

@@ -5,6 +5,7 @@ import type { Capabilities } from '../capabilities';
 import type { AioMode, CacheMode, IotestsConfig } from '../config';
 import { fileContext } from './context';
 import * as files from './files';
+import { observationWindow } from './observe';
 import { retryPbkdfFluke } from './pbkdf-retry';
 import { filters } from './filters';
 import * as requirements from './requirements';
@@ -63,6 +64,7 @@ const iotestsObject = {
   unarchiveSampleImage: files.unarchiveSampleImage,
   remoteFilename: files.remoteFilename,
   withTimeout: files.withTimeout,
+  observationWindow,
   retryPbkdfFluke,
   // Tools.
   qemuImg: tools.qemuImg,
@@ -87,6 +89,8 @@ const iotestsObject = {
   qemuIoSilent: tools.qemuIoSilent,
   qemuIoSilentCheck: tools.qemuIoSilentCheck,
   QemuIoInteractive: tools.QemuIoInteractive,
+  qemuToolPopen: tools.qemuToolPopen,
+  qemuIoPopen: tools.qemuIoPopen,
   qemuNbd: tools.qemuNbd,
   qemuNbdEarlyPipe: tools.qemuNbdEarlyPipe,
   qemuNbdListLog: tools.qemuNbdListLog,
