@@ -51,6 +51,16 @@ export {
 } from './iotests/files';
 export * from './iotests/tools';
 export {
+  QcowHeader,
+  dumpQcow2Header,
+  dumpQcow2HeaderExts,
+  type Qcow2DumpOptions,
+  type QcowHeaderExtension,
+  type Qcow2BitmapExt,
+  type Qcow2BitmapDirEntry,
+  type Qcow2BitmapTableEntry,
+} from './iotests/qcow2';
+export {
   VM,
   currentVm,
   shutdownAllVms,

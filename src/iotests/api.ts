@@ -6,6 +6,7 @@ import type { AioMode, CacheMode, IotestsConfig } from '../config';
 import { fileContext } from './context';
 import * as files from './files';
 import { observationWindow } from './observe';
+import { QcowHeader, dumpQcow2Header, dumpQcow2HeaderExts } from './qcow2';
 import { retryPbkdfFluke } from './pbkdf-retry';
 import { filters } from './filters';
 import * as requirements from './requirements';
@@ -66,6 +67,10 @@ const iotestsObject = {
   withTimeout: files.withTimeout,
   observationWindow,
   retryPbkdfFluke,
+  // qcow2 structures (QEMU's qcow2_format.py / qcow2.py dump-header).
+  QcowHeader,
+  dumpQcow2Header,
+  dumpQcow2HeaderExts,
   // Tools.
   qemuImg: tools.qemuImg,
   qemuImgCreate: tools.qemuImgCreate,
