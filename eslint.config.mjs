@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist.*/', 'coverage/', '__tests__/**/fixtures/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dist.*/',
+      'coverage/',
+      'examples/',
+      '__tests__/**/fixtures/',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -16,7 +16,13 @@ module.exports = {
   snapshotSerializers: [dist('src/jest/serializer.js')],
   snapshotResolver: dist('src/jest/snapshot-resolver.js'),
   reporters: ['default', dist('src/jest/reporter.js')],
-  testMatch: ['**/__tests__/iotests/**/*.test.[jt]s', '**/*.iotest.[jt]s'],
+  // Jest's own default test locations (so `__tests__/foo.test.ts` runs, also when an IDE names it
+  // on the command line), plus the `*.iotest.ts` naming. A project narrows them in its own config.
+  testMatch: [
+    '**/__tests__/**/*.?([mc])[jt]s?(x)',
+    '**/?(*.)+(spec|test).?([mc])[jt]s?(x)',
+    '**/*.iotest.[jt]s',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {
     // ts-jest, transpile only (isolatedModules): type errors are the job of `tsc --noEmit`, not of

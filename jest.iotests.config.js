@@ -4,6 +4,10 @@
 module.exports = {
   rootDir: __dirname,
   preset: './jest-preset.js',
+  // The preset takes Jest's default test locations; this repo's suite is the ported iotests only
+  // (its support modules and the unit/integration trees are not iotests).
+  roots: ['<rootDir>/__tests__/iotests'],
+  testMatch: ['<rootDir>/__tests__/iotests/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'],
   // Inside this repo, `import ... from 'qemu-iotests'` means the freshly built package.
   moduleNameMapper: { '^qemu-iotests$': '<rootDir>/dist/src/index.js' },

@@ -26,6 +26,7 @@ export {
 } from './iotests/transcript';
 export { TranscriptText } from './iotests/transcript-text';
 export { retryPbkdfFluke } from './iotests/pbkdf-retry';
+export { observationWindow } from './iotests/observe';
 export { filters, createFilters, type Filters, type QmpValueFilter } from './iotests/filters';
 export { PyFloat, OrderedQmp, pyJsonDumps } from './iotests/pyjson';
 export { fileContext, type FileContext } from './iotests/context';
@@ -49,6 +50,16 @@ export {
   withTimeout,
 } from './iotests/files';
 export * from './iotests/tools';
+export {
+  QcowHeader,
+  dumpQcow2Header,
+  dumpQcow2HeaderExts,
+  type Qcow2DumpOptions,
+  type QcowHeaderExtension,
+  type Qcow2BitmapExt,
+  type Qcow2BitmapDirEntry,
+  type Qcow2BitmapTableEntry,
+} from './iotests/qcow2';
 export {
   VM,
   currentVm,

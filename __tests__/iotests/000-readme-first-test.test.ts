@@ -1,4 +1,3 @@
-// __tests__/iotests/000-readme-first-test.test.ts (the README's first test, run by the suite)
 import { expect, test } from '@jest/globals';
 import { filters, iotests } from 'qemu-iotests';
 

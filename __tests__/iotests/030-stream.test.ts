@@ -23,24 +23,9 @@ const backingImg = iotests.filePath('backing.img');
 const midImg = iotests.filePath('mid.img');
 const testImg = iotests.filePath('test.img');
 
-/** A VM whose guest CPU never runs (see the top of the file). */
-function newVm(): VM {
-  const vm = new VM();
-  vm.addArgs('-S');
-  return vm;
-}
-
 /** qemu-io's `map` of an image (the allocation map the test compares). */
 async function ioMap(...args: string[]): Promise<string> {
   return (await iotests.qemuIo(...args, '-c', 'map')).stdout;
-}
-
-/**
- * A window in which a paused job must not move: the test checks that the offset stays put over
- * time, so this wait is the observation itself, not a synchronisation.
- */
-function observationWindow(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isEmptyReturn(result: QmpResponse): boolean {
@@ -75,7 +60,7 @@ describe('TestSingleDrive', () => {
     );
     await iotests.qemuIo('-f', 'raw', '-c', 'write -P 0x1 0 512', backingImg);
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0x1 524288 512', midImg);
-    vm = newVm().addDrive(`blkdebug::${testImg}`, {
+    vm = new VM({ paused: true }).addDrive(`blkdebug::${testImg}`, {
       opts: 'backing.node-name=mid,backing.backing.node-name=base',
     });
     await vm.launch();
@@ -136,7 +121,7 @@ describe('TestSingleDrive', () => {
 
     const offset = iotests.qmpPath(await vm.qmp('query-block-jobs'), 'return[0]/offset');
 
-    await observationWindow(500);
+    await iotests.observationWindow(500);
     expect(await vm.qmp('query-block-jobs')).toMatchQmp('return[0]/offset', offset);
 
     expect(await vm.qmp('block-job-resume', { device: 'drive0' })).toMatchQmp('return', {});
@@ -267,7 +252,7 @@ describe('TestParallelOps', () => {
       );
     }
 
-    vm = newVm().addDrive(imgs[imgs.length - 1], { opts: opts.join(',') });
+    vm = new VM({ paused: true }).addDrive(imgs[imgs.length - 1], { opts: opts.join(',') });
     await vm.launch();
   });
 
@@ -723,7 +708,7 @@ describe('TestQuorum', () => {
       opts.push(`children.${i}.file.filename=${children[i]}`, `children.${i}.node-name=node${i}`);
     }
 
-    vm = newVm().addDrive(null, { opts: opts.join(',') });
+    vm = new VM({ paused: true }).addDrive(null, { opts: opts.join(',') });
     await vm.launch();
   });
 
@@ -779,7 +764,7 @@ describe('TestSmallerBackingFile', () => {
       testImg,
       String(imageLen),
     );
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -848,7 +833,7 @@ async function startErrorVm(blkdebugFile: string, errno: number): Promise<VM> {
     `backing_file=blkdebug:${blkdebugFile}:${backingImg},backing_fmt=raw`,
     testImg,
   );
-  const vm = newVm().addDrive(testImg);
+  const vm = new VM({ paused: true }).addDrive(testImg);
   await vm.launch();
   return vm;
 }
@@ -1077,7 +1062,7 @@ describe('TestStreamStop', () => {
       testImg,
     );
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0x1 32M 32M', testImg);
-    vm = newVm().addDrive(`blkdebug::${testImg}`);
+    vm = new VM({ paused: true }).addDrive(`blkdebug::${testImg}`);
     await vm.launch();
   });
 
@@ -1094,7 +1079,7 @@ describe('TestStreamStop', () => {
     expect(await vm.qmp('block-stream', { device: 'drive0' })).toMatchQmp('return', {});
 
     // The job is paused at its first read: only its status changes may have been reported.
-    await observationWindow(100);
+    await iotests.observationWindow(100);
     for (const event of await vm.getQmpEvents({ wait: false })) {
       expect(event).toMatchQmp('event', 'JOB_STATUS_CHANGE');
       expect(event).toMatchQmp('data/id', 'drive0');
@@ -1122,7 +1107,7 @@ describe('TestSetSpeed', () => {
       testImg,
     );
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0x1 32M 32M', testImg);
-    vm = newVm().addDrive(`blkdebug::${testImg}`);
+    vm = new VM({ paused: true }).addDrive(`blkdebug::${testImg}`);
     await vm.launch();
   });
 

@@ -23,13 +23,6 @@ const backingImg = iotests.filePath('backing.img');
 const midImg = iotests.filePath('mid.img');
 const testImg = iotests.filePath('test.img');
 
-/** A VM whose guest CPU never runs (see the top of the file). */
-function newVm(): VM {
-  const vm = new VM();
-  vm.addArgs('-S');
-  return vm;
-}
-
 /** `qemu-img create -f IMGFMT -o backing_file=<backing> -F <backingFmt> <img> [size]`. */
 async function createOverlay(
   img: string,
@@ -121,7 +114,7 @@ function singleDriveCases(name: string, imageLen: number): void {
         await iotests.qemuIo('-f', 'raw', '-c', 'write -P 0xab 0 524288', backingImg);
         await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0xef 524288 524288', midImg);
       }
-      vm = newVm().addDrive(testImg, {
+      vm = new VM({ paused: true }).addDrive(testImg, {
         opts: 'node-name=top,backing.node-name=mid,backing.backing.node-name=base',
         interface: 'none',
       });
@@ -444,7 +437,7 @@ describe('TestRelativePaths', () => {
     await iotests.qemuImg('rebase', '-u', '-b', relMidImg, '-F', iotests.imgfmt, relTestImg);
     await iotests.qemuIo('-f', 'raw', '-c', 'write -P 0xab 0 524288', backingImgAbs);
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0xef 524288 524288', midImgAbs);
-    vm = newVm().addDrive(relTestImg);
+    vm = new VM({ paused: true }).addDrive(relTestImg);
     await vm.launch();
   });
 
@@ -535,7 +528,7 @@ describe('TestSetSpeed', () => {
     await createOverlay(testImg, midImg, iotests.imgfmt);
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0x1 0 512', testImg);
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0xef 524288 524288', midImg);
-    vm = newVm().addDrive(`blkdebug::${testImg}`);
+    vm = new VM({ paused: true }).addDrive(`blkdebug::${testImg}`);
     await vm.launch();
   });
 
@@ -577,7 +570,7 @@ describe('TestReopenOverlay', () => {
     await createOverlay(img2, img1, iotests.imgfmt);
     await createOverlay(img3, img2, iotests.imgfmt);
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0xab 0 128K', img1);
-    vm = newVm().addDrive(img3);
+    vm = new VM({ paused: true }).addDrive(img3);
     await vm.launch();
   });
 
@@ -604,7 +597,7 @@ describe('TestErrorHandling', () => {
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0x11 0 512k', midImg);
     await iotests.qemuIo('-f', iotests.imgfmt, '-c', 'write -P 0x22 0 512k', testImg);
 
-    vm = newVm();
+    vm = new VM({ paused: true });
     await vm.launch();
   });
 
@@ -911,7 +904,7 @@ describe('TestCommitWithFilters', () => {
 
     await doTestIo('write');
 
-    vm = newVm().addDevice('virtio-scsi,id=vio-scsi');
+    vm = new VM({ paused: true }).addDevice('virtio-scsi,id=vio-scsi');
     await vm.launch();
 
     expect(await vm.qmp('object-add', { qom_type: 'throttle-group', id: 'tg' })).toMatchQmp(
@@ -1092,7 +1085,7 @@ describe('TestCommitWithOverriddenBacking', () => {
       imgTop,
     );
 
-    vm = newVm();
+    vm = new VM({ paused: true });
     await vm.launch();
 
     // top gets base_b as its backing, not base_a.

@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotests, VM } from 'qemu-iotests';
-import type { QmpEvent, QmpObject, QmpResponse, Requirements } from 'qemu-iotests';
+import type { QmpObject, QmpResponse, Requirements } from 'qemu-iotests';
 
 const REQUIREMENTS: Requirements = {
   formats: ['qcow2', 'qed'],
@@ -39,41 +39,11 @@ const quorumSnapshotFile = iotests.filePath('quorum_snapshot.img');
 
 const nbdSockPath = path.join(iotests.sockDir, 'nbd.sock');
 
-/** A VM whose guest CPU never runs (see the top of the file). */
-function newVm(): VM {
-  const vm = new VM();
-  vm.addArgs('-S');
-  return vm;
-}
-
 /** The list a command returned (its `return`), failing the test on an error reply. */
 function returnedList(result: QmpResponse): unknown[] {
   const list = iotests.qmpPath(result, 'return');
   expect(Array.isArray(list)).toBe(true);
   return list as unknown[];
-}
-
-/**
- * A window in which a paused job must not move: the test checks that the offset stays put over
- * time, so this wait is the observation itself, not a synchronisation.
- */
-function observationWindow(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// The events a mirror job sends. machine.py's get_qmp_event(wait=True) takes the oldest buffered
-// event whatever its name; the VM API has no single-event getter, so the oldest of these is taken.
-const JOB_EVENTS = [
-  'JOB_STATUS_CHANGE',
-  'BLOCK_JOB_ERROR',
-  'BLOCK_JOB_READY',
-  'BLOCK_JOB_COMPLETED',
-  'BLOCK_JOB_CANCELLED',
-  'BLOCK_JOB_PENDING',
-].map((name) => [name] as const);
-
-function nextJobEvent(vm: VM, timeoutMs?: number): Promise<QmpEvent> {
-  return vm.eventsWait(JOB_EVENTS, timeoutMs === undefined ? {} : { timeoutMs });
 }
 
 /** A job is running (or ready) in query-block-jobs. */
@@ -147,7 +117,9 @@ function singleDriveCases(name: string, variant: SingleDriveVariant): void {
         'raw',
         testImg,
       );
-      vm = newVm().addDrive(testImg, { opts: 'node-name=top,backing.node-name=base' });
+      vm = new VM({ paused: true }).addDrive(testImg, {
+        opts: 'node-name=top,backing.node-name=base',
+      });
       addCdrom(vm);
       await vm.launch();
 
@@ -232,7 +204,7 @@ function singleDriveCases(name: string, variant: SingleDriveVariant): void {
 
       const offset = iotests.qmpPath(await vm.qmp('query-block-jobs'), 'return[0]/offset');
 
-      await observationWindow(500);
+      await iotests.observationWindow(500);
       expect(await vm.qmp('query-block-jobs')).toMatchQmp('return[0]/offset', offset);
 
       expect(await vm.qmp('block-job-resume', { device: 'drive0' })).toMatchQmp('return', {});
@@ -475,7 +447,7 @@ describe('TestMirrorNoBacking', () => {
       'raw',
       testImg,
     );
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -599,7 +571,7 @@ describe('TestMirrorResized', () => {
       testImg,
     );
     await iotests.qemuImg('resize', testImg, '2M');
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -673,10 +645,10 @@ async function checkPausedOnErrorAndResume(vm: VM): Promise<void> {
 
 /** The first job event that is not a status change must be a `operation` error of drive0. */
 async function expectFirstEventIsError(vm: VM, operation: string): Promise<void> {
-  let event = await nextJobEvent(vm);
+  let event = await vm.getQmpEvent({ wait: true });
   while (event.event === 'JOB_STATUS_CHANGE') {
     expect(event).toMatchQmp('data/id', 'drive0');
-    event = await nextJobEvent(vm);
+    event = await vm.getQmpEvent({ wait: true });
   }
 
   expect(event.event).toBe('BLOCK_JOB_ERROR');
@@ -701,7 +673,7 @@ describe('TestReadErrors', () => {
     );
     // Something for the cases that use sync='top'.
     await iotests.qemuIo('-c', `write ${MIRROR_GRANULARITY + 65536} 512`, testImg);
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -863,7 +835,7 @@ describe('TestWriteErrors', () => {
       'raw',
       testImg,
     );
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await iotests.qemuImg('create', '-f', iotests.imgfmt, `-osize=${errorsImageLen}`, targetImg);
     await vm.launch();
   });
@@ -989,7 +961,7 @@ describe('TestSetSpeed', () => {
       'raw',
       testImg,
     );
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -1074,7 +1046,7 @@ describe('TestUnbackedSource', () => {
 
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, testImg, String(imageLen));
-    vm = newVm();
+    vm = new VM({ paused: true });
     await vm.launch();
     expect(
       await vm.qmp('blockdev-add', {
@@ -1168,7 +1140,7 @@ describe('TestGranularity', () => {
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, testImg, String(imageLen));
     await iotests.qemuIo('-c', `write 0 ${imageLen}`, testImg);
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -1191,10 +1163,10 @@ describe('TestGranularity', () => {
       }),
     ).toMatchQmp('return', {});
 
-    let event = await nextJobEvent(vm, 60_000);
+    let event = await vm.getQmpEvent({ wait: true });
     while (event.event === 'JOB_STATUS_CHANGE') {
       expect(event).toMatchQmp('data/id', 'drive0');
-      event = await nextJobEvent(vm, 60_000);
+      event = await vm.getQmpEvent({ wait: true });
     }
 
     // Failures show as COMPLETED / ERROR.
@@ -1216,7 +1188,7 @@ describe('TestRepairQuorum', () => {
     if (!iotests.requires({ requiredFormats: ['quorum'] })) {
       return;
     }
-    const quorumVm = newVm();
+    const quorumVm = new VM({ paused: true });
     addCdrom(quorumVm);
 
     // Each quorum image gets a node name, to manipulate them one by one.
@@ -1308,7 +1280,7 @@ describe('TestRepairQuorum', () => {
 
     const offset = iotests.qmpPath(await vm.qmp('query-block-jobs'), 'return[0]/offset');
 
-    await observationWindow(500);
+    await iotests.observationWindow(500);
     expect(await vm.qmp('query-block-jobs')).toMatchQmp('return[0]/offset', offset);
 
     expect(await vm.qmp('block-job-resume', { device: 'job0' })).toMatchQmp('return', {});
@@ -1450,7 +1422,7 @@ describe('TestOrphanedSource', () => {
     const blk1 = { 'node-name': 'dest', driver: 'null-co' };
     const blk2 = { 'node-name': 'dest-ro', driver: 'null-co', 'read-only': 'on' };
 
-    vm = newVm();
+    vm = new VM({ paused: true });
     vm.addBlockdev(vm.qmpToOpts(blk0));
     vm.addBlockdev(vm.qmpToOpts(blk1));
     vm.addBlockdev(vm.qmpToOpts(blk2));
@@ -1550,7 +1522,7 @@ describe('TestReplaces', () => {
 
   // Each case builds its own block graph.
   beforeEach(async () => {
-    vm = newVm();
+    vm = new VM({ paused: true });
     await vm.launch();
   });
 
@@ -1624,7 +1596,7 @@ describe('TestFilters', () => {
     await iotests.qemuIo('-c', 'write -P 1 0 512k', backingImg);
     await iotests.qemuIo('-c', 'write -P 2 512k 512k', testImg);
 
-    vm = newVm().addDevice('virtio-scsi,id=vio-scsi');
+    vm = new VM({ paused: true }).addDevice('virtio-scsi,id=vio-scsi');
     await vm.launch();
 
     expect(

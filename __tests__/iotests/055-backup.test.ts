@@ -23,26 +23,11 @@ const blockdevTargetImg = iotests.filePath('blockdev-target.img');
 
 const imageLen = 64 * MiB;
 
-/** A VM whose guest CPU never runs (see the top of the file). */
-function newVm(): VM {
-  const vm = new VM();
-  vm.addArgs('-S');
-  return vm;
-}
-
-/**
- * A window in which a paused job must not move: the test checks that the offset stays put over
- * time, so this wait is the observation itself, not a synchronisation.
- */
-function observationWindow(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The job is paused: its offset stays put, then it resumes and completes. */
 async function checkPausedThenComplete(vm: VM): Promise<void> {
   const offset = iotests.qmpPath(await vm.qmp('query-block-jobs'), 'return[0]/offset');
 
-  await observationWindow(500);
+  await iotests.observationWindow(500);
   expect(await vm.qmp('query-block-jobs')).toMatchQmp('return[0]/offset', offset);
 
   expect(await vm.qmp('block-job-resume', { device: 'drive0' })).toMatchQmp('return', {});
@@ -91,7 +76,7 @@ describe('TestSingleDrive', () => {
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, blockdevTargetImg, String(imageLen));
 
-    vm = newVm();
+    vm = new VM({ paused: true });
     vm.addDrive(`blkdebug::${testImg}`, { opts: 'node-name=source' });
     vm.addDrive(blockdevTargetImg, { opts: 'node-name=target', interface: 'none' });
     addCdrom(vm);
@@ -257,7 +242,7 @@ describe('TestSetSpeed', () => {
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, blockdevTargetImg, String(imageLen));
 
-    vm = newVm().addDrive(`blkdebug::${testImg}`);
+    vm = new VM({ paused: true }).addDrive(`blkdebug::${testImg}`);
     vm.addDrive(blockdevTargetImg, { interface: 'none' });
     await vm.launch();
   });
@@ -346,7 +331,7 @@ describe('TestSingleTransaction', () => {
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, blockdevTargetImg, String(imageLen));
 
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     vm.addDrive(blockdevTargetImg, { interface: 'none' });
     addCdrom(vm);
     await vm.launch();
@@ -503,7 +488,9 @@ function compressedCases(name: string, targetFmt: CompressTarget, requiredFormat
     });
 
     async function doPrepareDrives(attachTarget: boolean): Promise<VM> {
-      const started = newVm().addDrive(`blkdebug::${testImg}`, { opts: targetFmt.driveOpts });
+      const started = new VM({ paused: true }).addDrive(`blkdebug::${testImg}`, {
+        opts: targetFmt.driveOpts,
+      });
       vm = started;
 
       await iotests.qemuImg(

@@ -21,13 +21,6 @@ const backingImg = iotests.filePath('backing.img');
 const testImg = iotests.filePath('test.img');
 const targetImg = iotests.filePath('target.img');
 
-/** A VM whose guest CPU never runs (see the top of the file). */
-function newVm(): VM {
-  const vm = new VM();
-  vm.addArgs('-S');
-  return vm;
-}
-
 /** `<test dir>/<img>.<fmt>`, created with qemu-img (default IMGFMT, 64M). */
 async function imgCreate(
   img: string,
@@ -64,7 +57,7 @@ describe('TestSyncModesNoneAndTop', () => {
     await iotests.qemuIo('-c', 'write -P0xd5 1M 32k', testImg);
     await iotests.qemuIo('-c', 'write -P0xdc 32M 124k', testImg);
     await iotests.qemuIo('-c', 'write -P0xdc 67043328 64k', testImg);
-    vm = newVm().addDrive(testImg);
+    vm = new VM({ paused: true }).addDrive(testImg);
     await vm.launch();
   });
 
@@ -119,7 +112,9 @@ describe('TestBeforeWriteNotifier', () => {
   let vm: VM;
 
   beforeEach(async () => {
-    vm = newVm().addDriveRaw('file=blkdebug::null-co://,id=drive0,align=65536,driver=blkdebug');
+    vm = new VM({ paused: true }).addDriveRaw(
+      'file=blkdebug::null-co://,id=drive0,align=65536,driver=blkdebug',
+    );
     await vm.launch();
   });
 
@@ -158,7 +153,7 @@ describe('BackupTest', () => {
   let refImg: string;
 
   beforeEach(async () => {
-    vm = newVm();
+    vm = new VM({ paused: true });
     testImage = await imgCreate('test');
     destImg = await imgCreate('dest');
     destImg2 = await imgCreate('dest2');

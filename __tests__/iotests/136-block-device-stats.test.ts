@@ -427,13 +427,15 @@ for (const variant of VARIANTS) {
         'file.image.read-zeroes=on',
       ];
       writeFileSync(blkdebugFile(), blkdebugConfig());
-      machine = new VM().addDrive(`blkdebug:${blkdebugFile()}:${variant.driver}://`, {
-        opts: driveArgs.join(','),
-      });
+      machine = new VM({ paused: true }).addDrive(
+        `blkdebug:${blkdebugFile()}:${variant.driver}://`,
+        {
+          opts: driveArgs.join(','),
+        },
+      );
       // Under tcg the guest firmware would run and read the boot sector of this virtio disk
       // (512 bytes more in rd_bytes, at a moment of its choosing); under qtest no guest code runs.
-      // -S keeps the vCPUs stopped, so the only I/O is the test's own.
-      machine.addArgs('-S');
+      // the VM starts paused (-S), so the vCPUs stay stopped, so the only I/O is the test's own.
       await machine.launch();
     });
 

@@ -21,12 +21,11 @@ describe('TestBlockdevDel', () => {
 
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, baseImg(), '1M');
-    vm = new VM();
+    vm = new VM({ paused: true });
     vm.addDevice('virtio-scsi,id=virtio-scsi');
     // Under tcg the guest firmware runs, and a device_del + system_reset racing with it
     // sometimes never unplugs the device (no DEVICE_DELETED). Under qtest no guest code runs;
-    // -S keeps the vCPUs stopped.
-    vm.addArgs('-S');
+    // the VM starts paused (-S), so the vCPUs stay stopped.
     await vm.launch();
   });
 

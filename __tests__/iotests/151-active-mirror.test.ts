@@ -11,22 +11,13 @@
 // clock, it waits for what the steps were for (the job making progress, the requests reaching
 // the node, the background processes ending), always with a time limit.
 //
-// The original's qemu_io_popen / qemu_tool_popen (background qemu-io and qemu-img processes) have
-// no helper in the library: this file starts them itself (execa, with the library's command
-// lines) and waits for or kills every one of them by pid in tearDown.
+// The original's background qemu-io and qemu-img processes are iotests.qemuIoPopen /
+// qemuToolPopen; tearDown waits for them, and whatever still runs is killed.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import execa from 'execa';
-import {
-  VM,
-  iotests,
-  qemuImgArgs,
-  qemuIoWrapArgs,
-  type JsonValue,
-  type QmpObject,
-} from 'qemu-iotests';
+import { VM, iotests, type JsonValue, type QmpObject, type ToolProcess } from 'qemu-iotests';
 
 /** The file's requirements (the original's main(supported_fmts=..., supported_protocols=...)). */
 function requireFileSupport(): void {
@@ -99,14 +90,13 @@ describe('TestActiveMirror', () => {
       driver: iotests.imgfmt,
       file: { driver: 'file', filename: targetImg() },
     };
-    vm = new VM();
+    vm = new VM({ paused: true });
     vm.addDriveRaw(vm.qmpToOpts(blkSource));
     vm.addBlockdev(vm.qmpToOpts(blkTarget));
     vm.addDevice('virtio-blk,id=vblk,drive=source');
     // Under tcg the guest firmware runs and resets the virtio-blk device, which drains the
     // source: with requests held at a blkdebug breakpoint (testIntersectingActiveIO) that drain
-    // never ends and QEMU hangs. Under qtest no guest code runs; -S keeps the vCPUs stopped.
-    vm.addArgs('-S');
+    // never ends and QEMU hangs. Under qtest no guest code runs; the VM starts paused (-S), so the vCPUs stay stopped.
     await vm.launch();
   });
 
@@ -253,7 +243,7 @@ for (const [name, iops] of [
     let vm: VM;
     let nbdUrl: string;
     let clock: Clock;
-    let backgroundProcesses: execa.ExecaChildProcess[];
+    let backgroundProcesses: ToolProcess[];
 
     beforeEach(async () => {
       backgroundProcesses = [];
@@ -310,33 +300,26 @@ for (const [name, iops] of [
         await vm.shutdown();
       } finally {
         // Whatever is still running (after a failure) ends here.
-        for (const child of backgroundProcesses) {
-          child.kill('SIGKILL');
-        }
-        await Promise.allSettled(backgroundProcesses);
+        await Promise.allSettled(backgroundProcesses.map((child) => child.stop('SIGKILL')));
         rmSync(sourceImg());
         rmSync(targetImg());
       }
     });
-
-    function exited(child: execa.ExecaChildProcess): boolean {
-      return child.exitCode !== null || child.signalCode !== null;
-    }
 
     /** Wait for the background requests to settle (stepping the clock where there is one). */
     async function settleBackgroundProcesses(): Promise<void> {
       for (const child of [...backgroundProcesses].reverse()) {
         if (clock === 'virtual') {
           const deadline = Date.now() + REAL_CLOCK_LIMIT_MS;
-          while (!exited(child)) {
+          while (!child.exited) {
             if (Date.now() >= deadline) {
-              throw new Error(`background process ${child.pid ?? '?'} did not exit`);
+              throw new Error(`background process ${child.pid} did not exit`);
             }
             await vm.qtest(`clock_step ${NSEC_PER_SEC}`);
           }
         } else {
-          await waitFor(`background process ${child.pid ?? '?'} to exit`, () =>
-            Promise.resolve(exited(child)),
+          await waitFor(`background process ${child.pid} to exit`, () =>
+            Promise.resolve(child.exited),
           );
         }
       }
@@ -365,12 +348,9 @@ for (const [name, iops] of [
       }
     }
 
-    function spawnBackground(argv: readonly string[]): void {
-      const [file, ...args] = argv;
-      const child = execa(file, args, { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
-      // Their exit status does not matter (the original never reads it); tearDown waits for them.
-      child.catch(() => undefined);
-      backgroundProcesses.push(child);
+    /** Start a process in the background; its exit status does not matter (the original never reads it). */
+    async function spawnBackground(start: Promise<ToolProcess>): Promise<void> {
+      backgroundProcesses.push(await start);
     }
 
     async function remainingWork(): Promise<number> {
@@ -411,16 +391,16 @@ for (const [name, iops] of [
         // image on, so that they never overlap the job's background requests.
         let activeRequestOffset = imageLen / 2;
         const activeRequestLen = 4096;
-        const spawnActiveRequests = (count: number): void => {
+        const spawnActiveRequests = async (count: number): Promise<void> => {
           for (let i = 0; i < count; i++) {
             const req = `write -P 42 ${activeRequestOffset} ${activeRequestLen}`;
             activeRequestOffset += activeRequestLen;
-            spawnBackground(qemuIoWrapArgs(['-f', 'nbd', nbdUrl, '-c', req]));
+            await spawnBackground(iotests.qemuIoPopen('-f', 'nbd', nbdUrl, '-c', req));
           }
         };
 
         // Enough to saturate the node for 5 seconds.
-        spawnActiveRequests(5 * iops);
+        await spawnActiveRequests(5 * iops);
 
         const step = Math.ceil(NSEC_PER_SEC / iops);
         if (clock === 'virtual') {
@@ -435,7 +415,7 @@ for (const [name, iops] of [
         const startRemaining = await remainingWork();
 
         // Lots more active requests.
-        spawnActiveRequests(10 * iops);
+        await spawnActiveRequests(10 * iops);
 
         if (clock === 'virtual') {
           // One second on, the background requests are worked on; give them 4 more seconds.
@@ -453,7 +433,7 @@ for (const [name, iops] of [
             endRemaining = await remainingWork();
             return endRemaining < startRemaining;
           });
-          const stillActive = backgroundProcesses.filter((p) => !exited(p)).length;
+          const stillActive = backgroundProcesses.filter((p) => !p.exited).length;
           expect(startRemaining - endRemaining).toBeGreaterThan(0);
           expect(stillActive).toBeGreaterThan(0);
         }
@@ -480,7 +460,9 @@ for (const [name, iops] of [
       async function testActiveOnCreation(): Promise<void> {
         // qemu-img bench write requests, enough for two seconds of the throttle.
         const benchArgs = ['bench', '-w', '-d', '1024', '-f', 'nbd', '-c', String(iops * 2)];
-        spawnBackground([...qemuImgArgs(), ...benchArgs, nbdUrl]);
+        await spawnBackground(
+          iotests.qemuToolPopen([...iotests.qemuImgArgs, ...benchArgs, nbdUrl]),
+        );
 
         // The original gives qemu-img bench a second to start; here: until its requests reach
         // the node.

@@ -40,13 +40,12 @@ describe('TestNbdReconnect', () => {
     [diskA, diskB, nbdSock] = iotests.filePath('disk_a', 'disk_b', 'nbd-sock');
     await iotests.qemuImgCreate('-f', iotests.imgfmt, diskA, String(diskSize));
     await iotests.qemuImgCreate('-f', iotests.imgfmt, diskB, String(diskSize));
-    vm = new VM().addDrive(diskA);
+    vm = new VM({ paused: true }).addDrive(diskA);
     // Under tcg the guest firmware runs and resets the virtio-blk device, which drains drive0.
     // That drain pauses the job and cuts its rate-limit sleep short (the mirror then copied all
     // 20M before the server was killed); while the server is down it waits out the reconnect
     // delay, and the job's requests fail. Under qtest no guest code runs; -S keeps the vCPUs
     // stopped.
-    vm.addArgs('-S');
     await vm.launch();
     await vm.hmpQemuIo('drive0', `write 0 ${diskSize}`);
     return vm;

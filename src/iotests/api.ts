@@ -5,6 +5,8 @@ import type { Capabilities } from '../capabilities';
 import type { AioMode, CacheMode, IotestsConfig } from '../config';
 import { fileContext } from './context';
 import * as files from './files';
+import { observationWindow } from './observe';
+import { QcowHeader, dumpQcow2Header, dumpQcow2HeaderExts } from './qcow2';
 import { retryPbkdfFluke } from './pbkdf-retry';
 import { filters } from './filters';
 import * as requirements from './requirements';
@@ -37,7 +39,7 @@ export function supportsQuorum(): boolean {
   return runtime().capabilities.quorum;
 }
 
-export const iotests = {
+const iotestsObject = {
   // Transcript (the seed's log and the reference output it builds).
   log,
   transcript,
@@ -63,7 +65,12 @@ export const iotests = {
   unarchiveSampleImage: files.unarchiveSampleImage,
   remoteFilename: files.remoteFilename,
   withTimeout: files.withTimeout,
+  observationWindow,
   retryPbkdfFluke,
+  // qcow2 structures (QEMU's qcow2_format.py / qcow2.py dump-header).
+  QcowHeader,
+  dumpQcow2Header,
+  dumpQcow2HeaderExts,
   // Tools.
   qemuImg: tools.qemuImg,
   qemuImgCreate: tools.qemuImgCreate,
@@ -75,6 +82,10 @@ export const iotests = {
   qemuImgMap: tools.qemuImgMap,
   qemuImgPipe: tools.qemuImgPipe,
   qemuImgPipeAndStatus: tools.qemuImgPipeAndStatus,
+  qemuImgStatus: tools.qemuImgStatus,
+  // Asynchronous, as the seed's; where a test is being defined (a describe, the file's top), use
+  // `iotests.capabilities.qcow2Zstd` or `requires({ qcow2Zstd: true })` (the probe's answer).
+  supportsQcow2ZstdCompression: tools.supportsQcow2ZstdCompression,
   imgInfoLog: tools.imgInfoLog,
   imageSize: tools.imageSize,
   compareImages: tools.compareImages,
@@ -83,6 +94,8 @@ export const iotests = {
   qemuIoSilent: tools.qemuIoSilent,
   qemuIoSilentCheck: tools.qemuIoSilentCheck,
   QemuIoInteractive: tools.QemuIoInteractive,
+  qemuToolPopen: tools.qemuToolPopen,
+  qemuIoPopen: tools.qemuIoPopen,
   qemuNbd: tools.qemuNbd,
   qemuNbdEarlyPipe: tools.qemuNbdEarlyPipe,
   qemuNbdListLog: tools.qemuNbdListLog,
@@ -119,8 +132,55 @@ export const iotests = {
   get sampleImgDir(): string | undefined {
     return runtime().config.sampleImgDir;
   },
+  // The seed's binaries and tool command lines (qemu_prog, qemu_img_args, ...): absolute paths.
+  get qemuProg(): string {
+    return runtime().config.binaries.qemu;
+  },
+  get qemuImgProg(): string {
+    return runtime().config.binaries.qemuImg;
+  },
+  get qemuIoProg(): string {
+    return runtime().config.binaries.qemuIo;
+  },
+  get qemuNbdProg(): string {
+    return runtime().config.binaries.qemuNbd;
+  },
+  get qsdProg(): string {
+    return runtime().config.binaries.qsd;
+  },
+  /** QEMU_OPTIONS, as the seed's qemu_opts (the VM adds them to every command line). */
+  get qemuOpts(): string[] {
+    return [...runtime().config.qemuOptions];
+  },
+  get qemuImgArgs(): string[] {
+    return tools.qemuImgArgs();
+  },
+  get qemuIoArgs(): string[] {
+    return tools.qemuIoArgs();
+  },
+  get qemuIoArgsNoFmt(): string[] {
+    return tools.qemuIoArgsNoFmt();
+  },
+  get qemuNbdArgs(): string[] {
+    return tools.qemuNbdArgs();
+  },
   get luksDefaultSecretObject(): string {
     return tools.luksDefaultSecretObject();
   },
   luksDefaultKeySecretOpt: tools.LUKS_DEFAULT_KEY_SECRET_OPT,
 };
+
+/** Members whose declared signatures TypeScript's control-flow analysis needs (see below). */
+interface IotestsControlFlow {
+  /** See `notrun`: nothing after it runs as a test. */
+  notrun(reason: string): never;
+}
+
+/** The type of the `iotests` object. */
+export type Iotests = Omit<typeof iotestsObject, keyof IotestsControlFlow> & IotestsControlFlow;
+
+/**
+ * The seed's module as one object. Declared with its type, so that TypeScript knows
+ * `iotests.notrun(...)` ends the code after it, as it does for the named `notrun`.
+ */
+export const iotests: Iotests = iotestsObject;

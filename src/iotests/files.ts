@@ -95,11 +95,12 @@ const SECTOR = 512;
 const SECTORS_PER_WRITE = 2048;
 
 /**
- * The seed's `create_image`: a fully allocated raw image of `size` bytes (rounded up to whole
- * 512-byte sectors) where sector N holds N as a big-endian int32, 504 zero bytes, and N again.
+ * The seed's `create_image(name, size)`: at `imagePath` (a path, e.g. from `filePath`, not a name
+ * inside TEST_DIR), a fully allocated raw image of `size` bytes (rounded up to whole 512-byte
+ * sectors) where sector N holds N as a big-endian int32, 504 zero bytes, and N again.
  */
-export async function createImage(name: string, size: number): Promise<void> {
-  checkName('createImage', name);
+export async function createImage(imagePath: string, size: number): Promise<void> {
+  checkName('createImage', imagePath);
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new TypeError(`createImage: size must be a non-negative integer, got ${String(size)}`);
   }
@@ -109,7 +110,7 @@ export async function createImage(name: string, size: number): Promise<void> {
     );
   }
   const sectors = Math.ceil(size / SECTOR);
-  const handle = await open(name, 'w');
+  const handle = await open(imagePath, 'w');
   try {
     const chunk = Buffer.alloc(SECTORS_PER_WRITE * SECTOR);
     for (let first = 0; first < sectors; first += SECTORS_PER_WRITE) {

@@ -360,13 +360,21 @@ export function requires(reqs: Requirements): boolean {
   return false;
 }
 
-/** The seed's `notrun`: this test file cannot run, for `reason`. */
-export function notrun(reason: string): void {
+/**
+ * The seed's `notrun`: this test file (or describe block, or test) cannot run, for `reason`.
+ * Nothing after it runs as a test: inside a test or hook it throws (the test is reported skipped
+ * with the reason). While a file or describe block is still being defined, it marks that block
+ * skipped and returns, so that the tests after it are still defined (skipped, keeping their
+ * titles and snapshots); the `never` type describes the code that runs, as Python's `sys.exit`.
+ */
+export function notrun(reason: string): never {
   checkReason('notrun', reason);
   if (skipHandler === undefined) {
     throw new NotRunError(reason);
   }
   skipHandler.onUnmet(reason);
+  // Only reached while a block is being defined (see above).
+  return undefined as never;
 }
 
 /**

@@ -2,6 +2,7 @@
 // failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
 // failure reads the same as the Python test's would.
 import { brandError, brandedInstanceOf } from '../qmp';
+import type { JsonValue, QmpEvent, QmpResponse } from '../qmp';
 import { PyFloat, dictEntries, pyRepr, pyStr } from './pyjson';
 import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
@@ -28,10 +29,15 @@ export function check(condition: boolean, message: string): asserts condition {
 }
 
 /**
- * QMPTestCase.dictpath: follow 'a/b[1]/c' through nested objects and lists, failing with the
- * seed's texts. A malformed path (e.g. 'a[x]', 'a//b') is a usage error (TypeError), not a failed
- * check: the seed raises ValueError there, which assert_qmp_absent does not take for "absent".
+ * QMPTestCase.dictpath: the value at `path` ('a/b[1]/c': object keys and list indexes) in a QMP
+ * reply, event or JSON value, e.g. `qmpPath(await vm.qmp('query-block-jobs'), 'return[0]/offset')`.
+ * A missing step fails with the seed's texts (IotestsAssertionError); a malformed path (e.g.
+ * 'a[x]', 'a//b') is a usage error (TypeError), not a failed check: the seed raises ValueError
+ * there, which assert_qmp_absent does not take for "absent". From QMP data the result is a
+ * JsonValue, to narrow with `typeof`/`Array.isArray`; from anything else, `unknown`.
  */
+export function qmpPath(value: JsonValue | QmpResponse | QmpEvent, path: string): JsonValue;
+export function qmpPath(value: unknown, path: string): unknown;
 export function qmpPath(value: unknown, path: string): unknown {
   const parsed = parseQmpPath(path);
   if (!parsed.ok) {

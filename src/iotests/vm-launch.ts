@@ -20,6 +20,8 @@ export interface VmLaunchInputs {
   pid?: number;
   /** 'halt' (default without qtest, x86): boot a firmware that halts, so no guest code runs. */
   firmware?: 'halt' | 'default';
+  /** Start with the guest CPUs stopped (-S). */
+  paused?: boolean | undefined;
 }
 
 /** The QemuMachine options of an iotests VM. */
@@ -47,7 +49,15 @@ export function vmMachineOptions(inputs: VmLaunchInputs): QemuMachineOptions {
     name: `qemu${pathSuffix}-${inputs.pid ?? process.pid}`,
     // machine.py's base arguments, then QEMU_OPTIONS; no -nodefaults unless QEMU_OPTIONS has it.
     defaultArgs: false,
-    args: ['-display', 'none', '-vga', 'none', ...config.qemuOptions, ...firmware],
+    args: [
+      '-display',
+      'none',
+      '-vga',
+      'none',
+      ...config.qemuOptions,
+      ...firmware,
+      ...(inputs.paused === true ? ['-S'] : []),
+    ],
     wrapper,
     sockDir: context.sockDir,
     // The log stays in the machine's private directory (removed at shutdown, text kept for

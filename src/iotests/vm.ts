@@ -69,6 +69,12 @@ export interface VMOptions {
    * QEMU's own firmware, for tests that need a guest to run.
    */
   firmware?: 'halt' | 'default';
+  /**
+   * Start with the guest CPUs stopped (`-S`, the seed's 10.0 `add_paused()`): QEMU answers QMP in
+   * runstate 'prelaunch' and no guest code runs until `cont`. For block tests that must not see
+   * the guest (firmware reading the disks) whatever the accelerator.
+   */
+  paused?: boolean;
 }
 
 /** The names of the VM's asynchronous methods: each is an operation of the test that calls it. */
@@ -102,6 +108,7 @@ export class VM extends QemuMachine {
       vmMachineOptions({
         pathSuffix: options.pathSuffix ?? '',
         firmware: options.firmware,
+        paused: options.paused,
         config,
         capabilities,
         context,

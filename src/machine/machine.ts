@@ -345,6 +345,17 @@ export class QemuMachine {
     return this.qmpClient.getEvents(opts);
   }
 
+  /**
+   * The seed's get_qmp_event: removes and returns the oldest buffered event; without one, null,
+   * or with `wait` the next event (true: the event timeout; a number: ms), throwing
+   * QmpTimeoutError when none comes.
+   */
+  getQmpEvent(opts: { wait: true }): Promise<QmpEvent>;
+  getQmpEvent(opts?: { wait?: boolean | number }): Promise<QmpEvent | null>;
+  getQmpEvent(opts?: { wait?: boolean | number }): Promise<QmpEvent | null> {
+    return this.qmpClient.getEvent(opts);
+  }
+
   /** Drops the buffered events. */
   clearEvents(): void {
     this.qmpClient.clearEvents();

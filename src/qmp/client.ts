@@ -311,18 +311,39 @@ export class QmpClient {
 
   /** Return and remove all buffered events; with wait, first wait for at least one (true = default event timeout, number = ms). */
   async getEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]> {
-    const wait = opts?.wait ?? false;
-    if (typeof wait !== 'boolean' && typeof wait !== 'number') {
-      throw new TypeError(
-        `wait must be a boolean or a number of milliseconds, got ${String(wait)}`,
-      );
-    }
-    if (wait === false || wait === 0 || this.events.size > 0) {
+    const timeoutMs = this.waitTimeout(opts?.wait);
+    if (timeoutMs === undefined || this.events.size > 0) {
       return this.events.drain();
     }
-    const timeoutMs = wait === true ? this.options.eventTimeoutMs : checkTimeout('wait', wait);
     const first = await this.events.wait(() => true, 'any QMP event', timeoutMs);
     return [first, ...this.events.drain()];
+  }
+
+  /**
+   * Return and remove the oldest buffered event; without one, null, or with wait, the next event
+   * (true = default event timeout, number = ms; QmpTimeoutError past it).
+   */
+  getEvent(opts: { wait: true }): Promise<QmpEvent>;
+  getEvent(opts?: { wait?: boolean | number }): Promise<QmpEvent | null>;
+  async getEvent(opts?: { wait?: boolean | number }): Promise<QmpEvent | null> {
+    const timeoutMs = this.waitTimeout(opts?.wait);
+    const buffered = this.events.take(() => true);
+    if (buffered !== undefined || timeoutMs === undefined) {
+      return buffered ?? null;
+    }
+    return this.events.wait(() => true, 'any QMP event', timeoutMs);
+  }
+
+  /** The bound of a `wait` option in ms, or undefined for no wait. */
+  private waitTimeout(wait: unknown): number | undefined {
+    if (wait === undefined || wait === false || wait === 0) return undefined;
+    if (wait === true) return this.options.eventTimeoutMs;
+    if (typeof wait !== 'number') {
+      throw new TypeError(
+        `wait must be a boolean or a number of milliseconds, got ${JSON.stringify(wait) ?? typeof wait}`,
+      );
+    }
+    return checkTimeout('wait', wait);
   }
 
   /** Forgets every buffered event. */

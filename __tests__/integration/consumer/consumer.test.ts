@@ -24,8 +24,28 @@ import {
   userEnv,
   writeConsumerPackageJson,
 } from './consumer-project';
+import { fencedBlocks, readmeSection } from '../../support/readme';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
+// What examples/ may hold: the ports, their snapshots, and the two files that make them runnable.
+const SHIPPED_EXAMPLES =
+  /^examples\/(package\.json|jest\.config\.js|__tests__\/iotests\/[^/]+\.test\.ts|__snapshots__\/[^/]+\/__tests__\/iotests\/[^/]+\.test\.ts\.snap)$/;
+
+/** The examples/ files the tarball must hold, from the repository's suite and snapshots. */
+function expectedExamples(): string[] {
+  const ports = fs
+    .readdirSync(path.join(REPO_ROOT, '__tests__/iotests'))
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => `examples/__tests__/iotests/${name}`);
+  const snapshots = fs
+    .readdirSync(path.join(REPO_ROOT, '__snapshots__'))
+    .flatMap((format) =>
+      fs
+        .readdirSync(path.join(REPO_ROOT, '__snapshots__', format, '__tests__/iotests'))
+        .map((name) => `examples/__snapshots__/${format}/__tests__/iotests/${name}`),
+    );
+  return [...ports, ...snapshots, 'examples/jest.config.js', 'examples/package.json'].sort();
+}
 const TEST_FILE = '__tests__/iotests/example.test.ts';
 const SNAPSHOT_FILE = '__snapshots__/qcow2/__tests__/iotests/example.test.ts.snap';
 const SNAPSHOT_TEST = 'creates and inspects a block node';
@@ -45,6 +65,15 @@ const TRANSCRIPT = [
   '',
 ].join('\n');
 
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Every file under `dir`, relative, sorted. */
+function listTree(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
+}
+
 const SETUP_TIMEOUT_MS = 10 * 60_000; // build + pack + npm install; install alone is ~10-60 s
 const RUN_TIMEOUT_MS = 3 * 60_000; // one `jest` or `tsc` run in the consumer
 const TEST_TIMEOUT_MS = 6 * 60_000; // a test does up to four runs
@@ -62,6 +91,7 @@ describeIfRegistry(title, () => {
   let workDir: string;
   let consumerDir: string;
   let packedFiles: readonly string[];
+  let tarball: string;
   const timings: Record<string, number> = {};
   // Every directory a preset run printed in its header (and the consumer itself), for the check
   // that nothing outlives the runs.
@@ -80,6 +110,7 @@ describeIfRegistry(title, () => {
     const packed = await packPackage(workDir);
     timings.pack = packed.durationMs;
     packedFiles = packed.files;
+    tarball = packed.tarball;
     writeConsumerPackageJson(consumerDir, packed.tarball);
     const install = await runOrThrow(
       'npm',
@@ -178,9 +209,14 @@ describeIfRegistry(title, () => {
       (file) =>
         !['package.json', 'README.md', 'jest-preset.js'].includes(file) &&
         file !== 'dist/src/config/qemu-binaries.json' &&
-        !(file.startsWith('dist/') && /\.(js|js\.map|d\.ts)$/.test(file)),
+        !(file.startsWith('dist/') && /\.(js|js\.map|d\.ts)$/.test(file)) &&
+        !SHIPPED_EXAMPLES.test(file),
     );
     expect(stray).toEqual([]);
+    // Every port of the bundled suite ships as an example, with every stored reference output.
+    expect(packedFiles.filter((file) => file.startsWith('examples/')).sort()).toEqual(
+      expectedExamples(),
+    );
 
     // Every export, main, types and bin target is in the installed package, and Node resolves
     // every subpath the exports map offers.
@@ -348,6 +384,107 @@ describeIfRegistry(title, () => {
       expect(errors).toEqual([expect.stringContaining(`${wrongFile}(${wrongLine},`)]);
       expect(errors[0]).toContain('error TS2345');
       expect(errors[0]).toContain('`/${string}`');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  // ---- A second project, made from the README alone ----
+
+  /**
+   * The README's quick start, run as written (its first shell block, then its first test file
+   * where it says, then its run command): only the install line's package name becomes the
+   * tarball, and npm may use its cache. Done once; later tests reuse the project.
+   */
+  let readmeProject: Promise<{ dir: string; first: CommandResult }> | undefined;
+  function fromReadme(): Promise<{ dir: string; first: CommandResult }> {
+    readmeProject ??= (async () => {
+      const quickStart = readmeSection('## Quick start');
+      const [install, run] = fencedBlocks(quickStart, 'sh');
+      const [firstTest] = fencedBlocks(quickStart, 'ts');
+      const testPath = /first test in `([^`]+)`/.exec(quickStart)?.[1];
+      expect(testPath).toBe('__tests__/first.test.ts');
+      const script = install.replace(
+        /^npm i -D qemu-iotests (.*)$/m,
+        (_line, rest: string) =>
+          `npm i -D ${shellQuote(tarball)} ${rest} --no-audit --no-fund --prefer-offline`,
+      );
+      expect(script).not.toBe(install);
+      const made = await runOrThrow('sh', ['-euc', script], {
+        cwd: workDir,
+        env: userEnv(),
+        timeoutMs: SETUP_TIMEOUT_MS,
+      });
+      timings['readme install'] = made.durationMs;
+      const dir = path.join(workDir, /^mkdir (\S+)/m.exec(install)?.[1] ?? '');
+      fs.mkdirSync(path.join(dir, path.dirname(testPath ?? '')), { recursive: true });
+      fs.writeFileSync(path.join(dir, testPath ?? ''), firstTest);
+      // No IMGFMT and no Jest config: what a user's shell has after the quick start.
+      const first = await runCommand('sh', ['-euc', run], {
+        cwd: dir,
+        env: userEnv(),
+        timeoutMs: RUN_TIMEOUT_MS,
+      });
+      timings['readme first run'] = first.durationMs;
+      return { dir, first };
+    })();
+    return readmeProject;
+  }
+
+  test(
+    "a project made from the README's quick start alone passes on the first try",
+    async () => {
+      const { dir, first } = await fromReadme();
+      expect(first.output).toMatch(/Tests: +1 passed, 1 total/);
+      expect(first.output).toMatch(/Snapshots: +1 written, 1 total/);
+      expect(first.exitCode).toBe(0);
+      expect(first.stdout).toMatch(/^IMGFMT\s+-- raw$/m);
+      // Where the README says the reference output lands, holding what it shows.
+      const snapshot = fs.readFileSync(
+        path.join(dir, '__snapshots__/raw/__tests__/first.test.ts.snap'),
+        'utf8',
+      );
+      const [shown] = fencedBlocks(readmeSection('## Quick start'), '');
+      expect(snapshot).toContain(`\n${shown}`);
+      // typescript@5 gave a TypeScript ts-jest accepts.
+      const installed = JSON.parse(
+        fs.readFileSync(path.join(dir, 'node_modules/typescript/package.json'), 'utf8'),
+      ) as { version: string };
+      expect(installed.version).toMatch(/^5\./);
+
+      const again = await runCommand('npx', ['jest', '--preset', 'qemu-iotests'], {
+        cwd: dir,
+        env: userEnv(),
+        timeoutMs: RUN_TIMEOUT_MS,
+      });
+      expect(again.exitCode).toBe(0);
+      expect(again.output).toMatch(/Snapshots: +1 passed, 1 total/);
+      runDirs.push(...Object.values(runDirsFromHeader(again.stdout)));
+    },
+    SETUP_TIMEOUT_MS,
+  );
+
+  test(
+    'the shipped examples run from that project as the README says, against their references',
+    async () => {
+      const { dir } = await fromReadme();
+      const [command] = fencedBlocks(readmeSection('### Examples'), 'sh');
+      expect(command).toContain('node_modules/qemu-iotests/examples/jest.config.js --ci');
+      const examples = path.join(dir, 'node_modules/qemu-iotests/examples');
+      const before = listTree(examples);
+      const result = await runCommand('sh', ['-euc', command], {
+        cwd: dir,
+        env: userEnv(),
+        timeoutMs: RUN_TIMEOUT_MS,
+      });
+      timings['jest examples'] = result.durationMs;
+      expect(result.output).toMatch(/PASS .*examples\/__tests__\/iotests\/206-qcow2-create/);
+      expect(result.output).toMatch(/PASS .*examples\/__tests__\/iotests\/228-backing-filename/);
+      expect(result.output).toMatch(/Test Suites: +2 passed, 2 total/);
+      // Compared with the shipped reference outputs (none written, none missing).
+      expect(result.output).toMatch(/Snapshots: +14 passed, 14 total/);
+      expect(result.exitCode).toBe(0);
+      expect(listTree(examples)).toEqual(before);
+      runDirs.push(...Object.values(runDirsFromHeader(result.stdout)));
     },
     TEST_TIMEOUT_MS,
   );

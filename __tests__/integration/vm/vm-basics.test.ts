@@ -136,6 +136,29 @@ describe('launch and shutdown', () => {
   });
 });
 
+describe('a VM that starts stopped, and single events', () => {
+  test("new VM({ paused: true }) adds -S: QEMU waits in 'prelaunch' until cont", async () => {
+    const vm = new VM({ pathSuffix: '-paused', paused: true });
+    expect(vm.commandLine()).toContain('-S');
+    expect(new VM({ pathSuffix: '-unpaused' }).commandLine()).not.toContain('-S');
+    await vm.launch();
+    expect(await vm.qmp('query-status')).toEqual({
+      return: expect.objectContaining({ running: false, status: 'prelaunch' }),
+    });
+    expect(await vm.getQmpEvent()).toBeNull();
+    expect(await vm.qmp('cont')).toEqual({ return: {} });
+    // cont sends RESUME; getQmpEvent takes one event at a time, oldest first.
+    expect(await vm.getQmpEvent({ wait: true })).toMatchObject({ event: 'RESUME' });
+    await vm.qmp('stop');
+    await vm.qmp('cont');
+    expect(await vm.getQmpEvent({ wait: true })).toMatchObject({ event: 'STOP' });
+    expect(await vm.getQmpEvent({ wait: true })).toMatchObject({ event: 'RESUME' });
+    expect(await vm.getQmpEvent()).toBeNull();
+    expect(await vm.qmp('query-status')).toHaveProperty('return.status', 'running');
+    await vm.shutdown();
+  });
+});
+
 describe('firmware', () => {
   test('without qtest no guest code runs: the halting firmware reads no disk, SeaBIOS does', async () => {
     const [haltImage, biosImage] = [rt.filePath('halt.raw'), rt.filePath('bios.raw')];

@@ -616,6 +616,28 @@ describe('events', () => {
     expect((error as QmpTimeoutError).operation).toBe('any QMP event');
   });
 
+  test('getEvent takes one event, oldest first: null without wait, the next one with it', async () => {
+    const { peer, client } = await pair({ eventTimeoutMs: 5000 });
+    expect(await client.getEvent()).toBeNull();
+    expect(await client.getEvent({ wait: false })).toBeNull();
+    peer.event('A');
+    peer.event('B');
+    await until(() => client.bufferedEvents === 2, 'two buffered events');
+    expect((await client.getEvent())?.event).toBe('A');
+    expect(client.bufferedEvents).toBe(1);
+    expect((await client.getEvent({ wait: true }))?.event).toBe('B');
+    const waiting = client.getEvent({ wait: true });
+    peer.event('C');
+    expect((await waiting)?.event).toBe('C');
+    const numbered = client.getEvent({ wait: 2000 });
+    peer.event('D');
+    expect((await numbered)?.event).toBe('D');
+    const error = await rejection(client.getEvent({ wait: 30 }));
+    expect(error).toBeInstanceOf(QmpTimeoutError);
+    expect((error as QmpTimeoutError).operation).toBe('any QMP event');
+    await expect(client.getEvent({ wait: -1 })).rejects.toThrow('wait must be a number');
+  });
+
   test('clearEvents forgets buffered events', async () => {
     const { peer, client } = await pair();
     peer.event('A');

@@ -38,6 +38,13 @@ export {
 } from './qemu-nbd';
 export { QemuStorageDaemon, type QsdStartOptions } from './qsd';
 export {
+  qemuIoPopen,
+  qemuToolPopen,
+  type ExitStatus,
+  type PopenOptions,
+  type ToolProcess,
+} from './popen';
+export {
   DEFAULT_TOOL_TIMEOUT_MS,
   runQemuTool,
   runTool,
