@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   QmpClient,
+  QmpCommandError,
   QmpConnectionLostError,
   type EventPattern,
   type JsonValue,
@@ -112,6 +113,36 @@ interface Run {
   dirRemoval: Promise<void> | undefined;
 }
 
+/** What the last run left behind, for reports once it is over; replaced by the next launch. */
+interface RunRecord {
+  readonly exit: ExitStatus | undefined;
+  readonly commandLine: string[];
+  /** QEMU's output; undefined when it was not captured. */
+  readonly log: string | undefined;
+  readonly console: string;
+  readonly history: QmpExchangeRecord[];
+}
+
+/**
+ * The machine's one state; it changes only in `moveTo`. idle: nothing runs (never launched, or
+ * shut down: `lastRun` tells how it went). launching: a launch is in progress, its run known once
+ * QEMU is spawned (so kill() can reach it). launched: QEMU was started and connected (it may have
+ * died since: `run.exit` says). stopping: a shutdown is in progress, shared by every caller.
+ */
+type MachineState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'launching'; readonly attempt: Promise<void>; readonly run?: Run }
+  | { readonly kind: 'launched'; readonly run: Run }
+  | { readonly kind: 'stopping'; readonly run: Run; readonly done: Promise<void> };
+
+/** The transitions `moveTo` allows, from each state. */
+const TRANSITIONS: Readonly<Record<MachineState['kind'], readonly MachineState['kind'][]>> = {
+  idle: ['launching'],
+  launching: ['launching', 'launched', 'idle'],
+  launched: ['stopping'],
+  stopping: ['idle'],
+};
+
 const NAME_PATTERN = /^[\w.+-]+$/;
 
 function requireStringArray(name: string, value: unknown): string[] {
@@ -147,17 +178,8 @@ export class QemuMachine {
   private readonly accel: string[];
   private readonly options: QemuMachineOptions;
   private readonly socketNeeds: SocketNeeds;
-  private run: Run | undefined;
-  /** The launch in progress, and its run once QEMU is spawned (so kill() can reach it). */
-  private launchInFlight: Promise<void> | undefined;
-  private launchingRun: Run | undefined;
-  private stopping: Promise<void> | undefined;
-  private lastExit: ExitStatus | undefined;
-  private lastCommandLine: string[] | undefined;
-  private lastLog: string | undefined;
-  private lastConsole = '';
-  /** The QMP history of the last run, kept past its shutdown; replaced at the next launch. */
-  private lastHistory: QmpExchangeRecord[] = [];
+  private state: MachineState = { kind: 'idle' };
+  private lastRun: RunRecord | undefined;
 
   constructor(options: QemuMachineOptions) {
     if (typeof options.binary !== 'string' || options.binary === '') {
@@ -201,12 +223,13 @@ export class QemuMachine {
 
   /** Whether QEMU was launched and has not exited. */
   get running(): boolean {
-    return this.run !== undefined && this.run.exit === undefined;
+    const run = this.launchedRun();
+    return run !== undefined && run.exit === undefined;
   }
 
   /** QEMU's pid (the wrapper's, with a wrapper) while it runs. */
   get pid(): number | undefined {
-    return this.running ? this.run?.pid : undefined;
+    return this.running ? this.launchedRun()?.pid : undefined;
   }
 
   /** Exit code of the last run; null while running, before any launch, or after a signal. */
@@ -221,7 +244,7 @@ export class QemuMachine {
 
   /** The QMP connection of the running machine. */
   get qmpClient(): QmpClient {
-    const client = this.run?.qmp;
+    const client = this.launchedRun()?.qmp;
     if (client === undefined) {
       throw new QemuMachineError(
         `QEMU machine ${this.name} has no QMP connection: it is not launched (call launch() first)`,
@@ -237,7 +260,7 @@ export class QemuMachine {
         `QEMU machine ${this.name} has no console: create it with { console: true }`,
       );
     }
-    const socket = this.run?.console;
+    const socket = this.launchedRun()?.console;
     if (socket === undefined) {
       throw new QemuMachineError(`QEMU machine ${this.name} is not launched (call launch() first)`);
     }
@@ -249,48 +272,52 @@ export class QemuMachine {
    * to the client's historySize): what a failure report shows after `qmpClient` stopped working.
    */
   lastQmpHistory(): QmpExchangeRecord[] {
-    const client = (this.run ?? this.launchingRun)?.qmp;
+    const client = this.anyRun()?.qmp;
     return client === undefined
-      ? this.lastHistory.map((record) => ({ ...record }))
+      ? (this.lastRun?.history ?? []).map((record) => ({ ...record }))
       : client.history();
   }
 
   /** Everything the guest wrote to the serial console so far (last MiB), or in the last run. */
   consoleOutput(): string {
-    const run = this.run;
-    return run === undefined ? this.lastConsole : Buffer.concat(run.consoleChunks).toString('utf8');
+    const run = this.launchedRun();
+    return run === undefined
+      ? (this.lastRun?.console ?? '')
+      : Buffer.concat(run.consoleChunks).toString('utf8');
   }
 
   /** The full argv launch() used (while running) or would use (socket dir shown as XXXXXX). */
   commandLine(): string[] {
-    return this.run?.commandLine ?? this.lastCommandLine ?? this.buildArgv(this.plannedSockets());
+    return (
+      this.launchedRun()?.commandLine ??
+      this.lastRun?.commandLine ??
+      this.buildArgv(this.plannedSockets())
+    );
   }
 
   /** Starts QEMU and connects QMP (and qtest/console); rejects with QemuLaunchError. */
   async launch(): Promise<void> {
-    if (this.run !== undefined || this.launchInFlight !== undefined) {
+    if (this.state.kind !== 'idle') {
       throw new QemuMachineError(
         `QEMU machine ${this.name} is already launched; shut it down before launching again`,
       );
     }
     checkSocketPathLengths(this.sockDir, this.socketNeeds);
+    // launchOnce's first step is asynchronous: the state is 'launching' before it reads it.
     const attempt = this.launchOnce();
-    this.launchInFlight = attempt;
+    this.moveTo({ kind: 'launching', attempt });
     try {
       await attempt;
     } finally {
-      this.launchInFlight = undefined;
-      this.launchingRun = undefined;
+      if (this.stateKind() === 'launching') this.moveTo({ kind: 'idle' });
     }
   }
 
   private async launchOnce(): Promise<void> {
-    this.lastExit = undefined;
-    this.lastLog = undefined;
-    this.lastConsole = '';
-    this.lastHistory = [];
+    this.lastRun = undefined;
     const run = await this.start();
-    this.launchingRun = run;
+    const { attempt } = this.launchingState();
+    this.moveTo({ kind: 'launching', attempt, run });
     try {
       await this.connect(run);
     } catch (error: unknown) {
@@ -298,7 +325,41 @@ export class QemuMachine {
     }
     // Done long ago (it started at the spawn): from here on QEMU could outlive this process.
     await run.registration.persisted;
-    this.run = run;
+    this.moveTo({ kind: 'launched', run });
+  }
+
+  /** The only place the state changes; a transition not in TRANSITIONS is a bug here. */
+  private moveTo(next: MachineState): void {
+    if (!TRANSITIONS[this.state.kind].includes(next.kind)) {
+      throw new QemuMachineError(
+        `QEMU machine ${this.name}: internal error, ${this.state.kind} -> ${next.kind}`,
+      );
+    }
+    this.state = next;
+  }
+
+  // Read through a call: TypeScript keeps `this.state` narrowed across moveTo otherwise.
+  private stateKind(): MachineState['kind'] {
+    return this.state.kind;
+  }
+
+  private launchingState(): Extract<MachineState, { kind: 'launching' }> {
+    if (this.state.kind !== 'launching') {
+      throw new QemuMachineError(`QEMU machine ${this.name}: internal error, not launching`);
+    }
+    return this.state;
+  }
+
+  /** The run of a launched (or stopping) machine: what commands, reports and getters use. */
+  private launchedRun(): Run | undefined {
+    return this.state.kind === 'launched' || this.state.kind === 'stopping'
+      ? this.state.run
+      : undefined;
+  }
+
+  /** Any run QEMU is in, the one being launched included (for kill() and failure reports). */
+  private anyRun(): Run | undefined {
+    return this.state.kind === 'launching' ? this.state.run : this.launchedRun();
   }
 
   /** Raw QMP call: resolves with QEMU's reply ({return} or {error}). */
@@ -307,24 +368,28 @@ export class QemuMachine {
     args?: QmpObject,
     opts: QmpCallConvOptions = {},
   ): Promise<QmpResponse> {
-    const run = this.run;
-    const converted = opts.convKeys === false ? args : convertArgumentKeys(args);
-    const response = await this.qmpClient.execute(command, converted);
-    if (command === 'quit' && 'return' in response && run !== undefined) {
-      run.quitIssued = true;
-    }
-    return response;
+    return this.send(command, opts.convKeys === false ? args : convertArgumentKeys(args));
   }
 
   /** QMP call that resolves with the return value and throws QmpCommandError on an error reply. */
   async cmd(command: string, args?: QmpObject, opts: QmpCallConvOptions = {}): Promise<JsonValue> {
-    const run = this.run;
-    const converted = opts.convKeys === false ? args : convertArgumentKeys(args);
-    const result = await this.qmpClient.command(command, converted);
-    if (command === 'quit' && run !== undefined) {
+    const sent = opts.convKeys === false ? args : convertArgumentKeys(args);
+    const reply = await this.send(command, sent);
+    if ('error' in reply) {
+      throw new QmpCommandError(command, sent, reply.error.class, reply.error.desc);
+    }
+    return reply.return;
+  }
+
+  /** The one way a command reaches QEMU (arguments as sent); a quit QEMU accepted is noted. */
+  private async send(command: string, args: QmpObject | undefined): Promise<QmpResponse> {
+    const run = this.launchedRun();
+    const reply = await this.qmpClient.execute(command, args);
+    // A quit QEMU accepted: the connection loss that follows is expected (see describeLoss).
+    if (command === 'quit' && 'return' in reply && run !== undefined) {
       run.quitIssued = true;
     }
-    return result;
+    return reply;
   }
 
   /** Waits for the next event called `name` (matching `match`); see QmpClient.eventWait. */
@@ -371,7 +436,7 @@ export class QemuMachine {
         ),
       );
     }
-    const client = this.run?.qtest;
+    const client = this.launchedRun()?.qtest;
     if (client === undefined) {
       return Promise.reject(
         new QemuMachineError(
@@ -384,11 +449,8 @@ export class QemuMachine {
 
   /** QEMU's output so far (while running) or of the last run; undefined when not captured. */
   getLog(): string | undefined {
-    const run = this.run;
-    if (run === undefined) {
-      return this.lastLog;
-    }
-    return run.log?.text();
+    const run = this.launchedRun();
+    return run === undefined ? this.lastRun?.log : run.log?.text();
   }
 
   /**
@@ -400,34 +462,37 @@ export class QemuMachine {
    * machine did not send, exited non-zero, or had to be forced down.
    */
   shutdown(opts: { hardKill?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    const run = this.run;
-    if (run === undefined) {
-      // A launch in progress is let finish (or fail) first, so nothing it starts is left running.
-      const launching = this.launchInFlight;
-      if (launching !== undefined) {
-        return launching.then(
+    const state = this.state;
+    switch (state.kind) {
+      case 'idle':
+        return Promise.resolve();
+      case 'launching':
+        // A launch in progress is let finish (or fail) first, so nothing it starts is left running.
+        return state.attempt.then(
           () => this.shutdown(opts),
           () => undefined,
         );
+      case 'stopping':
+        return state.done;
+      case 'launched': {
+        const done = this.stop(state.run, opts).finally(() => this.moveTo({ kind: 'idle' }));
+        this.moveTo({ kind: 'stopping', run: state.run, done });
+        return done;
       }
-      return this.stopping ?? Promise.resolve();
     }
-    this.stopping ??= this.stop(run, opts).finally(() => {
-      this.stopping = undefined;
-    });
-    return this.stopping;
   }
 
   /** SIGKILLs QEMU at once, synchronously (safe in exit handlers); shutdown() then cleans up. */
   kill(): void {
-    const run = this.run ?? this.launchingRun;
+    const run = this.anyRun();
     if (run !== undefined && run.exit === undefined) {
       this.sendSignal(run, 'SIGKILL');
     }
   }
 
   private currentOrLastExit(): ExitStatus | undefined {
-    return this.run === undefined ? this.lastExit : this.run.exit;
+    const run = this.launchedRun();
+    return run === undefined ? this.lastRun?.exit : run.exit;
   }
 
   private plannedSockets(): MachineSocketPaths {
@@ -472,7 +537,7 @@ export class QemuMachine {
       if (dir !== undefined) {
         await removePrivateDir(dir, this.filesIn(dir, log));
       }
-      this.lastCommandLine = commandLine;
+      this.lastRun = { exit: undefined, commandLine, log: undefined, console: '', history: [] };
       throw new QemuLaunchError(
         errorMessage(error),
         { exitCode: null, signal: null, commandLine, output: output ?? this.outputNote() },
@@ -753,15 +818,14 @@ export class QemuMachine {
         // The connection is gone either way.
       }
     }
-    this.lastLog = run.log?.close();
-    this.lastConsole = Buffer.concat(run.consoleChunks).toString('utf8');
-    this.lastHistory = run.qmp?.history() ?? [];
-    this.lastExit = run.exit;
-    this.lastCommandLine = run.commandLine;
+    this.lastRun = {
+      exit: run.exit,
+      commandLine: run.commandLine,
+      log: run.log?.close(),
+      console: Buffer.concat(run.consoleChunks).toString('utf8'),
+      history: run.qmp?.history() ?? [],
+    };
     await dirRemoved;
-    if (this.run === run) {
-      this.run = undefined;
-    }
   }
 
   /**
@@ -787,7 +851,7 @@ export class QemuMachine {
   }
 
   private exitReport(run: Run): QemuExitReport {
-    const output = run.log === undefined ? undefined : (this.lastLog ?? run.log.text());
+    const output = run.log === undefined ? undefined : (this.lastRun?.log ?? run.log.text());
     return {
       exitCode: run.exit?.code ?? null,
       signal: run.exit?.signal ?? null,
