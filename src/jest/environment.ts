@@ -22,7 +22,6 @@ import {
   type TestProblem,
   type VmMode,
 } from './bridge';
-import { compileCacheDirectory, flushCompileCache, installCompileCache } from './compile-cache';
 import { createFileDirs, type FileDirs } from './file-dirs';
 import { isNotRun, oneLine, writeNotRun, type NotRunRecord } from './not-run';
 import { vmModeFor } from './options';
@@ -64,12 +63,6 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.environmentOptions = config.projectConfig.testEnvironmentOptions;
     this.vmMode = vmModeFor(context.docblockPragmas, this.environmentOptions);
     this.updateSnapshot = config.globalConfig.updateSnapshot;
-    // Coverage instruments what V8 compiles; leave compilation alone then (and when asked to).
-    if (!config.globalConfig.collectCoverage && this.environmentOptions.compileCache !== false) {
-      installCompileCache({
-        directory: compileCacheDirectory(config.projectConfig.cacheDirectory),
-      });
-    }
   }
 
   override async setup(): Promise<void> {
@@ -152,8 +145,6 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       this.removeDirs();
       delete this.global[BRIDGE_KEY];
       await super.teardown();
-      // Now that the file has run, its modules' code caches hold the functions it used.
-      flushCompileCache();
     }
   }
 

@@ -5,7 +5,9 @@
 // the file, the options, the tsconfig files ts-jest reads and the two versions, so the key is
 // computed from exactly those, without TypeScript; on a cache miss ts-jest is loaded and does the
 // work. Any other setup (type-checking, custom compiler, AST transformers, Babel) goes straight to
-// ts-jest, which then tracks what the output depends on itself.
+// ts-jest, which then tracks what the output depends on itself. So do other ts-jest or TypeScript
+// versions than the ones this key was made for: what ts-jest's output depends on is its own
+// business, checked here for ts-jest 29 with TypeScript 5 (a canary test compares the outputs).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,6 +50,20 @@ function loadTsJest(options: Record<string, unknown>): TransformerLike {
 }
 
 const requireHere = createRequire(__filename);
+
+/** The ts-jest and TypeScript majors whose transpile-only output the key was made for. */
+export const KEYED_VERSIONS = { 'ts-jest': 29, typescript: 5 } as const;
+
+/** Whether the installed ts-jest and TypeScript are the ones the key was made for. */
+export function keyedVersionsInstalled(): boolean {
+  return toolVersions()
+    .split(' ')
+    .every((tool) => {
+      const at = tool.lastIndexOf('@');
+      const major = KEYED_VERSIONS[tool.slice(0, at) as keyof typeof KEYED_VERSIONS];
+      return major !== undefined && Number.parseInt(tool.slice(at + 1), 10) === major;
+    });
+}
 
 /** Whether ts-jest's output for these options depends on nothing but the file and its configs. */
 export function isTranspileOnly(options: Record<string, unknown>): boolean {
@@ -120,7 +136,7 @@ export function createTransformer(tsJestOptions: Record<string, unknown> = {}): 
     tsJest ??= loadTsJest(tsJestOptions);
     return tsJest;
   };
-  if (!isTranspileOnly(tsJestOptions)) return load();
+  if (!isTranspileOnly(tsJestOptions) || !keyedVersionsInstalled()) return load();
   return {
     getCacheKey: (source, filePath, options) =>
       transpileCacheKey(source, filePath, options, tsJestOptions),
