@@ -1,7 +1,4 @@
+import { IotestsTypeError } from '../src/common/errors';
+
 /** Thrown when a matcher is called wrongly: a malformed path, a bad argument, the wrong receiver. */
-export class MatcherUsageError extends TypeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MatcherUsageError';
-  }
-}
+export class MatcherUsageError extends IotestsTypeError {}

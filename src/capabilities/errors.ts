@@ -1,14 +1,14 @@
+import { IotestsError } from '../common/errors';
 import type { ToolRun } from './run-tool';
 
 /** A probe command failed in a way that leaves the capability unknown. */
-export class CapabilityProbeError extends Error {
+export class CapabilityProbeError extends IotestsError {
   readonly command: string;
   readonly exitCode: number | undefined;
   readonly stderr: string;
 
   constructor(run: ToolRun, problem: string) {
     super(`${problem}: \`${run.command}\` ${describeOutcome(run)}`);
-    this.name = 'CapabilityProbeError';
     this.command = run.command;
     this.exitCode = run.exitCode;
     this.stderr = run.stderr;

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 
 import { getSnapshotData, keyToTestName } from '@jest/snapshot-utils';
 
+import { IotestsError } from '../common/errors';
+
 /** One stored entry: its key (`<test name> <n>`), its test's name, and the text it holds. */
 export interface StoredEntry {
   readonly key: string;
@@ -14,12 +16,7 @@ export interface StoredEntry {
 }
 
 /** A problem the user can fix (a missing file, an unknown test): one line, no stack. */
-export class TranscriptCommandError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TranscriptCommandError';
-  }
-}
+export class TranscriptCommandError extends IotestsError {}
 
 /** The entries of a .snap file in file order (Jest writes them sorted by key). */
 export function readStoredEntries(snapFile: string): StoredEntry[] {

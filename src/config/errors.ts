@@ -1,3 +1,5 @@
+import { IotestsError } from '../common/errors';
+
 /** Where a setting's value came from, so an error can point at the right place to fix it. */
 export type SettingOrigin = 'env' | 'options' | 'default';
 
@@ -13,7 +15,7 @@ export interface ConfigErrorDetails {
 }
 
 /** A bad or unusable configuration value; the message is one line naming the value and the fix. */
-export class ConfigError extends Error {
+export class ConfigError extends IotestsError {
   readonly variable: string;
   readonly value: string | undefined;
   readonly hint: string;
@@ -21,7 +23,6 @@ export class ConfigError extends Error {
 
   constructor(details: ConfigErrorDetails) {
     super(formatMessage(details));
-    this.name = 'ConfigError';
     this.variable = details.variable;
     this.value = details.value;
     this.hint = details.hint;

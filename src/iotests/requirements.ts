@@ -4,7 +4,7 @@
 // reason to a skip handler the Jest layer installs (no Jest here).
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
-import { brandError, brandedInstanceOf } from '../qmp/errors';
+import { IotestsError } from '../common/errors';
 import { pyRepr } from './pyjson';
 import { runtime } from './runtime';
 
@@ -326,22 +326,14 @@ export function setSkipHandler(handler: SkipHandler | undefined): void {
   skipHandler = handler;
 }
 
-const NOT_RUN_BRAND = 'NotRunError';
-
 /** Thrown by `requires` / `notrun` when no skip handler is installed (plain script use). */
-export class NotRunError extends Error {
-  static override [Symbol.hasInstance](value: unknown): value is NotRunError {
-    return brandedInstanceOf(this, NotRunError, NOT_RUN_BRAND, value);
-  }
-
+export class NotRunError extends IotestsError {
   /** Why the test cannot run, as the seed's notrun reason. */
   readonly reason: string;
 
   constructor(reason: string) {
     super(`not run: ${reason}`);
-    this.name = 'NotRunError';
     this.reason = reason;
-    brandError(this, NOT_RUN_BRAND);
   }
 }
 

@@ -1,23 +1,16 @@
 // The checks QMPTestCase's job helpers make (dictpath, assert_qmp, assert_qmp_absent, assertEqual),
 // failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
 // failure reads the same as the Python test's would.
-import { brandError, brandedInstanceOf } from '../qmp';
+import { IotestsError } from '../common/errors';
 import type { JsonValue, QmpEvent, QmpResponse } from '../qmp';
 import { PyFloat, dictEntries, pyRepr, pyStr } from './pyjson';
 import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
-const BRAND = 'IotestsAssertionError';
-
 /** A failed check of an iotests helper (the seed's AssertionError); `name` is 'AssertionError'. */
-export class IotestsAssertionError extends Error {
-  static override [Symbol.hasInstance](value: unknown): value is IotestsAssertionError {
-    return brandedInstanceOf(this, IotestsAssertionError, BRAND, value);
-  }
-
+export class IotestsAssertionError extends IotestsError {
   constructor(message: string) {
     super(message);
     this.name = 'AssertionError';
-    brandError(this, BRAND);
   }
 }
 

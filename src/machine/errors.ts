@@ -1,7 +1,6 @@
-// Errors of the machine layer. Like the QMP errors, `instanceof` checks a brand stored under a
-// registered symbol, so it works across the several copies of this package Jest loads.
+// Errors of the machine layer, on the package's branded base (see common/errors.ts).
 
-import { brandError, brandedInstanceOf } from '../qmp/errors';
+import { IotestsError } from '../common/errors';
 
 /** What the value of a secret shows as in error messages. */
 export const REDACTED = '<redacted>';
@@ -60,17 +59,7 @@ function indent(text: string): string {
 }
 
 /** Base class of every error the machine layer raises. */
-export class QemuMachineError extends Error {
-  static override [Symbol.hasInstance](value: unknown): value is QemuMachineError {
-    return brandedInstanceOf(this, QemuMachineError, 'QemuMachineError', value);
-  }
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'QemuMachineError';
-    brandError(this, 'QemuMachineError');
-  }
-}
+export class QemuMachineError extends IotestsError {}
 
 /** What is known about a QEMU process that ended: shared by launch and shutdown failures. */
 export interface QemuExitReport {
@@ -83,10 +72,6 @@ export interface QemuExitReport {
 
 /** QEMU did not come up: it failed to start, died, or never connected its QMP monitor. */
 export class QemuLaunchError extends QemuMachineError {
-  static override [Symbol.hasInstance](value: unknown): value is QemuLaunchError {
-    return brandedInstanceOf(this, QemuLaunchError, 'QemuLaunchError', value);
-  }
-
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** The command line, secret values hidden (QemuMachine.commandLine() has it whole). */
@@ -101,12 +86,10 @@ export class QemuLaunchError extends QemuMachineError {
         `  output:\n${indent(report.output)}`,
       options,
     );
-    this.name = 'QemuLaunchError';
     this.exitCode = report.exitCode;
     this.signal = report.signal;
     this.commandLine = redactCommandLine(report.commandLine);
     this.output = report.output;
-    brandError(this, 'QemuLaunchError');
   }
 }
 
@@ -115,10 +98,6 @@ export class QemuLaunchError extends QemuMachineError {
  * did not send, exited non-zero, or had to be forced down. Thrown by shutdown() after cleanup.
  */
 export class QemuAbnormalExitError extends QemuMachineError {
-  static override [Symbol.hasInstance](value: unknown): value is QemuAbnormalExitError {
-    return brandedInstanceOf(this, QemuAbnormalExitError, 'QemuAbnormalExitError', value);
-  }
-
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly commandLine: string[];
@@ -133,13 +112,11 @@ export class QemuAbnormalExitError extends QemuMachineError {
         `  output:\n${indent(report.output)}`,
       options,
     );
-    this.name = 'QemuAbnormalExitError';
     this.reason = reason;
     this.exitCode = report.exitCode;
     this.signal = report.signal;
     this.commandLine = redactCommandLine(report.commandLine);
     this.output = report.output;
-    brandError(this, 'QemuAbnormalExitError');
   }
 }
 
@@ -148,10 +125,6 @@ export const UNIX_SOCKET_PATH_MAX = 107;
 
 /** A socket path would exceed the AF_UNIX limit; raised before anything is spawned. */
 export class SocketPathTooLongError extends QemuMachineError {
-  static override [Symbol.hasInstance](value: unknown): value is SocketPathTooLongError {
-    return brandedInstanceOf(this, SocketPathTooLongError, 'SocketPathTooLongError', value);
-  }
-
   readonly path: string;
   readonly length: number;
 
@@ -160,9 +133,7 @@ export class SocketPathTooLongError extends QemuMachineError {
       `Socket path ${path} is ${length} bytes long, over the ${UNIX_SOCKET_PATH_MAX}-byte limit ` +
         'of UNIX socket paths; set SOCK_DIR (the sockDir option) to a shorter directory, e.g. /tmp',
     );
-    this.name = 'SocketPathTooLongError';
     this.path = path;
     this.length = length;
-    brandError(this, 'SocketPathTooLongError');
   }
 }

@@ -21,8 +21,6 @@ export {
   QmpCommandError,
   QmpProtocolError,
   QmpConnectionLostError,
-  brandError,
-  brandedInstanceOf,
 } from './errors';
 export type {
   JsonValue,

@@ -1,5 +1,6 @@
 import { describe, expect, jest, test } from '@jest/globals';
 
+import { IotestsError } from '../../../src/common/errors';
 import * as errors from '../../../src/qmp/errors';
 import {
   QmpCommandError,
@@ -50,7 +51,7 @@ describe('error hierarchy', () => {
       expect(error instanceof QmpError).toBe(true);
       expect(error.name).toBe(name);
       expect(Object.getPrototypeOf(Object.getPrototypeOf(error))).toBe(
-        name === 'QmpError' ? Error.prototype : QmpError.prototype,
+        name === 'QmpError' ? IotestsError.prototype : QmpError.prototype,
       );
       expect(error.stack).toContain(name);
     }

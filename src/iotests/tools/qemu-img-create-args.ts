@@ -4,6 +4,8 @@
 // argument in its original order. Python 3.11's argparse is the reference for the corner cases
 // ('-fqcow2', '-o=x', '--' kept, a value that looks like an option is refused, ...).
 
+import { IotestsTypeError } from '../../common/errors';
+
 /** What the preparation depends on (the seed's module globals). */
 export interface CreateArgsSettings {
   imgfmt: string;
@@ -16,12 +18,7 @@ export interface CreateArgsSettings {
 }
 
 /** An argument list argparse would reject (the seed's script would exit with a usage error). */
-export class CreateArgsError extends TypeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CreateArgsError';
-  }
-}
+export class CreateArgsError extends IotestsTypeError {}
 
 type KnownOption = '-o' | '-f' | '-h';
 

@@ -3,10 +3,8 @@
 // the copies of this package Jest loads.
 import { constants } from 'node:os';
 
-import { brandError, brandedInstanceOf } from '../../qmp';
+import { IotestsError } from '../../common/errors';
 import { formatCommandLine, redactCommandLine } from '../../machine';
-
-const BRAND = 'QemuToolError';
 
 /** What a tool run produced, as carried by QemuToolError. */
 export interface QemuToolErrorDetails {
@@ -27,11 +25,7 @@ export interface QemuToolErrorDetails {
 }
 
 /** A QEMU tool failed (non-zero exit, killed by a signal, timed out or died unexpectedly). */
-export class QemuToolError extends Error {
-  static override [Symbol.hasInstance](value: unknown): value is QemuToolError {
-    return brandedInstanceOf(this, QemuToolError, BRAND, value);
-  }
-
+export class QemuToolError extends IotestsError {
   readonly tool: string;
   readonly command: readonly string[];
   readonly exitCode: number | null;
@@ -42,8 +36,6 @@ export class QemuToolError extends Error {
 
   constructor(details: QemuToolErrorDetails) {
     super(formatToolError(details));
-    this.name = 'QemuToolError';
-    brandError(this, BRAND);
     this.tool = details.tool;
     this.command = redactCommandLine(details.command);
     this.exitCode = details.exitCode;
