@@ -2,6 +2,8 @@
 // QemuStorageDaemon's SIGKILL, qemu-nbd servers) is registered here and run by the Jest layer when
 // the test file ends. Jest gives each test file its own copy of this module, so the list is per file.
 import { raceTimeout } from './race-timeout';
+import { session, type Ending } from './session';
+import { shutdownAllVms } from './vm-registry';
 
 /** One cleanup action; may be async. */
 export type CleanupAction = () => void | Promise<void>;
@@ -12,37 +14,42 @@ export interface RunCleanupsOptions {
   timeoutMs?: number;
 }
 
-interface Registered {
-  readonly action: CleanupAction;
-  readonly description: string;
-}
-
 /** Default bound for one cleanup action: long enough for a graceful QEMU shutdown. */
 export const DEFAULT_CLEANUP_TIMEOUT_MS = 30_000;
 
-const pending: Registered[] = [];
-
 /**
- * Register `action` to run when the test file ends (last registered runs first). Returns a
- * function that unregisters it, for owners that cleaned up themselves (idempotent).
+ * Register `action` to run when the test file ends: processes (daemons, tools) before files,
+ * newest first within each. Returns a function that unregisters it, for owners that cleaned up
+ * themselves (idempotent).
  */
-export function onFileCleanup(action: CleanupAction, description = 'cleanup action'): () => void {
-  if (typeof action !== 'function') {
-    throw new TypeError(`onFileCleanup expects a function, got ${typeof action}`);
-  }
-  const entry: Registered = { action, description };
-  pending.push(entry);
+export function onFileCleanup(
+  action: CleanupAction,
+  description = 'cleanup action',
+  phase: Ending['phase'] = 'files',
+): () => void {
+  const entry: Ending = { phase, description, run: action };
+  const { endings } = session();
+  endings.push(entry);
   return () => {
-    const index = pending.lastIndexOf(entry);
+    const index = endings.lastIndexOf(entry);
     if (index !== -1) {
-      pending.splice(index, 1);
+      endings.splice(index, 1);
     }
   };
 }
 
 /** How many cleanup actions are registered and not yet run. */
 export function pendingFileCleanups(): number {
-  return pending.length;
+  return session().endings.length;
+}
+
+/**
+ * End everything the file started, in one order: its VMs (newest first), the other processes,
+ * then its files. Never throws: returns every error met, each naming what failed.
+ */
+export async function endFile(options: RunCleanupsOptions = {}): Promise<Error[]> {
+  const vmErrors = await shutdownAllVms();
+  return [...vmErrors, ...(await runFileCleanups(options))];
 }
 
 /**
@@ -55,19 +62,29 @@ export async function runFileCleanups(options: RunCleanupsOptions = {}): Promise
     throw new TypeError(`runFileCleanups: timeoutMs must be a positive number, got ${timeoutMs}`);
   }
   const errors: Error[] = [];
-  // Actions registered while cleaning up (unusual) are run too, in the same LIFO order.
-  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
-    const error = await runOne(entry, timeoutMs);
-    if (error !== undefined) {
-      errors.push(error);
+  // Actions registered while cleaning up (unusual) are run too, in the same order.
+  for (const phase of ['processes', 'files'] as const) {
+    for (let entry = takeLast(phase); entry !== undefined; entry = takeLast(phase)) {
+      const error = await runOne(entry, timeoutMs);
+      if (error !== undefined) {
+        errors.push(error);
+      }
     }
   }
   return errors;
 }
 
-async function runOne(entry: Registered, timeoutMs: number): Promise<Error | undefined> {
+function takeLast(phase: Ending['phase']): Ending | undefined {
+  const { endings } = session();
+  for (let index = endings.length - 1; index >= 0; index -= 1) {
+    if (endings[index].phase === phase) return endings.splice(index, 1)[0];
+  }
+  return undefined;
+}
+
+async function runOne(entry: Ending, timeoutMs: number): Promise<Error | undefined> {
   const run = (async (): Promise<undefined> => {
-    await entry.action();
+    await entry.run();
     return undefined;
   })().catch((error: unknown) => asError(error, entry.description));
   return await raceTimeout(

@@ -4,21 +4,13 @@
 import os from 'node:os';
 
 import { describeValue } from './pyjson';
+import { session, type FileContext } from './session';
 
-/** Where a test file's scratch files and sockets live, its image format and file-name prefix. */
-export interface FileContext {
-  readonly testDir: string;
-  readonly sockDir: string;
-  readonly imgfmt: string;
-  /** Prefix of the names of files a test creates, `${pid}-` like the seed's file_path. */
-  readonly filePrefix: string;
-}
-
-let current: FileContext | undefined;
+export type { FileContext } from './session';
 
 /** The context set by `setFileContext`, or else the default derived from the environment. */
 export function fileContext(): FileContext {
-  return current ?? defaultFileContext();
+  return session().context ?? defaultFileContext();
 }
 
 /** The default context: env TEST_DIR / SOCK_DIR / IMGFMT, else os.tmpdir(), 'raw', `${pid}-`. */
@@ -37,13 +29,14 @@ export function setFileContext(ctx: Partial<FileContext>): FileContext {
   if (typeof ctx !== 'object' || ctx === null) {
     throw new TypeError(`setFileContext expects an object, got ${describeValue(ctx)}`);
   }
-  current = validateFileContext({ ...fileContext(), ...definedFields(ctx) });
-  return current;
+  const next = validateFileContext({ ...fileContext(), ...definedFields(ctx) });
+  session().context = next;
+  return next;
 }
 
 /** Forget what `setFileContext` set; `fileContext()` is the environment default again. */
 export function resetFileContext(): void {
-  current = undefined;
+  session().context = undefined;
 }
 
 /** Check that a value is a complete FileContext and return a frozen copy of it. */

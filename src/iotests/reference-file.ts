@@ -7,6 +7,8 @@ import path from 'node:path';
 
 import type * as DiffSequences from '@jest/diff-sequences';
 
+import { session } from './session';
+
 /** Jest's `updateSnapshot`: 'all' with -u, 'none' with --ci, else 'new' (write missing ones). */
 export type ReferenceUpdateMode = 'all' | 'new' | 'none';
 
@@ -21,23 +23,21 @@ export type ReferenceOutcome =
       readonly diff: string;
     };
 
-let updateMode: ReferenceUpdateMode = 'new';
-
 /** The preset passes Jest's update mode for the run (`-u`, `--ci`). */
 export function setReferenceUpdateMode(mode: ReferenceUpdateMode): void {
-  updateMode = mode;
+  session().referenceUpdateMode = mode;
 }
 
 /** The update mode reference files follow in this test file. */
 export function referenceUpdateMode(): ReferenceUpdateMode {
-  return updateMode;
+  return session().referenceUpdateMode;
 }
 
 /** Compare `text` with the reference `file` (absolute), writing what `mode` allows. */
 export function compareWithReferenceFile(
   text: string,
   file: string,
-  mode: ReferenceUpdateMode = updateMode,
+  mode: ReferenceUpdateMode = session().referenceUpdateMode,
 ): ReferenceOutcome {
   const badFile = `${file}.bad`;
   const reference = readIfExists(file);

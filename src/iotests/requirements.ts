@@ -7,6 +7,7 @@ import type { IotestsConfig } from '../config';
 import { IotestsError } from '../common/errors';
 import { pyRepr } from './pyjson';
 import { runtime } from './runtime';
+import { session, type SkipHandler } from './session';
 
 /** Devices a test can require (the seed's _verify_virtio_blk / _verify_virtio_scsi_pci_or_ccw). */
 export type RequiredDevice = 'virtio-blk' | 'virtio-scsi';
@@ -305,15 +306,7 @@ function nonEmpty(list: readonly string[] | undefined): list is readonly string[
 
 // --- Front-ends: the reason goes to the skip handler the Jest layer installs. ---
 
-/** Receives unmet requirements: the Jest layer skips the file (onUnmet) or records a case. */
-export interface SkipHandler {
-  /** The whole test file cannot run (the seed's notrun). */
-  onUnmet(reason: string): void;
-  /** One case was not run (the seed's case_notrun); default: a line on stderr. */
-  onCaseNotrun?(reason: string): void;
-}
-
-let skipHandler: SkipHandler | undefined;
+export type { SkipHandler } from './session';
 
 /** Install (or with undefined, remove) the handler of unmet requirements. */
 export function setSkipHandler(handler: SkipHandler | undefined): void {
@@ -323,7 +316,7 @@ export function setSkipHandler(handler: SkipHandler | undefined): void {
   ) {
     throw new TypeError('setSkipHandler expects { onUnmet(reason) } or undefined');
   }
-  skipHandler = handler;
+  session().skipHandler = handler;
 }
 
 /** Thrown by `requires` / `notrun` when no skip handler is installed (plain script use). */
@@ -361,6 +354,7 @@ export function requires(reqs: Requirements): boolean {
  */
 export function notrun(reason: string): never {
   checkReason('notrun', reason);
+  const skipHandler = session().skipHandler;
   if (skipHandler === undefined) {
     throw new NotRunError(reason);
   }
@@ -376,6 +370,7 @@ export function notrun(reason: string): never {
  */
 export function caseNotrun(reason: string): void {
   checkReason('caseNotrun', reason);
+  const skipHandler = session().skipHandler;
   if (skipHandler?.onCaseNotrun !== undefined) {
     skipHandler.onCaseNotrun(reason);
   } else {

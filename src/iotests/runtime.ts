@@ -1,14 +1,10 @@
 // The per-test-file runtime: the resolved configuration and the probed capabilities that the VM
 // and the tool wrappers read. Jest loads this module once per test file, so each file has its own.
-import type { Capabilities } from '../capabilities';
-import type { IotestsConfig, ResolveConfigOptions } from '../config';
+import type { ResolveConfigOptions } from '../config';
 import { setFileContext } from './context';
+import { session, type IotestsRuntime } from './session';
 
-/** What the iotests helpers need to know about this run. */
-export interface IotestsRuntime {
-  readonly config: IotestsConfig;
-  readonly capabilities: Capabilities;
-}
+export type { IotestsRuntime } from './session';
 
 /** Options of `initRuntime`: where the configuration comes from and how to probe. */
 export interface InitRuntimeOptions extends ResolveConfigOptions {
@@ -16,18 +12,17 @@ export interface InitRuntimeOptions extends ResolveConfigOptions {
   refreshCapabilities?: boolean;
 }
 
-let current: IotestsRuntime | undefined;
-
 /** Install the runtime of this test file (the Jest environment does this). */
 export function setRuntime(rt: IotestsRuntime): void {
   if (typeof rt !== 'object' || rt === null || !isObject(rt.config) || !isObject(rt.capabilities)) {
     throw new TypeError('setRuntime expects { config: IotestsConfig, capabilities: Capabilities }');
   }
-  current = Object.freeze({ config: rt.config, capabilities: rt.capabilities });
+  session().runtime = Object.freeze({ config: rt.config, capabilities: rt.capabilities });
 }
 
 /** The runtime set by `setRuntime` / `initRuntime`; throws a clear error when there is none. */
 export function runtime(): IotestsRuntime {
+  const current = session().runtime;
   if (current === undefined) {
     throw new Error(
       'qemu-iotests runtime is not set: run the test under the qemu-iotests Jest preset ' +
@@ -39,12 +34,12 @@ export function runtime(): IotestsRuntime {
 
 /** Whether a runtime is set. */
 export function hasRuntime(): boolean {
-  return current !== undefined;
+  return session().runtime !== undefined;
 }
 
 /** Forget the runtime (for tests of this module and for environment teardown). */
 export function resetRuntime(): void {
-  current = undefined;
+  session().runtime = undefined;
 }
 
 /**

@@ -8,6 +8,8 @@
 // started it, not to the test running by then.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import { session } from './session';
+
 /** An operation started in a scope and not settled yet. */
 export interface PendingOperation {
   /** How the test called it, e.g. `vm.qmpLog('query-status')` (built only when reported). */
@@ -100,34 +102,39 @@ export interface OperationContext {
   readonly scope: TestScope;
 }
 
-let current = new TestScope(undefined);
-let storage: AsyncLocalStorage<OperationContext> | undefined;
-
 /**
  * Use `shared` for operation contexts. The preset passes one per worker: every AsyncLocalStorage
  * in use adds work to each promise the process creates, so test files must not make their own.
  */
 export function useOperationStorage(shared: AsyncLocalStorage<OperationContext>): void {
-  storage = shared;
+  session().operationStorage = shared;
+}
+
+// The test running now (a file-level scope outside tests, made on first use).
+function runningScope(): TestScope {
+  const state = session();
+  state.testScope ??= new TestScope(undefined);
+  return state.testScope;
 }
 
 /** The scope of the running operation, else of the test running now (the file's outside tests). */
 export function currentTestScope(): TestScope {
-  return storage?.getStore()?.scope ?? current;
+  return session().operationStorage?.getStore()?.scope ?? runningScope();
 }
 
 /** A test starts: it gets a fresh, empty scope. */
 export function beginTestScope(title: string): TestScope {
-  current.close();
-  current = new TestScope(title);
-  return current;
+  runningScope().close();
+  const scope = new TestScope(title);
+  session().testScope = scope;
+  return scope;
 }
 
 /** The test is over: its scope closes, and code outside tests gets a file-level scope again. */
 export function endTestScope(): TestScope {
-  const ended = current;
+  const ended = runningScope();
   ended.close();
-  current = new TestScope(undefined);
+  session().testScope = new TestScope(undefined);
   return ended;
 }
 
@@ -142,7 +149,9 @@ export function trackOperation<T>(
   work: (scope: TestScope) => Promise<T>,
   caller: AnyFunction = trackOperation,
 ): Promise<T> {
-  storage ??= new AsyncLocalStorage();
+  const state = session();
+  state.operationStorage ??= new AsyncLocalStorage();
+  const storage = state.operationStorage;
   const outer = storage.getStore();
   // Inside another operation: part of it, in its scope; the outer one is what the test awaits.
   if (outer !== undefined) return work(outer.scope);
@@ -150,10 +159,9 @@ export function trackOperation<T>(
   const origin: { stack?: string } = {};
   // From the test's frame on: `caller` (the library function the test called) and above go.
   Error.captureStackTrace(origin, caller);
-  const scope = current;
+  const scope = runningScope();
   const context: OperationContext = { scope };
-  const active = storage;
-  return scope.track({ describe, origin }, () => active.run(context, () => work(scope)));
+  return scope.track({ describe, origin }, () => storage.run(context, () => work(scope)));
 }
 
 /** The report of operations still pending when a test ended, or undefined when there are none. */

@@ -10,6 +10,7 @@ import {
   pyJsonDumps,
   pyStr,
 } from './pyjson';
+import { session } from './session';
 import { beginTestScope, currentTestScope, type TestScope } from './test-scope';
 
 /**
@@ -29,8 +30,6 @@ export interface LogOptions {
 /** Receives each logged message (without the trailing newline). */
 export type TranscriptEcho = (text: string) => void;
 
-let echo: TranscriptEcho | undefined;
-
 /**
  * The seed's `log(msg, filters, indent)`: filter, then print dicts/arrays as Python's json.dumps
  * (keys sorted unless the message is an OrderedQmp) and anything else as Python's str(); the text
@@ -43,7 +42,7 @@ export function log(msg: unknown, options: LogOptions = {}): void {
 /** `log` into the transcript of `scope`: what an operation started by a test logs, however late. */
 export function logTo(scope: TestScope, msg: unknown, options: LogOptions = {}): void {
   const text = formatLogMessage(msg, options);
-  if (scope.write(`${text}\n`)) echo?.(text);
+  if (scope.write(`${text}\n`)) session().transcriptEcho?.(text);
 }
 
 /** The text `log(msg, options)` would write, without its trailing newline. */
@@ -91,7 +90,7 @@ export function setTranscriptEcho(fn: TranscriptEcho | undefined): void {
       `setTranscriptEcho expects a function or undefined, got ${describeValue(fn)}`,
     );
   }
-  echo = fn;
+  session().transcriptEcho = fn;
 }
 
 /**

@@ -1,30 +1,23 @@
 // Every VM a test file launched, so the Jest layer can end them all when the file is done
 // (Jest gives each test file its own copy of this module, hence its own registry).
 
-/** What the registry needs from a VM. */
-export interface TrackedVm {
-  readonly name: string;
-  readonly running: boolean;
-  shutdown(opts?: { hardKill?: boolean }): Promise<void>;
-  kill(): void;
-}
+import { session, type TrackedVm } from './session';
 
-const vms = new Set<TrackedVm>();
-let current: TrackedVm | undefined;
+export type { TrackedVm } from './session';
 
 /** Remember a VM (idempotent); the VM calls this when it is created and when it launches. */
 export function trackVm(vm: TrackedVm): void {
-  vms.add(vm);
+  session().vms.add(vm);
 }
 
 /** The VMs tracked so far, oldest first. */
 export function trackedVms(): TrackedVm[] {
-  return [...vms];
+  return [...session().vms];
 }
 
 /** Make `vm` this file's VM (the `vm` the Jest environment creates); undefined forgets it. */
 export function setCurrentTrackedVm(vm: TrackedVm | undefined): void {
-  current = vm;
+  session().currentVm = vm;
   if (vm !== undefined) {
     trackVm(vm);
   }
@@ -32,7 +25,7 @@ export function setCurrentTrackedVm(vm: TrackedVm | undefined): void {
 
 /** This file's VM, if one was set. */
 export function currentTrackedVm(): TrackedVm | undefined {
-  return current;
+  return session().currentVm;
 }
 
 /**
@@ -42,6 +35,7 @@ export function currentTrackedVm(): TrackedVm | undefined {
  */
 export async function shutdownAllVms(): Promise<Error[]> {
   const errors: Error[] = [];
+  const { vms } = session();
   const all = [...vms];
   vms.clear();
   // One at a time, newest first: a migration destination goes before its source, like nested

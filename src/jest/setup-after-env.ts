@@ -6,58 +6,49 @@
 // safety net behind this.
 import { afterAll, beforeAll } from '@jest/globals';
 
-import { runFileCleanups } from '../iotests/cleanup';
-import { setFileContext } from '../iotests/context';
-import { NotRunError, setSkipHandler } from '../iotests/requirements';
-import { setRuntime } from '../iotests/runtime';
+import { endFile } from '../iotests/cleanup';
+import { NotRunError } from '../iotests/requirements';
+import { startSession } from '../iotests/session';
 import {
   beginTestScope,
   describePendingOperations,
   endTestScope,
   currentTestScope,
-  useOperationStorage,
   type PendingOperation,
 } from '../iotests/test-scope';
-import { setReferenceUpdateMode } from '../iotests/reference-file';
-import { setTranscriptEcho } from '../iotests/transcript';
-import { VM, setCurrentVm, shutdownAllVms, trackedVms } from '../iotests/vm';
+import { VM, setCurrentVm, trackedVms } from '../iotests/vm';
 import { readBridge } from './bridge';
 import { describeVmsForFailure } from './failure-info';
 
 const bridge = readBridge();
-const { config, capabilities } = bridge;
+const { config } = bridge;
 
-setRuntime({ config, capabilities });
-setFileContext({
+// The file's whole state, in one step (see session.ts).
+startSession({
+  runtime: { config, capabilities: bridge.capabilities },
   testDir: bridge.testDir,
   sockDir: bridge.sockDir,
-  imgfmt: config.imgfmt,
-  filePrefix: `${process.pid}-`,
-});
-setSkipHandler({
-  onUnmet(reason: string): void {
-    // While the file is being defined, the environment skips the describe block; inside a
-    // test or hook, the test ends here and the environment reports it as skipped.
-    if (!bridge.markUnmet(reason)) throw new NotRunError(reason);
+  skipHandler: {
+    onUnmet(reason: string): void {
+      // While the file is being defined, the environment skips the describe block; inside a
+      // test or hook, the test ends here and the environment reports it as skipped.
+      if (!bridge.markUnmet(reason)) throw new NotRunError(reason);
+    },
   },
+  transcriptEcho:
+    process.env.IOTESTS_ECHO === 'y'
+      ? (text: string) => process.stdout.write(`${text}\n`)
+      : undefined,
+  referenceUpdateMode: bridge.updateSnapshot,
+  operationStorage: bridge.operationStorage,
 });
-setReferenceUpdateMode(bridge.updateSnapshot);
-if (process.env.IOTESTS_ECHO === 'y') {
-  setTranscriptEcho((text) => process.stdout.write(`${text}\n`));
-}
 
 const vm = new VM();
 setCurrentVm(vm);
 (globalThis as { vm?: VM }).vm = vm;
 
-async function finishFile(): Promise<Error[]> {
-  const vmErrors = await shutdownAllVms();
-  const cleanupErrors = await runFileCleanups();
-  return [...vmErrors, ...cleanupErrors];
-}
-
 bridge.setDebugInfo(() => describeVmsForFailure(trackedVms()));
-bridge.setTeardown(finishFile);
+bridge.setTeardown(() => endFile());
 
 if (bridge.vmMode === 'boot') {
   beforeAll(async () => {
@@ -67,7 +58,6 @@ if (bridge.vmMode === 'boot') {
 
 // Each test gets its own transcript and operations; one it leaves pending fails it (see
 // test-scope.ts), reported once: when the test function returns, or after the afterEach hooks.
-useOperationStorage(bridge.operationStorage);
 let reported = new Set<PendingOperation>();
 bridge.setTestLifecycle({
   testStarted(title) {
@@ -90,7 +80,7 @@ bridge.setTestLifecycle({
 });
 
 afterAll(async () => {
-  const errors = await finishFile();
+  const errors = await endFile();
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {
     throw new AggregateError(errors, errors.map((error) => error.message).join('\n'));

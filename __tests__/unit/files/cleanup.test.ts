@@ -70,12 +70,19 @@ describe('runFileCleanups', () => {
     expect(ran).toEqual([]);
   });
 
-  test('bad input is refused', async () => {
-    expect(() => onFileCleanup('nope' as never)).toThrow(
-      'onFileCleanup expects a function, got string',
-    );
+  test('a timeout that is not positive is refused', async () => {
     await expect(runFileCleanups({ timeoutMs: 0 })).rejects.toThrow(
       'timeoutMs must be a positive number, got 0',
     );
+  });
+
+  test('processes end before files, newest first within each', async () => {
+    const order: string[] = [];
+    onFileCleanup(() => void order.push('file 1'), 'file 1');
+    onFileCleanup(() => void order.push('daemon 1'), 'daemon 1', 'processes');
+    onFileCleanup(() => void order.push('file 2'), 'file 2');
+    onFileCleanup(() => void order.push('daemon 2'), 'daemon 2', 'processes');
+    expect(await runFileCleanups()).toEqual([]);
+    expect(order).toEqual(['daemon 2', 'daemon 1', 'file 2', 'file 1']);
   });
 });

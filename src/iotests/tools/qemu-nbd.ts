@@ -150,8 +150,12 @@ async function trackForkedDaemon(args: readonly string[]): Promise<void> {
   const description = `qemu-nbd --fork daemon (pid file ${pidfile})`;
   // Registered until file cleanup, so the registry's hooks kill it if this process dies first.
   const daemon = registerChild(pid, description);
-  onFileCleanup(async () => {
-    // Not our child: the registry checks it still is the daemon before killing it, and waits.
-    await daemon.killAndWait();
-  }, `stop ${description} (pid ${pid})`);
+  onFileCleanup(
+    async () => {
+      // Not our child: the registry checks it still is the daemon before killing it, and waits.
+      await daemon.killAndWait();
+    },
+    `stop ${description} (pid ${pid})`,
+    'processes',
+  );
 }

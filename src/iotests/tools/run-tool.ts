@@ -8,6 +8,7 @@ import { loadExeca } from './execa-on-demand';
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
 import { redactCommandLine } from '../../machine';
+import { session } from '../session';
 import { trackOperation } from '../test-scope';
 
 /** Options of the 7.2-style tool functions (`qemuImg`, `qemuIo`, ...), like 7.2's keyword arguments. */
@@ -271,8 +272,6 @@ export function reportSignal(tool: string, result: ToolResult): void {
 /** Receives tool output the seed lets through to the test's own stdout/stderr. */
 export type ToolOutputSink = (text: string) => void;
 
-let outputSink: ToolOutputSink | undefined;
-
 /**
  * Where output goes that the seed does not capture but lets through (qemu-nbd's messages,
  * qemu-io's stderr in qemuIoSilent, a daemon's output): process.stderr by default; the Jest layer
@@ -282,7 +281,7 @@ export function setToolOutputSink(sink: ToolOutputSink | undefined): void {
   if (sink !== undefined && typeof sink !== 'function') {
     throw new TypeError(`setToolOutputSink expects a function or undefined, got ${describe(sink)}`);
   }
-  outputSink = sink;
+  session().toolOutputSink = sink;
 }
 
 /** Pass let-through tool output to the sink. */
@@ -290,6 +289,7 @@ export function writeToolOutput(text: string): void {
   if (text === '') {
     return;
   }
+  const outputSink = session().toolOutputSink;
   if (outputSink !== undefined) {
     outputSink(text);
   } else {

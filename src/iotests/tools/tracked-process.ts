@@ -94,6 +94,7 @@ export class TrackedProcess {
     const dropCleanup = onFileCleanup(
       () => this.stop('SIGKILL').then(() => undefined),
       `stop ${description} (pid ${pid})`,
+      'processes',
     );
     this.exitPromise = child.then((result) => {
       const signal = (result.signal ?? null) as NodeJS.Signals | null;
