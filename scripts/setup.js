@@ -3,9 +3,11 @@
 // Used by both quick-start commands (`npm run iotests`, `npm test`) and by CI.
 // Plain CommonJS with no dependencies: it must run before `npm install` has ever happened.
 //
-//   node scripts/setup.js [--no-install] [--quiet]
+//   node scripts/setup.js [--no-install] [--quiet] [--qemu <release>]
 //     --no-install  never run npm or apt; report what is missing with the command to fix it
 //     --quiet       print only what was done, not what was already in place
+//     --qemu R      also install QEMU release R (e.g. 10.0) beside the system's; QEMU_RELEASE=R
+//                   (the setting that makes runs use it) installs it too
 'use strict';
 
 const fs = require('node:fs');
@@ -14,13 +16,24 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
-const args = new Set(process.argv.slice(2));
-const noInstall = args.has('--no-install');
-const quiet = args.has('--quiet');
-for (const arg of args) {
-  if (!['--no-install', '--quiet'].includes(arg)) {
-    fail(`unknown option ${JSON.stringify(arg)} (accepted: --no-install, --quiet)`);
+const { noInstall, quiet, releases } = parseArgs(process.argv.slice(2));
+
+function parseArgs(argv) {
+  const parsed = { noInstall: false, quiet: false, releases: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-install') parsed.noInstall = true;
+    else if (arg === '--quiet') parsed.quiet = true;
+    else if (arg === '--qemu' && i + 1 < argv.length) parsed.releases.add(argv[++i]);
+    else if (arg.startsWith('--qemu=')) parsed.releases.add(arg.slice('--qemu='.length));
+    else
+      fail(
+        `unknown option ${JSON.stringify(arg)} (accepted: --no-install, --quiet, --qemu <release>)`,
+      );
   }
+  const chosen = process.env.QEMU_RELEASE;
+  if (chosen && chosen !== 'system') parsed.releases.add(chosen);
+  return parsed;
 }
 
 // The binaries a test run needs, the variable that overrides each, and the Debian packages: the
@@ -150,6 +163,26 @@ function ensureQemu() {
   if (still.length > 0) fail(`apt-get finished but these are still missing: ${still.join(', ')}`);
 }
 
+// 2b. Other QEMU releases asked for (--qemu, QEMU_RELEASE), each in its private prefix.
+function ensureReleases() {
+  const { ensureRelease } = require('./qemu-release');
+  const binaries = QEMU_BINARIES.map((bin) => bin.name);
+  for (const release of releases) {
+    try {
+      ensureRelease(release, {
+        emulatorPackage: EMULATOR_PACKAGE,
+        binaries,
+        noInstall,
+        note,
+        say,
+        env: process.env,
+      });
+    } catch (error) {
+      fail(`QEMU ${release}: ${error.message}`);
+    }
+  }
+}
+
 // 3. Build: dist/ is rebuilt from scratch when any input is newer than the last build's stamp.
 function newestInput() {
   let newest = 0;
@@ -230,5 +263,6 @@ function ensureBuild() {
 
 ensureDependencies();
 ensureQemu();
+ensureReleases();
 ensureBuild();
 note('ready');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError } from './errors';
 import table from './qemu-binaries.json';
 import type { Setting, SettingsReader } from './settings';
-import type { QemuBinaries } from './types';
+import type { InstalledQemuRelease, QemuBinaries } from './types';
 
 /** QEMU's target name for the host CPU (`os.arch()` uses Node's names). */
 export function qemuTargetForArch(nodeArch: string = os.arch()): string {
@@ -67,21 +67,53 @@ export interface BinaryContext {
   cwd: string;
   searchPath: string;
   target?: string;
+  /** The release QEMU_RELEASE chose (see release.ts). */
+  release?: InstalledQemuRelease | undefined;
 }
 
 /**
  * Resolves the five QEMU programs: an explicit *_PROG wins, then a QEMU build
  * tree (QEMU_BUILD_DIR / buildDir, laid out like testenv.py's build_root),
- * then the program name on PATH.
+ * then the installed release QEMU_RELEASE names, then the program name on PATH.
  */
 export function resolveBinaries(context: BinaryContext): QemuBinaries {
   const target = context.target ?? qemuTargetForArch();
   const buildDir = resolveBuildDir(context);
+  if (buildDir !== undefined && context.release !== undefined) {
+    const setting = context.reader.get('QEMU_RELEASE', ['qemuRelease']);
+    throw new ConfigError({
+      variable: setting.name,
+      value: setting.value,
+      origin: setting.origin,
+      problem: 'set together with QEMU_BUILD_DIR',
+      hint: 'choose one QEMU: unset QEMU_RELEASE (or set it to system) to test the build tree',
+    });
+  }
   const resolved: Partial<QemuBinaries> = {};
   for (const spec of binarySpecs(target)) {
-    resolved[spec.key] = resolveOne(spec, context, buildDir);
+    resolved[spec.key] =
+      buildDir === undefined && context.release !== undefined
+        ? resolveInRelease(spec, context, context.release)
+        : resolveOne(spec, context, buildDir);
   }
   return resolved as QemuBinaries;
+}
+
+function resolveInRelease(
+  spec: BinarySpec,
+  context: BinaryContext,
+  release: InstalledQemuRelease,
+): string {
+  if (context.reader.get(spec.variable).value !== undefined) {
+    return resolveOne(spec, context, undefined);
+  }
+  const file = path.join(release.binDir, spec.programName);
+  checkExecutable(file, {
+    variable: spec.variable,
+    value: file,
+    hint: `reinstall it with: npm run setup -- --qemu ${release.name}`,
+  });
+  return file;
 }
 
 function resolveBuildDir(context: BinaryContext): string | undefined {

@@ -5,6 +5,7 @@ export type {
   ConfigSource,
   IotestsConfig,
   IotestsTimeouts,
+  InstalledQemuRelease,
   QemuBinaries,
 } from './types';
 export { ConfigError, type ConfigErrorDetails, type SettingOrigin } from './errors';
@@ -20,3 +21,4 @@ export {
   UNIX_SOCKET_PATH_MAX,
 } from './directories';
 export { qemuTargetForArch } from './binaries';
+export { exportQemuModuleDir, INSTALLABLE_RELEASES, releasesDir } from './release';

@@ -9,6 +9,7 @@ import {
   type DirectorySetting,
 } from './directories';
 import { ConfigError } from './errors';
+import { resolveQemuRelease } from './release';
 import { SettingsReader } from './settings';
 import {
   defaultQemuOptions,
@@ -59,7 +60,8 @@ export function resolveConfig(opts: ResolveConfigOptions = {}): IotestsConfig {
   checkAioNeedsDirectIo(reader, aiomode, cachemode);
 
   const dirs = resolveDirectories(reader, cwd);
-  const binaries = resolveBinaries({ reader, cwd, searchPath });
+  const qemuRelease = resolveQemuRelease(reader, env);
+  const binaries = resolveBinaries({ reader, cwd, searchPath, release: qemuRelease });
   const misalign = reader.flag('MISALIGN');
 
   const qemuOptionsSetting = reader.get('QEMU_OPTIONS');
@@ -85,6 +87,7 @@ export function resolveConfig(opts: ResolveConfigOptions = {}): IotestsConfig {
     sampleImgDir: dirs.sampleImgDir,
     outputDir: dirs.outputDir,
     binaries,
+    qemuRelease,
     qemuOptions,
     qemuImgOptions: splitOptions(reader.get('QEMU_IMG_OPTIONS').value),
     qemuIoOptions:
@@ -110,6 +113,7 @@ export function resolveConfig(opts: ResolveConfigOptions = {}): IotestsConfig {
       shutdownMs: reader.secondsAsMs('IOTESTS_SHUTDOWN_TIMEOUT', DEFAULT_TIMEOUT_SECONDS.shutdown),
     },
     keepScratchOnFailure: reader.flag('IOTESTS_KEEP_SCRATCH'),
+    referenceBase: readReleaseName(reader, 'IOTESTS_REFERENCE_BASE', ['referenceBase']),
     qemuWrapper: debugging.wrapper,
     defaultedDirs: dirs.defaulted,
   };
@@ -267,5 +271,22 @@ function requireTool(
     value,
     problem: `needs ${program}, which is not on PATH`,
     hint: `install the Debian package ${debianPackage}, or unset ${variable}`,
+  });
+}
+
+// A QEMU release as major.minor, e.g. 7.2 or 10.0.
+function readReleaseName(
+  reader: SettingsReader,
+  name: string,
+  optionAliases: readonly string[],
+): string | undefined {
+  const setting = reader.get(name, optionAliases);
+  if (setting.value === undefined || /^\d+\.\d+$/.test(setting.value)) return setting.value;
+  throw new ConfigError({
+    variable: name,
+    value: setting.value,
+    origin: setting.origin,
+    problem: 'not a QEMU release',
+    hint: 'accepted: major.minor, e.g. 7.2 or 10.0',
   });
 }

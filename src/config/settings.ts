@@ -125,5 +125,7 @@ function normalizeOptions(options: Readonly<Record<string, unknown>>): ReadonlyM
 
 // Other environments' options may share the object; only upper-case names are ours.
 function looksLikeOurVariable(key: string): boolean {
-  return /^[A-Z][A-Z0-9_]*$/.test(key) || key === 'buildDir';
+  return (
+    /^[A-Z][A-Z0-9_]*$/.test(key) || ['buildDir', 'qemuRelease', 'referenceBase'].includes(key)
+  );
 }

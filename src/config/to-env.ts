@@ -37,6 +37,8 @@ export function configToEnv(config: IotestsConfig): Record<string, string> {
     IOTESTS_SHUTDOWN_TIMEOUT: String(config.timeouts.shutdownMs / 1000),
     IOTESTS_KEEP_SCRATCH: config.keepScratchOnFailure ? 'y' : 'n',
   };
+  if (config.referenceBase !== undefined) env.IOTESTS_REFERENCE_BASE = config.referenceBase;
+  if (config.qemuRelease !== undefined) env.QEMU_RELEASE = config.qemuRelease.name;
   if (config.sampleImgDir !== undefined) env.SAMPLE_IMG_DIR = config.sampleImgDir;
   if (config.defaultMachine !== undefined) env.QEMU_DEFAULT_MACHINE = config.defaultMachine;
   if (config.imgopts !== undefined) env.IMGOPTS = config.imgopts;

@@ -13,6 +13,18 @@ export interface QemuBinaries {
   qsd: string;
 }
 
+/** A QEMU release installed by setup beside the system's (QEMU_RELEASE). */
+export interface InstalledQemuRelease {
+  /** e.g. '10.0'. */
+  name: string;
+  /** Its private prefix. */
+  prefix: string;
+  /** Where its programs are. */
+  binDir: string;
+  /** Its loadable modules, for QEMU_MODULE_DIR. */
+  moduleDir: string;
+}
+
 /** Upper bounds for the waits of the QMP/machine layers, in milliseconds. */
 export interface IotestsTimeouts {
   qmpCommandMs: number;
@@ -34,6 +46,8 @@ export interface IotestsConfig {
   sampleImgDir: string | undefined;
   outputDir: string;
   binaries: QemuBinaries;
+  /** The installed release the binaries come from (QEMU_RELEASE); undefined for PATH or a build. */
+  qemuRelease: InstalledQemuRelease | undefined;
   /** QEMU_OPTIONS split on spaces; never contains the accelerator (see capabilities). */
   qemuOptions: string[];
   qemuImgOptions: string[];
@@ -52,6 +66,12 @@ export interface IotestsConfig {
   printQemu: boolean;
   timeouts: IotestsTimeouts;
   keepScratchOnFailure: boolean;
+  /**
+   * The QEMU release (iotests.py level, e.g. '7.2') whose references are the project's main ones
+   * (IOTESTS_REFERENCE_BASE); runs on another release keep theirs apart where they differ.
+   * Undefined: one set of references whatever the QEMU.
+   */
+  referenceBase: string | undefined;
   /**
    * Command prefix QEMU is started under, like the seed's `wrapper`:
    * ['gdbserver', ...gdbOptions], the valgrind command, or [] when neither is on.

@@ -70,6 +70,17 @@ export const KNOWN_VARIABLES: ReadonlyArray<KnownVariable> = [
     description: 'QEMU build tree to take every binary from (testEnvironmentOptions: buildDir)',
   },
   {
+    name: 'QEMU_RELEASE',
+    default: 'system',
+    description:
+      'QEMU release to test: system (the binaries on PATH) or one setup installed beside it, e.g. 10.0 (npm run setup -- --qemu 10.0; testEnvironmentOptions: qemuRelease)',
+  },
+  {
+    name: 'QEMU_RELEASES_DIR',
+    default: '~/.cache/qemu-iotests/releases',
+    description: 'where setup installs QEMU releases (XDG_CACHE_HOME is honoured)',
+  },
+  {
     name: 'QEMU_PROG',
     default: 'qemu-system-<arch> on PATH',
     description: 'system emulator binary',
@@ -149,5 +160,11 @@ export const KNOWN_VARIABLES: ReadonlyArray<KnownVariable> = [
     name: 'IOTESTS_KEEP_SCRATCH',
     default: 'n',
     description: 'keep scratch files of failed tests for inspection',
+  },
+  {
+    name: 'IOTESTS_REFERENCE_BASE',
+    default: '(none: one set of references for every QEMU)',
+    description:
+      'QEMU release whose references are the main ones, e.g. 7.2; on another release, references that differ are kept apart (testEnvironmentOptions: referenceBase)',
   },
 ];
