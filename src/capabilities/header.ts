@@ -1,4 +1,5 @@
 import type { IotestsConfig } from '../config';
+import { iotestsPyLevel } from './iotests-level';
 import type { Capabilities } from './types';
 
 /**
@@ -31,6 +32,9 @@ export function formatHeader(
     ['VALGRIND_QEMU', config.valgrindQemu ? 'y' : ''],
     ['PRINT_QEMU_OUTPUT', config.printQemu ? 'y' : ''],
     ['QEMU_VERSION', caps.qemuVersionFull],
+    ['QEMU_RELEASE', describeRelease(config)],
+    ['IOTESTS_PY', `${iotestsPyLevel(caps.qemuVersion)} (the iotests.py behaviour followed)`],
+    ...referencesRow(config, caps),
     ['ACCEL', describeAccelerator(caps)],
     ['FORMATS', caps.formatsRw.join(' ')],
     ...readOnlyFormatsRow(caps),
@@ -44,6 +48,25 @@ export function formatHeader(
   return rows
     .map(([name, value]) => `${prefix}${name.padEnd(13)} -- ${value}`.trimEnd())
     .join('\n');
+}
+
+function describeRelease(config: IotestsConfig): string {
+  const release = config.qemuRelease;
+  return release === undefined
+    ? 'system (QEMU_PROG, QEMU_BUILD_DIR or PATH)'
+    : `${release.name} (${release.prefix}, modules: ${release.moduleDir})`;
+}
+
+function referencesRow(config: IotestsConfig, caps: Capabilities): Array<[string, string]> {
+  const base = config.referenceBase;
+  if (base === undefined) return [];
+  const level = iotestsPyLevel(caps.qemuVersion);
+  return [
+    [
+      'REFERENCES',
+      level === base ? `${base} (the base)` : `${level}'s own where they differ from ${base}'s`,
+    ],
+  ];
 }
 
 function describeAccelerator(caps: Capabilities): string {

@@ -9,12 +9,14 @@ import {
 } from '../capabilities';
 import {
   ConfigError,
+  exportQemuModuleDir,
   KNOWN_VARIABLES,
   resolveConfig,
   validateAgainstCapabilities,
   type ConfigSource,
   type IotestsConfig,
 } from '../config';
+import { iotestsPyLevel } from '../capabilities/iotests-level';
 import { TranscriptCommandError, readStoredEntries, storedTranscript } from './transcript';
 
 /** Where the CLI reads its environment from and writes its output to. */
@@ -132,6 +134,7 @@ function runTranscript(io: CliIo, argv: readonly string[]): number {
 
 async function runInfo(io: CliIo, opts: { json: boolean; refresh: boolean }): Promise<void> {
   const config = resolveConfig({ env: io.env, cwd: io.cwd });
+  exportQemuModuleDir(config.qemuRelease);
   const capabilities = await probeCapabilities(config, {
     refresh: opts.refresh,
     ...(io.cacheDir === undefined ? {} : { cacheDir: io.cacheDir }),
@@ -141,7 +144,8 @@ async function runInfo(io: CliIo, opts: { json: boolean; refresh: boolean }): Pr
 }
 
 function infoJson(config: IotestsConfig, capabilities: Capabilities): string {
-  return `${JSON.stringify({ config, capabilities }, null, 2)}\n`;
+  const iotestsPy = iotestsPyLevel(capabilities.qemuVersion);
+  return `${JSON.stringify({ config, capabilities, iotestsPy }, null, 2)}\n`;
 }
 
 function usageError(io: CliIo, problem: string): number {

@@ -48,11 +48,12 @@ export function resetRuntime(): void {
  */
 export async function initRuntime(opts: InitRuntimeOptions = {}): Promise<IotestsRuntime> {
   // Loaded on demand: every test file has this module, only scripts outside Jest need these.
-  const { ensureDirectories, resolveConfig } = await import('../config');
+  const { ensureDirectories, exportQemuModuleDir, resolveConfig } = await import('../config');
   const { probeCapabilities } = await import('../capabilities/probe');
   const { refreshCapabilities, ...configOptions } = opts;
   const config = resolveConfig(configOptions);
   ensureDirectories(config);
+  exportQemuModuleDir(config.qemuRelease);
   const capabilities = await probeCapabilities(config, { refresh: refreshCapabilities === true });
   setFileContext({ testDir: config.testDir, sockDir: config.sockDir, imgfmt: config.imgfmt });
   setRuntime({ config, capabilities });

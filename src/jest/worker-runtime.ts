@@ -3,7 +3,12 @@
 // reading the capability cache (five stats, a hash, a file read) for each one cost ~10 ms a file
 // under load. Global setup has already validated both for the run.
 import { probeCapabilities, type Capabilities } from '../capabilities';
-import { resolveConfig, type ConfigSource, type IotestsConfig } from '../config';
+import {
+  exportQemuModuleDir,
+  resolveConfig,
+  type ConfigSource,
+  type IotestsConfig,
+} from '../config';
 import { environmentOptionsAsSource } from './options';
 
 /** What every test file of a worker shares. */
@@ -34,6 +39,7 @@ export async function workerRuntime(options: Record<string, unknown>): Promise<W
 
 async function resolveRuntime(source: ConfigSource): Promise<WorkerRuntime> {
   const config = resolveConfig({ options: source });
+  exportQemuModuleDir(config.qemuRelease);
   const capabilities = await probeCapabilities(config);
   return { config, capabilities };
 }

@@ -77,6 +77,8 @@ describe('formatHeader', () => {
     const lines = text.split('\n').slice(12);
     expect(lines).toEqual([
       'QEMU_VERSION  -- QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)',
+      'QEMU_RELEASE  -- system (QEMU_PROG, QEMU_BUILD_DIR or PATH)',
+      'IOTESTS_PY    -- 7.2 (the iotests.py behaviour followed)',
       'ACCEL         -- tcg (available: tcg, kvm; no qtest: virtual-clock tests will be skipped)',
       'FORMATS       -- qcow2 raw',
       'DEVICES       -- 3 (virtio-blk: yes, virtio-scsi: yes)',

@@ -40,6 +40,8 @@ export function fakeConfig(overrides: Partial<IotestsConfig> = {}): IotestsConfi
     keepScratchOnFailure: false,
     qemuWrapper: [],
     defaultedDirs: [],
+    qemuRelease: undefined,
+    referenceBase: undefined,
     ...overrides,
   };
 }
