@@ -16,7 +16,10 @@ export {
   supportedFormats,
   hasWorkingLuks,
   supportsQuorum,
+  releaseAtLeast,
+  verifyVirtioScsiPciOrCcw,
 } from './iotests/api';
+export { IOTESTS_PY_LEVELS, type IotestsPyLevel } from './capabilities/iotests-level';
 export {
   log,
   orderedQmp,

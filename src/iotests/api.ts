@@ -2,6 +2,11 @@
 // Python iotest rewrites line by line (`iotests.imgfmt`, `iotests.filePath('t.qcow2')`,
 // `iotests.qemuImgCreate(...)`). Variables are getters: they read this test file's runtime.
 import type { Capabilities } from '../capabilities';
+import {
+  iotestsPyLevel,
+  releaseAtLeast as versionAtLeast,
+  type IotestsPyLevel,
+} from '../capabilities/iotests-level';
 import type { AioMode, CacheMode, IotestsConfig } from '../config';
 import { fileContext } from './context';
 import * as files from './files';
@@ -39,6 +44,21 @@ export function supportsQuorum(): boolean {
   return runtime().capabilities.quorum;
 }
 
+/** The QEMU release whose iotests.py the library follows for the QEMU under test ('7.2', '10.0'). */
+export function qemuRelease(): IotestsPyLevel {
+  return iotestsPyLevel(runtime().capabilities.qemuVersion);
+}
+
+/** Whether the QEMU under test is `release` (major.minor) or newer: where a ported test branches. */
+export function releaseAtLeast(release: string): boolean {
+  return versionAtLeast(runtime().capabilities.qemuVersion, release);
+}
+
+/** QEMU 10.0's verify_virtio_scsi_pci_or_ccw (7.2: _verify_…): skip the file without virtio-scsi. */
+export function verifyVirtioScsiPciOrCcw(): void {
+  requirements.requires({ devices: ['virtio-scsi'] });
+}
+
 const iotestsObject = {
   // Transcript (the seed's log and the reference output it builds).
   log,
@@ -55,6 +75,12 @@ const iotestsObject = {
   supportedFormats,
   hasWorkingLuks,
   supportsQuorum,
+  verifyVirtioScsiPciOrCcw,
+  // The QEMU release followed.
+  releaseAtLeast,
+  get qemuRelease(): IotestsPyLevel {
+    return qemuRelease();
+  },
   // Files and images.
   filePath: files.filePath,
   filePaths: files.filePaths,

@@ -48,14 +48,20 @@ export interface Filters {
   readonly generatedNodeIds: (msg: string) => string;
   /** filter_qmp_generated_node_ids: `generatedNodeIds` on every string of a QMP object (or on a string). */
   readonly qmpGeneratedNodeIds: <T>(qmsg: T) => T;
-  /** filter_img_info: drop size lines, filename -> 'TEST_IMG', imgfmt -> 'IMGFMT', mask ids. */
-  readonly imgInfo: (output: string, filename: string) => string;
+  /**
+   * filter_img_info: drop size lines, filename -> 'TEST_IMG', imgfmt -> 'IMGFMT', mask ids; with
+   * `dropChildInfo` (default true, QEMU 10.0's iotests.py) also the "Child node '/…'" sections
+   * qemu-img info prints since QEMU 8.0 (older qemu-img prints none, so 7.2 is unaffected).
+   */
+  readonly imgInfo: (output: string, filename: string, dropChildInfo?: boolean) => string;
   /** filter_imgfmt: the image format name -> 'IMGFMT'. */
   readonly imgfmt: (msg: string) => string;
   /** filter_qmp_imgfmt: `imgfmt` on every string value of a QMP object (or on a string). */
   readonly qmpImgfmt: <T>(qmsg: T) => T;
   /** filter_nbd_exports: '(min|opt|max) block: N' -> 'XXX'. */
   readonly nbdExports: (output: string) => string;
+  /** filter_qtest (QEMU 10.0's iotests.py): drop a qtest log's leading OPENED and closing CLOSED lines. */
+  readonly qtest: (output: string) => string;
 }
 
 /** Filters bound to an explicit context (for code that is not the current test file). */
@@ -77,6 +83,10 @@ const UUID = /uuid: [-a-f0-9]+/g;
 const VMDK_CID = /cid: [0-9]+/g;
 const COMPRESSION_TYPE = /(compression type: )(zlib|zstd)/g;
 const NBD_BLOCK_SIZES = /((min|opt|max) block): [0-9]+/g;
+// Anchored at the text's start and end, as Python's ^ and $ without MULTILINE ($ also before a
+// final newline).
+const QTEST_OPENED = /^\[I \d+\.\d+\] OPENED\n/;
+const QTEST_CLOSED = /\n?\[I \+\d+\.\d+\] CLOSED\n?(?=\n?$)/;
 
 function makeFilters(context: () => FileContext): Filters {
   const testDir = (msg: string): string =>
@@ -111,16 +121,23 @@ function makeFilters(context: () => FileContext): Filters {
   const imgfmt = (msg: string): string =>
     replaceLiteral(expectString('imgfmt', msg), context().imgfmt, 'IMGFMT');
 
-  const imgInfo = (output: string, filename: string): string => {
+  const imgInfo = (output: string, filename: string, dropChildInfo = true): string => {
     const text = expectString('imgInfo', output);
     if (typeof filename !== 'string' || filename === '') {
       throw new TypeError(
         `filters.imgInfo expects the image filename as a non-empty string, got ${describeValue(filename)}`,
       );
     }
+    // A child node's section is its header line and the indented lines under it.
+    let inChildSection = false;
     return text
       .split('\n')
       .filter((line) => !line.includes('disk size') && !line.includes('actual-size'))
+      .filter((line) => {
+        if (inChildSection && line.startsWith(' ')) return false;
+        inChildSection = dropChildInfo && line.includes("Child node '/");
+        return !inChildSection;
+      })
       .map((line) =>
         imgfmt(testfiles(replaceLiteral(line, filename, 'TEST_IMG')))
           .replace(LUKS_ITERS, 'iters: XXX')
@@ -135,6 +152,9 @@ function makeFilters(context: () => FileContext): Filters {
     expectString('nbdExports', output).replace(NBD_BLOCK_SIZES, (_match, label: string) => {
       return `${label}: XXX`;
     });
+
+  const qtest = (output: string): string =>
+    expectString('qtest', output).replace(QTEST_OPENED, '').replace(QTEST_CLOSED, '');
 
   const onStrings =
     (stringFilter: (msg: string) => string) =>
@@ -158,6 +178,7 @@ function makeFilters(context: () => FileContext): Filters {
     imgfmt,
     qmpImgfmt: onStrings(imgfmt),
     nbdExports,
+    qtest,
   });
 }
 

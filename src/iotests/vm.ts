@@ -4,6 +4,7 @@ import type {
   EventPattern,
   JsonValue,
   QmpErrorBody,
+  QmpClient,
   QmpEvent,
   QmpObject,
   QmpResponse,
@@ -223,6 +224,16 @@ export class VM extends QemuMachine {
   /** -incoming `addr` (e.g. 'defer', 'unix:/path', 'exec:cat /file'). */
   addIncoming(addr: string): this {
     return this.addArgs('-incoming', addr);
+  }
+
+  /** QEMU 10.0's `add_paused`: -S, so the guest CPUs start stopped (no guest code reads the disks). */
+  addPaused(): this {
+    return this.addArgs('-S');
+  }
+
+  /** QEMU 10.0's `get_qmp`: the QMP connection of the running VM. */
+  getQmp(): QmpClient {
+    return this.qmpClient;
   }
 
   // ---- QMP ----

@@ -45,6 +45,28 @@ const IMG_INFO_HUMAN = [
   '',
 ].join('\n');
 
+// Children one after the other, one nested, and indented lines after a non-child line.
+const IMG_INFO_CHILDREN = [
+  'image: x',
+  "Child node '/file':",
+  '    filename: x',
+  "    Child node '/file/inner':",
+  '        filename: y',
+  "Child node '/backing':",
+  '    image: base',
+  'Format specific information:',
+  '    compat: 1.1',
+].join('\n');
+
+// qtest logs with and without the OPENED/CLOSED lines the filter removes.
+const QTEST_LOGS = [
+  '[I 0.000001] OPENED\n[R +0.012] clock_step\n[S +0.013] OK 1\n[I +0.100] CLOSED\n',
+  '[I 0.000001] OPENED\n[R +0.012] clock_step\n[I +0.100] CLOSED',
+  '[I 0.000001] OPENED\n[I +0.100] CLOSED\n\n',
+  'no log\n[I 0.5] OPENED\n',
+  '',
+];
+
 const IMG_INFO_JSON = [
   '{',
   '    "virtual-size": 67108864,',
@@ -174,11 +196,15 @@ function filterCases(): FilterCase[] {
     }
   });
   for (const ctxName of Object.keys(CONTEXTS)) {
-    add('imgInfo', [IMG_INFO_HUMAN, '/tmp/iotests/scratch/4242-disk.qcow2'], ctxName, 'human');
-    add('imgInfo', [IMG_INFO_JSON, '/var/tmp/dir/7-t.vmdk'], ctxName, 'json');
-    add('imgInfo', [IMG_INFO_HUMAN, 'qcow2'], ctxName, 'filename is the format');
-    add('imgInfo', ['', 'x'], ctxName, 'empty output');
-    add('imgInfo', ['disk size\nactual-size\n', 'x'], ctxName, 'only dropped lines');
+    // QEMU 10.0's filter_img_info: the seed's, leaving out child node sections by default.
+    const human = [IMG_INFO_HUMAN, '/tmp/iotests/scratch/4242-disk.qcow2'];
+    add('imgInfo', human, ctxName, 'human', '10.0');
+    add('imgInfo', [...human, false], ctxName, 'human, child info kept', '10.0');
+    add('imgInfo', [IMG_INFO_JSON, '/var/tmp/dir/7-t.vmdk'], ctxName, 'json', '10.0');
+    add('imgInfo', [IMG_INFO_HUMAN, 'qcow2'], ctxName, 'filename is the format', '10.0');
+    add('imgInfo', [IMG_INFO_CHILDREN, 'x'], ctxName, 'two children', '10.0');
+    add('imgInfo', ['', 'x'], ctxName, 'empty output', '10.0');
+    add('imgInfo', ['disk size\nactual-size\n', 'x'], ctxName, 'only dropped lines', '10.0');
     qmpInputs().forEach((qmsg, index) => {
       for (const filter of ['qmpTestfiles', 'qmpImgfmt'])
         add(filter, [qmsg], ctxName, `qmp #${index}`);
@@ -188,6 +214,7 @@ function filterCases(): FilterCase[] {
     for (const filter of ['qmpVirtioScsi', 'qmp:tagValues'])
       add(filter, [qmsg], 'default', `qmp #${index}`);
   });
+  QTEST_LOGS.forEach((text, index) => add('qtest', [text], 'default', `log #${index}`, '10.0'));
   qmpEventInputs().forEach((event, index) =>
     add('qmpEvent', [event], 'default', `event #${index}`),
   );
@@ -214,7 +241,7 @@ const tagValues = (key: string | number | null, value: unknown): unknown =>
 function applyFilter(bound: Filters, c: FilterCase): unknown {
   const [first, second] = c.args as [never, never];
   if (c.filter === 'qmp:tagValues') return bound.qmp(first, tagValues);
-  if (c.filter === 'imgInfo') return bound.imgInfo(first, second);
+  if (c.filter === 'imgInfo') return bound.imgInfo(first, second, c.args[2] as boolean | undefined);
   return (bound[c.filter as keyof Filters] as (msg: unknown) => unknown)(first);
 }
 

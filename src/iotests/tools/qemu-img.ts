@@ -126,6 +126,8 @@ export interface ImgInfoLogOptions {
   extraArgs?: readonly string[];
   /** 7.2: throw on a non-zero exit (default true). */
   check?: boolean;
+  /** QEMU 10.0: leave out qemu-img's child node sections (default true; see filters.imgInfo). */
+  dropChildInfo?: boolean;
 }
 
 /** The seed's `img_info_log`: `qemu-img info` of an image, logged through `filters.imgInfo`. */
@@ -147,7 +149,7 @@ export function imgInfoLog(filename: string, options: ImgInfoLogOptions = {}): P
         options.filterPath === undefined || options.filterPath === ''
           ? filename
           : options.filterPath;
-      log(filters.imgInfo(result.stdout, filterPath));
+      log(filters.imgInfo(result.stdout, filterPath, options.dropChildInfo !== false));
     },
     imgInfoLog,
   );

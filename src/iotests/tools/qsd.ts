@@ -4,7 +4,7 @@
 import path from 'node:path';
 
 import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
-import type { QmpObject, QmpResponse } from '../../qmp';
+import type { JsonValue, QmpObject, QmpResponse } from '../../qmp';
 import { QmpClient } from '../../qmp';
 import { fileContext } from '../context';
 import { tryRemove } from '../files';
@@ -137,13 +137,28 @@ export class QemuStorageDaemon {
    * `{error}`). Only for a daemon started with `qmp: true`.
    */
   async qmp(command: string, args?: QmpObject): Promise<QmpResponse> {
+    return this.getQmp('qmp').execute(command, args);
+  }
+
+  /**
+   * QEMU 10.0's `QemuStorageDaemon.cmd`: send a QMP command and return its `return` value; an
+   * error reply throws QmpCommandError. Argument names are sent as given.
+   */
+  async cmd(command: string, args?: QmpObject): Promise<JsonValue> {
+    return this.getQmp('cmd').command(command, args);
+  }
+
+  /** QEMU 10.0's `QemuStorageDaemon.get_qmp`: the daemon's QMP connection. */
+  getQmp(caller = 'getQmp'): QmpClient {
     if (this.client === undefined) {
-      throw new Error('QemuStorageDaemon.qmp: start the daemon with { qmp: true } to use QMP');
+      throw new Error(
+        `QemuStorageDaemon.${caller}: start the daemon with { qmp: true } to use QMP`,
+      );
     }
     if (this.stopping !== undefined) {
-      throw new Error('QemuStorageDaemon.qmp: the daemon was stopped');
+      throw new Error(`QemuStorageDaemon.${caller}: the daemon was stopped`);
     }
-    return this.client.execute(command, args);
+    return this.client;
   }
 
   /**

@@ -9,7 +9,8 @@ lists, booleans and null are plain JSON.
 
 The filter functions below transcribe iotests.py's filter_* (same `re` / `str` calls), with the
 module globals test_dir / sock_dir / imgfmt / os.getpid() taken from each case's "ctx". A case
-with "iotests": "7.2" runs QEMU 7.2's versions where they differ from the seed's (class Qemu72).
+with "iotests": "7.2" runs QEMU 7.2's versions where they differ from the seed's (class Qemu72),
+"10.0" QEMU 10.0's on top of those (class Qemu100).
 """
 
 import io
@@ -223,7 +224,30 @@ class Qemu72(Seed):
         return self.filter_qmp(qmsg, _filter)
 
 
-ORACLES = {'seed': Seed, '7.2': Qemu72}
+class Qemu100(Qemu72):
+    """QEMU 10.0's iotests.py on top of 7.2's: filter_img_info can leave out qemu-img's child node
+    sections (and does by default), and filter_qtest exists."""
+
+    def filter_img_info(self, output, filename, drop_child_info=True):
+        kept = []
+        skipping = False
+        for line in output.split('\n'):
+            if 'disk size' in line or 'actual-size' in line:
+                kept.append(line)
+                continue
+            if skipping and line.startswith(' '):
+                continue
+            skipping = drop_child_info and "Child node '/" in line
+            if not skipping:
+                kept.append(line)
+        return super().filter_img_info('\n'.join(kept), filename)
+
+    def filter_qtest(self, output):
+        output = re.sub(r'^\[I \d+\.\d+\] OPENED\n', '', output)
+        return re.sub(r'\n?\[I \+\d+\.\d+\] CLOSED\n?$', '', output)
+
+
+ORACLES = {'seed': Seed, '7.2': Qemu72, '10.0': Qemu100}
 
 
 # --- the requests ---------------------------------------------------------------------------
@@ -242,6 +266,7 @@ FILTERS = {
     'qmpVirtioScsi': 'filter_qmp_virtio_scsi', 'generatedNodeIds': 'filter_generated_node_ids',
     'imgInfo': 'filter_img_info', 'imgfmt': 'filter_imgfmt', 'qmpImgfmt': 'filter_qmp_imgfmt',
     'nbdExports': 'filter_nbd_exports', 'qmpGeneratedNodeIds': 'filter_qmp_generated_node_ids',
+    'qtest': 'filter_qtest',
 }
 
 

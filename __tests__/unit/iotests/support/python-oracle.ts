@@ -18,8 +18,8 @@ export type Tagged =
   | { $dict: Array<[string, Tagged]> }
   | { $ordered: Array<[string, Tagged]> };
 
-/** Which iotests.py the oracle runs: the seed's or QEMU 7.2's (filter_qmp on a lone value). */
-export type IotestsVersion = 'seed' | '7.2';
+/** Which iotests.py the oracle runs: the seed's, QEMU 7.2's (filter_qmp on a lone value) or 10.0's. */
+export type IotestsVersion = 'seed' | '7.2' | '10.0';
 
 /** One question for Python. */
 export type OracleCase =
