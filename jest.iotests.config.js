@@ -12,4 +12,7 @@ module.exports = {
   // Inside this repo, `import ... from 'qemu-iotests'` means the freshly built package.
   moduleNameMapper: { '^qemu-iotests$': '<rootDir>/dist/src/index.js' },
   passWithNoTests: true,
+  // References are QEMU 7.2's; a run on QEMU 10.0 keeps its own where they differ
+  // (__snapshots__/qemu-10.0/<fmt>/...).
+  testEnvironmentOptions: { referenceBase: '7.2' },
 };

@@ -4,7 +4,18 @@
 import type { Config } from '@jest/types';
 
 import { formatHeader, probeCapabilities } from '../capabilities';
-import { ConfigError, resolveConfig, validateAgainstCapabilities } from '../config';
+import { iotestsPyLevel } from '../capabilities/iotests-level';
+import {
+  ConfigError,
+  exportQemuModuleDir,
+  resolveConfig,
+  validateAgainstCapabilities,
+} from '../config';
+import {
+  REFERENCE_OVERLAY_VARIABLE,
+  SNAPSHOT_UPDATE_VARIABLE,
+  referenceOverlay,
+} from '../iotests/reference-release';
 import { sweepOrphans } from '../machine/registry';
 import { openNotRunLedger } from './not-run';
 import { environmentOptionsAsSource } from './options';
@@ -20,10 +31,15 @@ export default async function globalSetup(
     sweepStaleRunDirectories();
     pinRunDirectories(options);
     const config = resolveConfig({ options: environmentOptionsAsSource(options) });
+    exportQemuModuleDir(config.qemuRelease);
     const capabilities = await probeCapabilities(config);
     validateAgainstCapabilities(config, capabilities);
-    // Workers and the snapshot resolver read the format from the environment.
+    // Workers and the snapshot resolver read the format and the references' release from the
+    // environment.
     process.env.IMGFMT = config.imgfmt;
+    const level = iotestsPyLevel(capabilities.qemuVersion);
+    process.env[REFERENCE_OVERLAY_VARIABLE] = referenceOverlay(config.referenceBase, level) ?? '';
+    process.env[SNAPSHOT_UPDATE_VARIABLE] = globalConfig.updateSnapshot;
     openNotRunLedger();
     if (!globalConfig.silent) {
       process.stdout.write(`\n${formatHeader(config, capabilities)}\n`);
