@@ -6,7 +6,8 @@ import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { VM, iotests, type QmpObject, type QmpResponse } from 'qemu-iotests';
 
-iotests.requires({ devices: ['virtio-scsi'], formats: ['qcow2'] });
+iotests.verifyVirtioScsiPciOrCcw();
+iotests.requires({ formats: ['qcow2'] });
 
 const size = 64 * 1024 * 1024;
 

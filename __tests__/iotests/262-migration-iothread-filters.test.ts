@@ -7,7 +7,12 @@ import execa from 'execa';
 import { expect, test } from '@jest/globals';
 import { VM, iotests } from 'qemu-iotests';
 
-iotests.requires({ formats: ['qcow2'], platforms: ['linux'] });
+iotests.requires({
+  formats: ['qcow2'],
+  platforms: ['linux'],
+  // QEMU 10.0's version names the blkverify driver it stacks.
+  ...(iotests.releaseAtLeast('10.0') ? { requiredFormats: ['blkverify'] } : {}),
+});
 
 /** Give `vm` the iothread, the filter stack over `image` and the virtio-blk device on top. */
 function addOpts(vm: VM, image: string): void {
