@@ -58,6 +58,8 @@ describe('qemu-iotests info', () => {
       'VALGRIND_QEMU',
       'PRINT_QEMU_OUTPUT',
       'QEMU_VERSION',
+      'QEMU_RELEASE',
+      'IOTESTS_PY',
       'ACCEL',
       'FORMATS',
       'DEVICES',
