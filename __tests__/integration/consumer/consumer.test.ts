@@ -200,15 +200,19 @@ describeIfRegistry(title, () => {
       'dist/src/jest/vm-global.d.ts',
       'dist/matchers/typings.d.ts',
       'dist/src/cli/main.js',
-      // The binary table the config layer reads at run time (setup.js reads its source copy).
+      // The binary and release tables the config layer reads at run time (setup.js reads their
+      // source copies).
       'dist/src/config/qemu-binaries.json',
+      'dist/src/config/qemu-releases.json',
     ]) {
       expect(packedFiles).toContain(file);
     }
     const stray = packedFiles.filter(
       (file) =>
         !['package.json', 'README.md', 'jest-preset.js'].includes(file) &&
-        file !== 'dist/src/config/qemu-binaries.json' &&
+        !['dist/src/config/qemu-binaries.json', 'dist/src/config/qemu-releases.json'].includes(
+          file,
+        ) &&
         !(file.startsWith('dist/') && /\.(js|js\.map|d\.ts)$/.test(file)) &&
         !SHIPPED_EXAMPLES.test(file),
     );

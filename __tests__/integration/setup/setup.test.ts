@@ -134,6 +134,8 @@ describe('scripts/setup.js', () => {
   test('an unknown option is refused, naming the accepted ones', () => {
     const run = runSetup(['--instal']);
     expect(run.status).toBe(1);
-    expect(run.output).toContain('unknown option "--instal" (accepted: --no-install, --quiet)');
+    expect(run.output).toContain(
+      'unknown option "--instal" (accepted: --no-install, --quiet, --qemu <release>)',
+    );
   });
 });
