@@ -29,7 +29,7 @@ import { fencedBlocks, readmeSection } from '../../support/readme';
 const FIXTURES = path.join(__dirname, 'fixtures');
 // What examples/ may hold: the ports, their snapshots, and the two files that make them runnable.
 const SHIPPED_EXAMPLES =
-  /^examples\/(package\.json|jest\.config\.js|__tests__\/iotests\/[^/]+\.test\.ts|__snapshots__\/[^/]+\/__tests__\/iotests\/[^/]+\.test\.ts\.snap)$/;
+  /^examples\/(package\.json|jest\.config\.js|__tests__\/iotests\/[^/]+\.test\.ts|__snapshots__\/(qemu-[^/]+\/)?[^/]+\/__tests__\/iotests\/[^/]+\.test\.ts\.snap)$/;
 
 /** The examples/ files the tarball must hold, from the repository's suite and snapshots. */
 function expectedExamples(): string[] {
@@ -37,13 +37,11 @@ function expectedExamples(): string[] {
     .readdirSync(path.join(REPO_ROOT, '__tests__/iotests'))
     .filter((name) => name.endsWith('.test.ts'))
     .map((name) => `examples/__tests__/iotests/${name}`);
+  // Every stored reference: per format, and per QEMU release where that release's differ.
   const snapshots = fs
-    .readdirSync(path.join(REPO_ROOT, '__snapshots__'))
-    .flatMap((format) =>
-      fs
-        .readdirSync(path.join(REPO_ROOT, '__snapshots__', format, '__tests__/iotests'))
-        .map((name) => `examples/__snapshots__/${format}/__tests__/iotests/${name}`),
-    );
+    .readdirSync(path.join(REPO_ROOT, '__snapshots__'), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.snap'))
+    .map((name) => `examples/__snapshots__/${name}`);
   return [...ports, ...snapshots, 'examples/jest.config.js', 'examples/package.json'].sort();
 }
 const TEST_FILE = '__tests__/iotests/example.test.ts';
