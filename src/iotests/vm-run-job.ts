@@ -1,5 +1,6 @@
 // The seed's VM.run_job and VM.blockdev_create (QEMU 7.2 versions: run_job takes `filters` and
-// blockdev_create passes its filters on to run_job, so failed-job lines get filtered too).
+// blockdev_create passes its filters on to run_job, so failed-job lines get filtered too): run a
+// job to its end, logging it (waiting on a job a test started itself is vm-job-waits.ts).
 import type {
   EventPattern,
   JsonValue,
