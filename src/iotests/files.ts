@@ -64,9 +64,6 @@ export async function withFilePaths<T>(
   fn: ((path: string) => T | Promise<T>) | ((paths: string[]) => T | Promise<T>),
   options: FilePathOptions = {},
 ): Promise<Awaited<T>> {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`withFilePaths: fn must be a function, got ${typeof fn}`);
-  }
   const single = typeof names === 'string';
   const paths = makePaths('withFilePaths', single ? [names] : names, options);
   try {
@@ -100,7 +97,8 @@ const SECTORS_PER_WRITE = 2048;
  * sectors) where sector N holds N as a big-endian int32, 504 zero bytes, and N again.
  */
 export async function createImage(imagePath: string, size: number): Promise<void> {
-  checkName('createImage', imagePath);
+  // Kept: no type says "non-negative integer"; -1 or NaN would silently make an empty image, and
+  // past int32 the sector numbers would wrap.
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new TypeError(`createImage: size must be a non-negative integer, got ${String(size)}`);
   }
@@ -207,11 +205,9 @@ export async function withTimeout<T>(
   fn: () => T | Promise<T>,
   options: WithTimeoutOptions = {},
 ): Promise<Awaited<T>> {
-  if (!(typeof ms === 'number' && ms > 0)) {
+  // Kept: a timer of 0 or NaN ms fires at once, which would fail every call "by timeout".
+  if (!(ms > 0)) {
     throw new TypeError(`withTimeout: ms must be a positive number, got ${String(ms)}`);
-  }
-  if (typeof fn !== 'function') {
-    throw new TypeError(`withTimeout: fn must be a function, got ${typeof fn}`);
   }
   const run = Promise.resolve().then(fn);
   if (!(options.enabled ?? !underDebugger())) {
@@ -233,16 +229,11 @@ function underDebugger(): boolean {
 }
 
 function makePaths(fn: string, names: readonly string[], options: FilePathOptions): string[] {
-  if (!Array.isArray(names) || names.length === 0) {
-    throw new TypeError(`${fn}: expects at least one file name`);
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${fn}: options must be an object like { baseDir }`);
-  }
   const ctx = fileContext();
   const baseDir = options.baseDir ?? ctx.testDir;
-  if (typeof baseDir !== 'string' || baseDir === '') {
-    throw new TypeError(`${fn}: baseDir must be a non-empty string, got ${String(baseDir)}`);
+  // Kept: '' would make the paths relative, so files would land in (and stay in) the cwd.
+  if (baseDir === '') {
+    throw new TypeError(`${fn}: baseDir must be a non-empty string, got ""`);
   }
   return names.map((name) => {
     checkName(fn, name);
@@ -256,9 +247,10 @@ function splitNames(
 ): { names: string[]; options: FilePathOptions } {
   const last = args[args.length - 1];
   const hasOptions = last === undefined || typeof last === 'object';
-  const names = hasOptions ? args.slice(0, -1) : args;
+  // The overloads put the options last, so everything before them is a name.
+  const names = (hasOptions ? args.slice(0, -1) : args) as string[];
   names.forEach((name) => checkName(fn, name));
-  return { names: names as string[], options: (hasOptions ? last : undefined) ?? {} };
+  return { names, options: (hasOptions ? last : undefined) ?? {} };
 }
 
 function removeAll(paths: readonly string[]): void {
@@ -267,10 +259,12 @@ function removeAll(paths: readonly string[]): void {
   }
 }
 
-function checkName(fn: string, name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '' || name.includes('\0')) {
+// Kept: no type says "non-empty, without NUL"; '' would name the bare prefix (every '' the same
+// file) and a NUL would only fail later, in whatever tool gets the path.
+function checkName(fn: string, name: string): void {
+  if (name === '' || name.includes('\0')) {
     throw new TypeError(
-      `${fn}: a file name must be a non-empty string without NUL bytes, got ${JSON.stringify(name) ?? String(name)}`,
+      `${fn}: a file name must be a non-empty string without NUL bytes, got ${JSON.stringify(name)}`,
     );
   }
 }

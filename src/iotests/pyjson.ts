@@ -13,9 +13,6 @@ export class PyFloat {
   readonly value: number;
 
   constructor(value: number) {
-    if (typeof value !== 'number') {
-      throw new TypeError(`PyFloat expects a number, got ${describeValue(value)}`);
-    }
     this.value = value;
     brand(this, PY_FLOAT_BRAND);
   }
@@ -106,9 +103,6 @@ export function pyJsonFloat(value: number): string {
 
 /** Python's `repr(int)` / `str(int)` for a JS number or bigint. */
 export function pyIntRepr(value: number | bigint): string {
-  if (typeof value === 'number' && !Number.isInteger(value)) {
-    throw new RangeError(`pyIntRepr expects an integral number, got ${value}`);
-  }
   return BigInt(value).toString();
 }
 
@@ -257,6 +251,8 @@ class Encoder {
   }
 }
 
+// Kept: no type says "non-negative integer", and ' '.repeat() would floor 1.5 silently and fail
+// on -1 with an unhelpful "Invalid count value".
 function checkIndent(indent: number | null | undefined): number | null {
   if (indent === undefined || indent === null) return null;
   if (!Number.isInteger(indent) || indent < 0) {

@@ -55,6 +55,8 @@ export function qmpToOpts(obj: unknown): string {
     .join(',');
 }
 
+// Kept: QMP values include booleans, lists and objects, which -blockdev's key=value syntax would
+// otherwise receive as 'true' or '[object Object]'.
 function optionValue(key: string, value: unknown): string {
   if (typeof value === 'string') {
     return value;

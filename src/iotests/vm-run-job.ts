@@ -75,8 +75,9 @@ export async function runJob(
   job: string,
   options: RunJobOptions = {},
 ): Promise<string | null> {
-  if (typeof job !== 'string' || job === '') {
-    throw new TypeError(`runJob expects a job id (non-empty string), got ${JSON.stringify(job)}`);
+  // Kept: with '' it would wait the whole event timeout for a job that cannot exist.
+  if (job === '') {
+    throw new TypeError('runJob expects a job id (non-empty string), got ""');
   }
   const { autoFinalize = true, autoDismiss = false, preFinalize, cancel = false, wait } = options;
   const logFilters = options.filters ?? [];

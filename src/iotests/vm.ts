@@ -192,9 +192,6 @@ export class VM extends QemuMachine {
     const imgFormat = options.imgFormat ?? fileContext().imgfmt;
     const parts = [`if=${options.interface ?? 'virtio'}`, `id=drive${this.numDrives}`];
     if (path !== null) {
-      if (typeof path !== 'string') {
-        throw new TypeError(`addDrive expects an image path or null, got ${JSON.stringify(path)}`);
-      }
       parts.push(
         `file=${path}`,
         `format=${imgFormat}`,

@@ -353,7 +353,7 @@ describe('filter input errors name the value and what is accepted', () => {
     );
   });
 
-  test('qmp filters refuse what no QMP message is, and non-function callbacks', () => {
+  test('qmp filters refuse what no QMP message is', () => {
     expect(() => filters.qmpTestfiles(undefined)).toThrow(
       'filters.qmp expects a QMP object, array, string, number, boolean or null, got undefined',
     );
@@ -362,9 +362,6 @@ describe('filter input errors name the value and what is accepted', () => {
     );
     expect(() => filters.qmp(Symbol('s'), (_key, value) => value)).toThrow(
       'filters.qmp expects a QMP object, array, string, number, boolean or null, got symbol Symbol(s)',
-    );
-    expect(() => filters.qmp({}, 'fn' as unknown as () => unknown)).toThrow(
-      'filters.qmp expects a (key, value) function, got string "fn"',
     );
   });
 
@@ -379,7 +376,7 @@ describe('filter input errors name the value and what is accepted', () => {
 
   test('imgInfo needs the image filename', () => {
     expect(() => filters.imgInfo('image: x', '')).toThrow(
-      'filters.imgInfo expects the image filename as a non-empty string, got string ""',
+      'filters.imgInfo expects the image filename, got an empty string',
     );
   });
 

@@ -206,10 +206,7 @@ describe('pyJsonDumps details', () => {
 });
 
 describe('PyFloat and OrderedQmp markers', () => {
-  test('PyFloat only wraps numbers and JSON.stringify sees the number', () => {
-    expect(() => new PyFloat('1' as unknown as number)).toThrow(
-      'PyFloat expects a number, got string "1"',
-    );
+  test('JSON.stringify sees the number a PyFloat wraps', () => {
     expect(JSON.stringify({ f: new PyFloat(2) })).toBe('{"f":2}');
   });
 
