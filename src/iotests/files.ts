@@ -1,6 +1,5 @@
 // The seed's file helpers: scratch file names in TEST_DIR that clean themselves up (file_path,
 // FilePath), try_remove, create_image, unarchive_sample_image, remote_filename and Timeout.
-import type execa from 'execa';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { onFileCleanup } from './cleanup';
 import { fileContext } from './context';
 import { raceTimeout } from './race-timeout';
 import { hasRuntime, runtime } from './runtime';
-import { loadExeca } from './tools/execa-on-demand';
+import { runProcess, type ProcessRun } from '../common/run-process';
 
 /** Options of filePath / filePaths / withFilePaths (the seed's `base_dir` keyword). */
 export interface FilePathOptions {
@@ -132,8 +131,6 @@ const UNARCHIVE_TIMEOUT_MS = 120_000;
  * Node has no bzip2 decoder, so this runs the `bzip2` program (Debian package `bzip2`).
  */
 export async function unarchiveSampleImage(sample: string, fname: string): Promise<void> {
-  checkName('unarchiveSampleImage', sample);
-  checkName('unarchiveSampleImage', fname);
   const sampleDir = runtime().config.sampleImgDir;
   if (sampleDir === undefined) {
     throw new Error(
@@ -142,25 +139,17 @@ export async function unarchiveSampleImage(sample: string, fname: string): Promi
     );
   }
   const archive = path.join(sampleDir, `${sample}.bz2`);
-  const run = await loadExeca();
   const output = openSync(fname, 'w');
-  let result: execa.ExecaReturnValue;
-  let timer: NodeJS.Timeout | undefined;
+  let result: ProcessRun;
   try {
-    const child = run('bzip2', ['-d', '-c', '--', archive], {
-      reject: false,
-      stdin: 'ignore',
-      stdout: output,
-      stderr: 'pipe',
+    result = await runProcess('bzip2', ['-d', '-c', '--', archive], {
+      timeoutMs: UNARCHIVE_TIMEOUT_MS,
+      output: [output, 'pipe'],
     });
-    timer = setTimeout(() => child.kill('SIGKILL'), UNARCHIVE_TIMEOUT_MS);
-    result = await child;
   } finally {
-    clearTimeout(timer);
     closeSync(output);
   }
-  const code = (result as { code?: unknown }).code;
-  if (code === 'ENOENT') {
+  if (result.spawnFailure?.code === 'ENOENT') {
     tryRemove(fname);
     throw new Error(
       'unarchiveSampleImage: the bzip2 program was not found on PATH; ' +
