@@ -18,6 +18,7 @@ import {
   type QmpObject,
   type QmpResponse,
 } from '../qmp';
+import { sleep } from '../common/sleep';
 import { buildCommandLine, socketPathList, type MachineSocketPaths } from './command-line';
 import {
   QemuAbnormalExitError,
@@ -144,14 +145,6 @@ const TRANSITIONS: Readonly<Record<MachineState['kind'], readonly MachineState['
 };
 
 const NAME_PATTERN = /^[\w.+-]+$/;
-
-function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
 
 /** A QEMU process driven over QMP. */
 export class QemuMachine {
@@ -607,13 +600,13 @@ export class QemuMachine {
   /** Waits for QEMU to connect every socket, then performs the QMP handshake. */
   private async connect(run: Run): Promise<void> {
     const limit = this.timeouts.launchMs;
-    const timer = delay(limit);
+    const timer = sleep(limit);
     let outcome: Socket[] | 'exited' | 'timed out';
     try {
       outcome = await Promise.race([
         Promise.all(run.listeners.map((listener) => listener.connection)),
         run.exited.then(() => 'exited' as const),
-        timer.promise.then(() => 'timed out' as const),
+        timer.then(() => 'timed out' as const),
       ]);
     } finally {
       timer.cancel();
@@ -779,9 +772,9 @@ export class QemuMachine {
     if (run.exit !== undefined) {
       return true;
     }
-    const timer = delay(ms);
+    const timer = sleep(ms);
     try {
-      await Promise.race([run.exited, timer.promise]);
+      await Promise.race([run.exited, timer]);
     } finally {
       timer.cancel();
     }

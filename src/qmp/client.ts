@@ -14,6 +14,7 @@ import {
 import { JsonLineDecoder } from './framing';
 import { isErrorBody, parseGreeting } from './greeting';
 import { ExchangeHistory } from './history';
+import { sleep } from '../common/sleep';
 import { stringifyJson } from './json';
 import { eventMatches } from './match';
 import { QMP_TIMEOUT_KNOB, checkTimeout, resolveOptions } from './options';
@@ -340,15 +341,9 @@ export class QmpClient {
     });
     if (!socketGone) {
       this.socket.destroy();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.socketClosed,
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, SOCKET_CLOSE_TIMEOUT_MS);
-          timer.unref();
-        }),
-      ]);
-      clearTimeout(timer);
+      const timer = sleep(SOCKET_CLOSE_TIMEOUT_MS, { unref: true });
+      await Promise.race([this.socketClosed, timer]);
+      timer.cancel();
     }
   }
 

@@ -7,7 +7,7 @@
 // forked qemu-nbd without a pid file cannot be tracked; the test must stop it itself.
 import { existsSync } from 'node:fs';
 
-import { isProcessGone, registerChild } from '../../machine';
+import { isLiveProcess, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { filePath, tryRemove } from '../files';
 import { filters } from '../filters';
@@ -131,7 +131,7 @@ async function trackForkedDaemon(args: readonly string[]): Promise<void> {
     return;
   }
   const pid = await readPidFile(pidfile);
-  if (pid === undefined || isProcessGone(pid)) {
+  if (pid === undefined || !isLiveProcess(pid)) {
     return; // No daemon to track (or it is already gone).
   }
   const description = `qemu-nbd --fork daemon (pid file ${pidfile})`;
