@@ -8,7 +8,8 @@
 //   '.' or '+' in the path would match other text or leave the path unfiltered.
 import type { FileContext } from './context';
 import { fileContext, validateFileContext } from './context';
-import { OrderedQmp, PyFloat, describeValue, dictEntries, isDict, isMap } from './pyjson';
+import { describeValue } from '../common/describe-value';
+import { OrderedQmp, PyFloat, dictEntries, isDict, isMap } from './pyjson';
 
 /**
  * A function `filters.qmp` applies to every non-container value: (key or index, value). The key

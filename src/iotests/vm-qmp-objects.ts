@@ -1,6 +1,7 @@
 // Pure helpers on QMP objects that the VM uses: the seed's flatten_qmp_object / qmp_to_opts.
 import type { JsonValue, QmpObject } from '../qmp';
-import { describeValue, dictEntries } from './pyjson';
+import { describeValue } from '../common/describe-value';
+import { dictEntries } from './pyjson';
 
 /**
  * Whether a QMP value is a JSON object (a plain object, from any realm), not a list, a scalar or

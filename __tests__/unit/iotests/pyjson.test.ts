@@ -199,9 +199,9 @@ describe('pyJsonDumps details', () => {
 
   test('indent must be a non-negative integer', () => {
     expect(() => pyJsonDumps([], { indent: -1 })).toThrow(
-      'indent must be a non-negative integer, null or undefined; got number -1',
+      'indent must be a non-negative integer, null or undefined; got a number -1',
     );
-    expect(() => pyJsonDumps([], { indent: 1.5 })).toThrow('got number 1.5');
+    expect(() => pyJsonDumps([], { indent: 1.5 })).toThrow('got a number 1.5');
   });
 });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 
 import { fileContext } from '../context';
 import { filters } from '../filters';
-import { isJsonObject } from '../qmp-path';
+import { isJsonObject } from '../../qmp/json';
 import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import { prepareCreateArgs } from './qemu-img-create-args';
