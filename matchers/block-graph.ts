@@ -1,11 +1,11 @@
 // Walking x-debug-query-block-graph the way iotests' assert_block_path does: from a named root
 // along child edges by role name ('file', 'backing', 'children.0', ...).
-import { describeJsonKind, isJsonObject } from './json-kinds';
+import { describeValue, isJsonObject } from './json-kinds';
 import type { BlockGraph, BlockGraphEdge, BlockGraphNode } from './types';
 
 /** Narrows an x-debug-query-block-graph result; a string says what is wrong with it. */
 export function asBlockGraph(value: unknown): BlockGraph | string {
-  if (!isJsonObject(value)) return `the block graph is ${describeJsonKind(value)}, not an object`;
+  if (!isJsonObject(value)) return `the block graph is ${describeValue(value)}, not an object`;
   const { nodes, edges } = value;
   if (!Array.isArray(nodes) || !Array.isArray(edges)) {
     return 'the block graph has no "nodes" and "edges" lists';
@@ -36,7 +36,7 @@ function isBlockGraphEdge(value: unknown): value is BlockGraphEdge {
 
 /** Splits '/backing/file' into child names; a string says why the path is not accepted. */
 export function parseBlockPath(path: unknown): string[] | string {
-  if (typeof path !== 'string') return `path must be a string, got ${describeJsonKind(path)}`;
+  if (typeof path !== 'string') return `path must be a string, got ${describeValue(path)}`;
   if (!path.startsWith('/')) return `path ${JSON.stringify(path)} does not start with '/'`;
   if (path === '/') return "path '/' names the root itself; give at least one child";
   const children = path.slice(1).split('/');

@@ -1,7 +1,7 @@
 // Turning a matcher's receiver into the data it inspects: a VM is asked over QMP, a QMP reply
 // is unwrapped, already-fetched data is taken as it is.
 import { raceTimeout } from '../src/iotests/race-timeout';
-import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
+import { describeValue, hasOwnKey, isJsonObject } from './json-kinds';
 import type { MatcherCall } from './matcher-call';
 import type { QmpCommandRunner } from './types';
 
@@ -109,6 +109,6 @@ export function fetchedList(
   if (Array.isArray(fetched.value)) return { ok: true, value: fetched.value };
   return {
     ok: false,
-    problem: `Unusable ${command} result: ${describeJsonKind(fetched.value)}, not a list`,
+    problem: `Unusable ${command} result: ${describeValue(fetched.value)}, not a list`,
   };
 }

@@ -1,6 +1,6 @@
 import type { MatcherContext, SyncExpectationResult } from 'expect';
 import { flattenQmpObject } from '../src/iotests/vm-qmp-objects';
-import { describeJsonKind, isJsonObject } from './json-kinds';
+import { describeValue, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError, wrongReceiver } from './matcher-call';
 
 const CALL: MatcherCall = {
@@ -26,7 +26,7 @@ export function toEqualJsonFilename(
     throw wrongReceiver(
       this,
       CALL,
-      `${utils.RECEIVED_COLOR('filename')} must be a string, got ${describeJsonKind(received)}`,
+      `${utils.RECEIVED_COLOR('filename')} must be a string, got ${describeValue(received)}`,
       received,
     );
   }
@@ -35,7 +35,7 @@ export function toEqualJsonFilename(
       this,
       CALL,
       `${utils.EXPECTED_COLOR('reference')} must be an object (the expected json: options), ` +
-        `got ${describeJsonKind(reference)}`,
+        `got ${describeValue(reference)}`,
       utils.printWithType('Reference', reference, utils.printExpected),
     );
   }

@@ -1,5 +1,5 @@
 import type { ExpectationResult, MatcherContext, SyncExpectationResult } from 'expect';
-import { describeJsonKind, hasOwnKey, isJsonObject } from './json-kinds';
+import { describeValue, hasOwnKey, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError, wrongReceiver } from './matcher-call';
 import {
   type Fetched,
@@ -54,7 +54,7 @@ function requireCriteria(
     throw usageError(context, call, problem, `${CRITERIA_SYNTAX}\n\n${shown}`);
   };
   if (!isJsonObject(criteria))
-    return reject(`criteria must be an object, got ${describeJsonKind(criteria)}`);
+    return reject(`criteria must be an object, got ${describeValue(criteria)}`);
   const unknownKeys = Object.keys(criteria).filter(
     (key) => key !== 'nodeName' && key !== 'fileName',
   );

@@ -7,7 +7,7 @@ import {
   walkBlockPath,
   type BlockPathWalk,
 } from './block-graph';
-import { describeJsonKind, isJsonObject } from './json-kinds';
+import { describeValue, isJsonObject } from './json-kinds';
 import { hintLine, type MatcherCall, undecidable, usageError, wrongReceiver } from './matcher-call';
 import { type Fetched, fetchReceived, judgeFetched, queryingMatcherCall } from './receivers';
 import type { BlockGraph, BlockGraphNode } from './types';
@@ -81,7 +81,7 @@ function requireQuery(
       context,
       call,
       `${utils.EXPECTED_COLOR('node')} must be a node name (string) or null for "no node", ` +
-        `got ${describeJsonKind(node)}`,
+        `got ${describeValue(node)}`,
       utils.printWithType('Node', node, utils.printExpected),
     );
   }

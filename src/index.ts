@@ -122,7 +122,7 @@ export {
   type CancelAndWaitOptions,
   type CompleteAndWaitOptions,
   type WaitUntilCompletedOptions,
-} from './iotests/job-helpers';
+} from './iotests/vm-job-waits';
 export { IotestsAssertionError, qmpPath } from './iotests/vm-assert';
 
 // Lower layers, for tests that need a bare QEMU or QMP connection.

@@ -1,3 +1,5 @@
+import { runProcess } from '../common/run-process';
+
 /** What one probe command produced. */
 export interface ToolRun {
   command: string;
@@ -14,32 +16,32 @@ export interface ToolRun {
 /** Called before each spawn; lets tests count spawns (a cache hit makes none). */
 export type SpawnListener = (file: string, args: readonly string[]) => void;
 
-/** Runs a program with an argument array (never a shell), bounded by `timeoutMs`. Never rejects. */
+/**
+ * Runs a probe command (an argument array, never a shell), SIGKILLed past `timeoutMs` like every
+ * program this package runs (src/common/run-process.ts says why). Never rejects.
+ */
 export async function runTool(
   file: string,
   args: readonly string[],
   options: { timeoutMs: number; onSpawn?: SpawnListener | undefined },
 ): Promise<ToolRun> {
   options.onSpawn?.(file, args);
-  // Loaded here, not with the module: a probe answered from the cache runs nothing, and every
-  // Jest run and worker reads the capabilities.
-  const { default: execa } = await import('execa');
-  const result = await execa(file, [...args], {
-    reject: false,
-    all: true,
-    stdin: 'ignore',
-    // On timeout execa sends SIGTERM, then SIGKILL 5 s later.
-    timeout: options.timeoutMs,
-  });
-  // execa 5 reports a failed spawn through `errno`-style codes on the result.
-  const code = (result as { code?: unknown }).code;
+  const run = await runProcess(file, args, { timeoutMs: options.timeoutMs, all: true });
   return {
     command: [file, ...args].join(' '),
-    exitCode: typeof result.exitCode === 'number' ? result.exitCode : undefined,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    all: result.all ?? `${result.stdout}\n${result.stderr}`,
-    timedOut: result.timedOut,
-    spawnError: typeof code === 'string' ? code : undefined,
+    exitCode: run.exitCode ?? undefined,
+    // The parsers were written against execa's default, which strips one final newline.
+    stdout: stripFinalNewline(run.stdout),
+    stderr: stripFinalNewline(run.stderr),
+    all: stripFinalNewline(run.all ?? ''),
+    timedOut: run.timedOut,
+    spawnError:
+      run.spawnFailure === undefined
+        ? undefined
+        : (run.spawnFailure.code ?? run.spawnFailure.message),
   };
+}
+
+function stripFinalNewline(text: string): string {
+  return text.endsWith('\n') ? text.slice(0, text.endsWith('\r\n') ? -2 : -1) : text;
 }

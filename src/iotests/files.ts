@@ -1,6 +1,5 @@
 // The seed's file helpers: scratch file names in TEST_DIR that clean themselves up (file_path,
 // FilePath), try_remove, create_image, unarchive_sample_image, remote_filename and Timeout.
-import type execa from 'execa';
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { onFileCleanup } from './cleanup';
 import { fileContext } from './context';
 import { raceTimeout } from './race-timeout';
 import { hasRuntime, runtime } from './runtime';
-import { loadExeca } from './tools/execa-on-demand';
+import { runProcess, type ProcessRun } from '../common/run-process';
 
 /** Options of filePath / filePaths / withFilePaths (the seed's `base_dir` keyword). */
 export interface FilePathOptions {
@@ -64,9 +63,6 @@ export async function withFilePaths<T>(
   fn: ((path: string) => T | Promise<T>) | ((paths: string[]) => T | Promise<T>),
   options: FilePathOptions = {},
 ): Promise<Awaited<T>> {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`withFilePaths: fn must be a function, got ${typeof fn}`);
-  }
   const single = typeof names === 'string';
   const paths = makePaths('withFilePaths', single ? [names] : names, options);
   try {
@@ -100,7 +96,8 @@ const SECTORS_PER_WRITE = 2048;
  * sectors) where sector N holds N as a big-endian int32, 504 zero bytes, and N again.
  */
 export async function createImage(imagePath: string, size: number): Promise<void> {
-  checkName('createImage', imagePath);
+  // Kept: no type says "non-negative integer"; -1 or NaN would silently make an empty image, and
+  // past int32 the sector numbers would wrap.
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new TypeError(`createImage: size must be a non-negative integer, got ${String(size)}`);
   }
@@ -134,8 +131,6 @@ const UNARCHIVE_TIMEOUT_MS = 120_000;
  * Node has no bzip2 decoder, so this runs the `bzip2` program (Debian package `bzip2`).
  */
 export async function unarchiveSampleImage(sample: string, fname: string): Promise<void> {
-  checkName('unarchiveSampleImage', sample);
-  checkName('unarchiveSampleImage', fname);
   const sampleDir = runtime().config.sampleImgDir;
   if (sampleDir === undefined) {
     throw new Error(
@@ -144,25 +139,17 @@ export async function unarchiveSampleImage(sample: string, fname: string): Promi
     );
   }
   const archive = path.join(sampleDir, `${sample}.bz2`);
-  const run = await loadExeca();
   const output = openSync(fname, 'w');
-  let result: execa.ExecaReturnValue;
-  let timer: NodeJS.Timeout | undefined;
+  let result: ProcessRun;
   try {
-    const child = run('bzip2', ['-d', '-c', '--', archive], {
-      reject: false,
-      stdin: 'ignore',
-      stdout: output,
-      stderr: 'pipe',
+    result = await runProcess('bzip2', ['-d', '-c', '--', archive], {
+      timeoutMs: UNARCHIVE_TIMEOUT_MS,
+      output: [output, 'pipe'],
     });
-    timer = setTimeout(() => child.kill('SIGKILL'), UNARCHIVE_TIMEOUT_MS);
-    result = await child;
   } finally {
-    clearTimeout(timer);
     closeSync(output);
   }
-  const code = (result as { code?: unknown }).code;
-  if (code === 'ENOENT') {
+  if (result.spawnFailure?.code === 'ENOENT') {
     tryRemove(fname);
     throw new Error(
       'unarchiveSampleImage: the bzip2 program was not found on PATH; ' +
@@ -207,11 +194,9 @@ export async function withTimeout<T>(
   fn: () => T | Promise<T>,
   options: WithTimeoutOptions = {},
 ): Promise<Awaited<T>> {
-  if (!(typeof ms === 'number' && ms > 0)) {
+  // Kept: a timer of 0 or NaN ms fires at once, which would fail every call "by timeout".
+  if (!(ms > 0)) {
     throw new TypeError(`withTimeout: ms must be a positive number, got ${String(ms)}`);
-  }
-  if (typeof fn !== 'function') {
-    throw new TypeError(`withTimeout: fn must be a function, got ${typeof fn}`);
   }
   const run = Promise.resolve().then(fn);
   if (!(options.enabled ?? !underDebugger())) {
@@ -233,16 +218,11 @@ function underDebugger(): boolean {
 }
 
 function makePaths(fn: string, names: readonly string[], options: FilePathOptions): string[] {
-  if (!Array.isArray(names) || names.length === 0) {
-    throw new TypeError(`${fn}: expects at least one file name`);
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${fn}: options must be an object like { baseDir }`);
-  }
   const ctx = fileContext();
   const baseDir = options.baseDir ?? ctx.testDir;
-  if (typeof baseDir !== 'string' || baseDir === '') {
-    throw new TypeError(`${fn}: baseDir must be a non-empty string, got ${String(baseDir)}`);
+  // Kept: '' would make the paths relative, so files would land in (and stay in) the cwd.
+  if (baseDir === '') {
+    throw new TypeError(`${fn}: baseDir must be a non-empty string, got ""`);
   }
   return names.map((name) => {
     checkName(fn, name);
@@ -256,9 +236,10 @@ function splitNames(
 ): { names: string[]; options: FilePathOptions } {
   const last = args[args.length - 1];
   const hasOptions = last === undefined || typeof last === 'object';
-  const names = hasOptions ? args.slice(0, -1) : args;
+  // The overloads put the options last, so everything before them is a name.
+  const names = (hasOptions ? args.slice(0, -1) : args) as string[];
   names.forEach((name) => checkName(fn, name));
-  return { names: names as string[], options: (hasOptions ? last : undefined) ?? {} };
+  return { names, options: (hasOptions ? last : undefined) ?? {} };
 }
 
 function removeAll(paths: readonly string[]): void {
@@ -267,10 +248,12 @@ function removeAll(paths: readonly string[]): void {
   }
 }
 
-function checkName(fn: string, name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '' || name.includes('\0')) {
+// Kept: no type says "non-empty, without NUL"; '' would name the bare prefix (every '' the same
+// file) and a NUL would only fail later, in whatever tool gets the path.
+function checkName(fn: string, name: string): void {
+  if (name === '' || name.includes('\0')) {
     throw new TypeError(
-      `${fn}: a file name must be a non-empty string without NUL bytes, got ${JSON.stringify(name) ?? String(name)}`,
+      `${fn}: a file name must be a non-empty string without NUL bytes, got ${JSON.stringify(name)}`,
     );
   }
 }

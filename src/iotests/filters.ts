@@ -8,7 +8,8 @@
 //   '.' or '+' in the path would match other text or leave the path unfiltered.
 import type { FileContext } from './context';
 import { fileContext, validateFileContext } from './context';
-import { OrderedQmp, PyFloat, describeValue, dictEntries, isDict, isMap } from './pyjson';
+import { describeValue } from '../common/describe-value';
+import { OrderedQmp, PyFloat, dictEntries, isDict, isMap } from './pyjson';
 
 /**
  * A function `filters.qmp` applies to every non-container value: (key or index, value). The key
@@ -123,10 +124,9 @@ function makeFilters(context: () => FileContext): Filters {
 
   const imgInfo = (output: string, filename: string, dropChildInfo = true): string => {
     const text = expectString('imgInfo', output);
-    if (typeof filename !== 'string' || filename === '') {
-      throw new TypeError(
-        `filters.imgInfo expects the image filename as a non-empty string, got ${describeValue(filename)}`,
-      );
+    // Kept: '' would put TEST_IMG between every two characters of the output.
+    if (filename === '') {
+      throw new TypeError('filters.imgInfo expects the image filename, got an empty string');
     }
     // A child node's section is its header line and the indented lines under it.
     let inChildSection = false;
@@ -201,10 +201,9 @@ function filterQmpEvent(event: object): Record<string, unknown> {
   return copy;
 }
 
+// The checks on the filtered value below are kept: filters run as log filters (LogFilter takes
+// `never`), so what reaches them is whatever a test logged, which no type ties to the filter.
 function filterQmp<T>(qmsg: T, fn: QmpValueFilter): T {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`filters.qmp expects a (key, value) function, got ${describeValue(fn)}`);
-  }
   if (Array.isArray(qmsg) || isDict(qmsg)) {
     return walk(qmsg, fn) as T;
   }

@@ -1,6 +1,8 @@
 // QMP paths as iotests' dictpath reads them: keys separated by '/', a key optionally followed by
 // one list index, e.g. 'return[0]/inserted/image/backing-image'. The one parser and walker behind
 // the VM's job-helper checks (vm-assert) and the path matchers; each words its own failures.
+import { describeValue } from '../common/describe-value';
+import { isJsonObject } from '../qmp/json';
 
 /** One component of a QMP path: a key, optionally indexing into the list found under it. */
 export interface QmpPathComponent {
@@ -39,7 +41,7 @@ export function parsePythonInt(text: string): number | undefined {
 /** Splits a QMP path into components, rejecting what dictpath would misread or choke on. */
 export function parseQmpPath(path: unknown): ParsedQmpPath {
   if (typeof path !== 'string') {
-    return { ok: false, problem: `path must be a string, got ${describeJsonKind(path)}` };
+    return { ok: false, problem: `path must be a string, got ${describeValue(path)}` };
   }
   if (path === '') return { ok: false, problem: 'path "" is empty' };
   const components: QmpPathComponent[] = [];
@@ -113,7 +115,7 @@ export function lookupQmpPath(
       key: component.key,
     } as const;
     if (!isJsonObject(current)) {
-      const reason = `cannot look up key "${component.key}" in ${describeJsonKind(current)}`;
+      const reason = `cannot look up key "${component.key}" in ${describeValue(current)}`;
       return { ...base, kind: 'not-an-object', reason };
     }
     if (!hasOwnKey(current, component.key)) {
@@ -123,7 +125,7 @@ export function lookupQmpPath(
     const value = current[component.key];
     if (component.index !== undefined) {
       if (!Array.isArray(value)) {
-        const reason = `"${component.key}" is ${describeJsonKind(value)}, not a list`;
+        const reason = `"${component.key}" is ${describeValue(value)}, not a list`;
         return { ...base, kind: 'not-a-list', valueAtKey: value, reason };
       }
       const list: readonly unknown[] = value;
@@ -142,34 +144,9 @@ export function lookupQmpPath(
   return { found: true, value: current };
 }
 
-/** True for a JSON object (Python dict): a non-null object that is not an array. */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** True when `value` is a JSON object that has `key` itself (not through its prototype). */
 export function hasOwnKey(value: Record<string, unknown>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(value, key);
-}
-
-/** Names the JSON kind of a value for messages: "an object", "a list", "a string", "null"... */
-export function describeJsonKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  switch (typeof value) {
-    case 'object':
-      return 'an object';
-    case 'string':
-      return 'a string';
-    case 'number':
-      return 'a number';
-    case 'boolean':
-      return 'a boolean';
-    case 'undefined':
-      return 'undefined';
-    default:
-      return `a ${typeof value}`;
-  }
 }
 
 function describeKeys(object: Record<string, unknown>): string {

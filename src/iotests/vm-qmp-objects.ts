@@ -1,6 +1,7 @@
 // Pure helpers on QMP objects that the VM uses: the seed's flatten_qmp_object / qmp_to_opts.
 import type { JsonValue, QmpObject } from '../qmp';
-import { describeValue, dictEntries } from './pyjson';
+import { describeValue } from '../common/describe-value';
+import { dictEntries } from './pyjson';
 
 /**
  * Whether a QMP value is a JSON object (a plain object, from any realm), not a list, a scalar or
@@ -55,6 +56,8 @@ export function qmpToOpts(obj: unknown): string {
     .join(',');
 }
 
+// Kept: QMP values include booleans, lists and objects, which -blockdev's key=value syntax would
+// otherwise receive as 'true' or '[object Object]'.
 function optionValue(key: string, value: unknown): string {
   if (typeof value === 'string') {
     return value;

@@ -25,7 +25,7 @@ import {
   type CancelAndWaitOptions,
   type CompleteAndWaitOptions,
   type WaitUntilCompletedOptions,
-} from './job-helpers';
+} from './vm-job-waits';
 import { runtime } from './runtime';
 import { LUKS_DEFAULT_KEY_SECRET_OPT, luksDefaultSecretObject } from './tools/tool-config';
 import { callLabel, trackOperation, type AnyFunction } from './test-scope';
@@ -44,7 +44,7 @@ import {
   type BlockdevCreateOptions,
   type QmpLogOptions,
   type RunJobOptions,
-} from './vm-jobs';
+} from './vm-run-job';
 import { handleValgrindLog, vmMachineOptions } from './vm-launch';
 import { enableMigrationEvents, waitMigration } from './vm-migration';
 import { flattenQmpObject, qmpToOpts, type FlatQmpObject } from './vm-qmp-objects';
@@ -55,7 +55,7 @@ import {
   trackedVms as allTracked,
 } from './vm-registry';
 
-export type { BlockdevCreateOptions, QmpLogOptions, RunJobOptions } from './vm-jobs';
+export type { BlockdevCreateOptions, QmpLogOptions, RunJobOptions } from './vm-run-job';
 export type { BitmapsByNode, GetBitmapOptions } from './vm-bitmaps';
 export type { FlatQmpObject } from './vm-qmp-objects';
 export { shutdownAllVms } from './vm-registry';
@@ -192,9 +192,6 @@ export class VM extends QemuMachine {
     const imgFormat = options.imgFormat ?? fileContext().imgfmt;
     const parts = [`if=${options.interface ?? 'virtio'}`, `id=drive${this.numDrives}`];
     if (path !== null) {
-      if (typeof path !== 'string') {
-        throw new TypeError(`addDrive expects an image path or null, got ${JSON.stringify(path)}`);
-      }
       parts.push(
         `file=${path}`,
         `format=${imgFormat}`,

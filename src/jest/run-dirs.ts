@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { defaultSockDir, defaultTestDir } from '../config';
-import { isProcessGone } from '../machine/proc-info';
+import { isLiveProcess } from '../machine/proc-info';
 import { notRunLedgerDir } from './not-run';
 
 /** Environment variable listing the directories global setup created and teardown removes. */
@@ -41,7 +41,7 @@ export function sweepStaleRunDirectories(): string[] {
   const removed: string[] = [];
   const perRun = [defaultTestDir, defaultSockDir, notRunLedgerDir].flatMap(runDirsOf);
   for (const { dir, pid } of perRun) {
-    if (pid === process.pid || !isProcessGone(pid)) continue;
+    if (pid === process.pid || isLiveProcess(pid)) continue;
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }

@@ -30,4 +30,4 @@ export {
   type MachineTimeouts,
 } from './timeouts';
 export { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';
-export { isProcessGone } from './proc-info';
+export { isLiveProcess, type ProcessIdentity } from './proc-info';

@@ -18,6 +18,7 @@ import {
   type QmpObject,
   type QmpResponse,
 } from '../qmp';
+import { sleep } from '../common/sleep';
 import { buildCommandLine, socketPathList, type MachineSocketPaths } from './command-line';
 import {
   QemuAbnormalExitError,
@@ -145,24 +146,6 @@ const TRANSITIONS: Readonly<Record<MachineState['kind'], readonly MachineState['
 
 const NAME_PATTERN = /^[\w.+-]+$/;
 
-function requireStringArray(name: string, value: unknown): string[] {
-  if (value === undefined) {
-    return [];
-  }
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    throw new TypeError(`${name} must be an array of strings, got ${JSON.stringify(value)}`);
-  }
-  return [...value];
-}
-
-function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
-
 /** A QEMU process driven over QMP. */
 export class QemuMachine {
   readonly name: string;
@@ -182,12 +165,8 @@ export class QemuMachine {
   private lastRun: RunRecord | undefined;
 
   constructor(options: QemuMachineOptions) {
-    if (typeof options.binary !== 'string' || options.binary === '') {
-      throw new TypeError(
-        `QemuMachine: binary must be a non-empty path, got ${JSON.stringify(options.binary)}`,
-      );
-    }
     const name = options.name ?? `qemu-${process.pid}-${++sharedMachineState().machineCounter}`;
+    // Kept: the name goes into socket and log file names, where a '/' would fail obscurely.
     if (!NAME_PATTERN.test(name)) {
       throw new TypeError(
         `QemuMachine: name ${JSON.stringify(name)} is not usable in file names; ` +
@@ -197,9 +176,9 @@ export class QemuMachine {
     this.options = options;
     this.name = name;
     this.binary = options.binary;
-    this.args = requireStringArray('args', options.args);
-    this.wrapper = requireStringArray('wrapper', options.wrapper);
-    this.accel = options.accel === undefined ? ['tcg'] : requireStringArray('accel', options.accel);
+    this.args = [...(options.args ?? [])];
+    this.wrapper = [...(options.wrapper ?? [])];
+    this.accel = [...(options.accel ?? ['tcg'])];
     this.sockDir = options.sockDir ?? tmpdir();
     this.logDir = options.logDir;
     this.socketNeeds = { qtest: options.qtest === true, console: options.console === true };
@@ -217,7 +196,7 @@ export class QemuMachine {
 
   /** Appends arguments for the next launch. */
   addArgs(...args: string[]): this {
-    this.args.push(...requireStringArray('addArgs', args));
+    this.args.push(...args);
     return this;
   }
 
@@ -621,13 +600,13 @@ export class QemuMachine {
   /** Waits for QEMU to connect every socket, then performs the QMP handshake. */
   private async connect(run: Run): Promise<void> {
     const limit = this.timeouts.launchMs;
-    const timer = delay(limit);
+    const timer = sleep(limit);
     let outcome: Socket[] | 'exited' | 'timed out';
     try {
       outcome = await Promise.race([
         Promise.all(run.listeners.map((listener) => listener.connection)),
         run.exited.then(() => 'exited' as const),
-        timer.promise.then(() => 'timed out' as const),
+        timer.then(() => 'timed out' as const),
       ]);
     } finally {
       timer.cancel();
@@ -793,9 +772,9 @@ export class QemuMachine {
     if (run.exit !== undefined) {
       return true;
     }
-    const timer = delay(ms);
+    const timer = sleep(ms);
     try {
-      await Promise.race([run.exited, timer.promise]);
+      await Promise.race([run.exited, timer]);
     } finally {
       timer.cancel();
     }

@@ -72,17 +72,43 @@ export function cmdlineOf(argv: readonly string[]): string {
   return Buffer.from(argv.map((arg) => `${arg}\0`).join(''), 'utf8').toString('latin1');
 }
 
-/** Whether the process is gone for good (no /proc entry, or a zombie waiting to be reaped). */
-export function isProcessGone(pid: number): boolean {
+/** What tells a process from a later one that reused its pid; a part that is unknown is null. */
+export interface ProcessIdentity {
+  /** Its kernel start time (ProcStat.startTime). */
+  startTime?: number | null | undefined;
+  /** Its argv as readProcCmdline reads it. */
+  cmdline?: string | null | undefined;
+}
+
+let procWorks: boolean | undefined;
+
+/**
+ * The one "is it still that process" question: whether `pid` is a live process (not gone, not a
+ * zombie) and, for each part of `identity` that is known, the very process it describes. Where
+ * there is no /proc (not Linux), only existence can be checked.
+ */
+export function isLiveProcess(pid: number, identity: ProcessIdentity = {}): boolean {
   const stat = readProcStat(pid);
-  if (stat !== undefined) {
-    return stat.state === 'Z' || stat.state === 'X';
+  if (stat === undefined) {
+    procWorks ??= readProcStat(process.pid) !== undefined;
+    return !procWorks && existsBySignal(pid);
   }
+  if (stat.state === 'Z' || stat.state === 'X') {
+    return false;
+  }
+  const { startTime, cmdline } = identity;
+  if (startTime !== undefined && startTime !== null && stat.startTime !== startTime) {
+    return false;
+  }
+  return cmdline === undefined || cmdline === null || readProcCmdline(pid) === cmdline;
+}
+
+function existsBySignal(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return false;
+    return true;
   } catch (error: unknown) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

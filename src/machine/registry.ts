@@ -22,8 +22,9 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../common/sleep';
 import { hostProcess, sharedMachineState, type LiveChild } from './host-process';
-import { cmdlineOf, isProcessGone, readProcCmdline, readProcStat } from './proc-info';
+import { cmdlineOf, isLiveProcess, readProcCmdline, readProcStat } from './proc-info';
 
 /** What a registry file records about one child. */
 interface RegistryEntry {
@@ -117,22 +118,6 @@ function entryPathFor(directory: string, pid: number): string {
   return join(directory, `${pid}.json`);
 }
 
-/** Whether `pid` still is the process that was registered (same start time and argv). */
-function isSameProcess(pid: number, startTime: number | null, cmdline: string | null): boolean {
-  const stat = readProcStat(pid);
-  if (stat === undefined) {
-    // No /proc at all (not Linux): existence is all that can be checked.
-    return ownStartTime === null && !isProcessGone(pid);
-  }
-  if (stat.state === 'Z' || stat.state === 'X') {
-    return false;
-  }
-  if (startTime !== null && stat.startTime !== startTime) {
-    return false;
-  }
-  return cmdline === null || readProcCmdline(pid) === cmdline;
-}
-
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     hostProcess.kill(pid, signal);
@@ -164,12 +149,8 @@ function removeQuietly(path: string | undefined): void {
 
 /** Whether a child registered in memory is still that process (not gone, pid not reused). */
 function isStillRegisteredProcess(child: LiveChild): boolean {
-  if (child.directChild === true) {
-    return true; // See LiveChild.directChild: no other process can have its pid yet.
-  }
-  const stat = readProcStat(child.pid);
-  // Without /proc, trust the registry: unregistration happens as soon as a child exits.
-  return stat === undefined ? !isProcessGone(child.pid) : child.startTime === stat.startTime;
+  // See LiveChild.directChild: no other process can have its pid yet.
+  return child.directChild === true || isStillSameProcess(child);
 }
 
 /** Whether a child registered with registerChild still is the process that was registered. */
@@ -179,7 +160,7 @@ function isStillSameProcess(child: LiveChild): boolean {
     // process with its pid now is another one.
     return false;
   }
-  return isSameProcess(child.pid, child.startTime ?? null, child.cmdline ?? null);
+  return isLiveProcess(child.pid, child);
 }
 
 /** Drops a child from memory and its file from disk, unless another registration replaced it. */
@@ -197,11 +178,6 @@ async function killAndWaitFor(
   options: KillRegisteredChildOptions,
 ): Promise<boolean> {
   const waitMs = options.waitMs ?? KILL_DEATH_WAIT_MS;
-  if (!Number.isFinite(waitMs) || waitMs < 0) {
-    throw new TypeError(
-      `killAndWait: waitMs must be a non-negative number of milliseconds, got ${String(waitMs)}`,
-    );
-  }
   try {
     if (!isStillSameProcess(child)) {
       return false;
@@ -272,6 +248,8 @@ function warnOnce(message: string): void {
   }
 }
 
+// Kept although `pid` is typed: a registered pid is later signalled, and kill(0) or kill(-1)
+// would hit this process group or every process of the user (a failed spawn's pid is undefined).
 function checkPid(caller: string, pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0) {
     throw new TypeError(`${caller}: pid must be a positive integer, got ${String(pid)}`);
@@ -427,11 +405,6 @@ export function liveChildren(): Array<{ pid: number; description: string }> {
  * Meant for teardown paths that must leave nothing behind (a test file's environment).
  */
 export function killChildrenOwnedBy(ownerPid: number): Array<{ pid: number; description: string }> {
-  if (!Number.isInteger(ownerPid) || ownerPid <= 0) {
-    throw new TypeError(
-      `killChildrenOwnedBy: ownerPid must be a positive integer, got ${String(ownerPid)}`,
-    );
-  }
   const killed = ownerPid === hostProcess.pid ? killAllChildren() : [];
   for (const { path, entry } of readEntries()) {
     if (entry?.ownerPid !== ownerPid) {
@@ -450,7 +423,7 @@ function killRegistryEntry(
   path: string,
   entry: RegistryEntry,
 ): Array<{ pid: number; description: string }> {
-  const alive = isSameProcess(entry.pid, entry.startTime, entry.cmdline);
+  const alive = isLiveProcess(entry.pid, entry);
   if (alive) killQuietly(entry.pid, 'SIGKILL');
   removeTrees(entry.cleanupPaths);
   removeQuietly(path);
@@ -512,10 +485,6 @@ function parseEntry(text: string): RegistryEntry | undefined {
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Kills registered children whose owner process is dead (left behind by a run that died hard)
  * and removes stale registry entries. A pid is only killed while it still is the registered
@@ -532,13 +501,13 @@ export async function sweepOrphans(): Promise<{
       removeQuietly(path);
       continue;
     }
-    if (isSameProcess(entry.ownerPid, entry.ownerStartTime, null)) {
+    if (isLiveProcess(entry.ownerPid, { startTime: entry.ownerStartTime })) {
       continue; // Its owner still runs and will clean up after itself.
     }
     killed.push(...killRegistryEntry(path, entry));
   }
   const deadline = Date.now() + SWEEP_DEATH_WAIT_MS;
-  while (killed.some(({ pid }) => !isProcessGone(pid)) && Date.now() < deadline) {
+  while (killed.some(({ pid }) => isLiveProcess(pid)) && Date.now() < deadline) {
     await sleep(DEATH_POLL_MS);
   }
   return { killed };

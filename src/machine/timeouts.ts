@@ -59,6 +59,7 @@ export function resolveTimeouts(
     if (value === undefined) {
       return unbounded ? UNBOUNDED_TIMEOUT_MS : fallback;
     }
+    // Kept: no type says "positive", and a timer of 0 or NaN ms fires at once.
     if (!Number.isFinite(value) || value <= 0) {
       throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
     }

@@ -2,7 +2,7 @@
 // (image sizes such as 18446744073709551104): messages holding such a number are parsed exactly,
 // big integers as `bigint`; all others take JSON.parse's fast path. Floats stay numbers.
 
-import type { QmpObject } from './types';
+import type { JsonValue, QmpObject } from './types';
 
 /** Builds an object from its entries in textual order (default: a plain object). */
 export type ObjectFactory = (entries: Array<[string, unknown]>) => unknown;
@@ -145,7 +145,13 @@ class ExactParser {
   }
 }
 
-/** Whether a decoded value is a JSON object (not null, not a list). */
-export function isJsonObject(value: unknown): value is QmpObject {
+/**
+ * Whether a value is a JSON object (Python's dict): a non-null object that is not a list. Of a
+ * decoded JSON value that makes it a QmpObject; of anything else (what a user hands a matcher),
+ * only a record of unknown values.
+ */
+export function isJsonObject(value: JsonValue | undefined): value is QmpObject;
+export function isJsonObject(value: unknown): value is Record<string, unknown>;
+export function isJsonObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -54,14 +54,12 @@ export interface ResolvedQmpClientOptions {
   onProtocolError: ((error: Error) => void) | undefined;
 }
 
+// The ranges below are kept although the values are typed: no type says "positive" or "integer",
+// and a timer of 0, NaN or more than 2^31-1 ms fires at once, a buffer of 0 events drops them all.
+
 /** Throws a RangeError naming the option and the accepted range unless `value` is a usable timeout. */
-export function checkTimeout(name: string, value: unknown): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    value > MAX_TIMEOUT_MS
-  ) {
+export function checkTimeout(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
     throw new RangeError(
       `${name} must be a number of milliseconds in (0, ${MAX_TIMEOUT_MS}], got ${String(value)}`,
     );
@@ -69,21 +67,14 @@ export function checkTimeout(name: string, value: unknown): number {
   return value;
 }
 
-function checkCount(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+function checkCount(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
     throw new RangeError(`${name} must be an integer >= ${min}, got ${String(value)}`);
   }
   return value;
 }
 
-function checkFunction<T>(name: string, value: T | undefined): T | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function, got ${typeof value}`);
-  }
-  return value;
-}
-
-/** Fills in defaults and validates every option. */
+/** Fills in defaults and checks the ranges of the numbers. */
 export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClientOptions {
   const commandTimeoutMs = checkTimeout(
     'commandTimeoutMs',
@@ -102,7 +93,7 @@ export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClien
     ),
     maxBufferedEvents: checkCount('maxBufferedEvents', options.maxBufferedEvents ?? 100_000, 1),
     historySize: checkCount('historySize', options.historySize ?? 50, 0),
-    describeConnectionLoss: checkFunction('describeConnectionLoss', options.describeConnectionLoss),
+    describeConnectionLoss: options.describeConnectionLoss,
     connectionLossGraceMs: grace === 0 ? 0 : checkTimeout('connectionLossGraceMs', grace),
     maxMessageBytes: checkCount(
       'maxMessageBytes',
@@ -110,6 +101,6 @@ export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClien
       1,
     ),
     maxProtocolErrors: checkCount('maxProtocolErrors', options.maxProtocolErrors ?? 100, 0),
-    onProtocolError: checkFunction('onProtocolError', options.onProtocolError),
+    onProtocolError: options.onProtocolError,
   };
 }

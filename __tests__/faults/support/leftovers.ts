@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { isProcessGone } from '../../../src/machine';
+import { isLiveProcess } from '../../../src/machine';
 
 /** A live (not zombie) process. */
 export interface ProcessInfo {
@@ -65,7 +65,7 @@ export function descendantsOf(pid: number): ProcessInfo[] {
 
 /** Whether a pid still runs (zombies count as gone). */
 export function isRunning(pid: number): boolean {
-  return !isProcessGone(pid);
+  return isLiveProcess(pid);
 }
 
 /** Everything under `dir`, relative, sorted; [] when `dir` is empty; undefined when it is gone. */

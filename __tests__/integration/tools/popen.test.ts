@@ -73,9 +73,6 @@ test('a background process still running after the test file is ended with it', 
   expect(liveChildren().map((child) => child.pid)).not.toContain(io.pid);
 });
 
-test('a bad command line is refused before anything starts', async () => {
+test('an empty command line is refused before anything starts', async () => {
   await expect(iotests.qemuToolPopen([])).rejects.toThrow('non-empty array of strings');
-  await expect(
-    iotests.qemuToolPopen([iotests.qemuImgProg], { stdin: 'inherit' as 'pipe' }),
-  ).rejects.toThrow("stdin must be 'pipe' or 'ignore'");
 });

@@ -66,10 +66,10 @@ describe('file context', () => {
 
   test('bad contexts name the field, the value and what is accepted', () => {
     expect(() => setFileContext({ testDir: '' })).toThrow(
-      'file context testDir must be a non-empty string, got string ""',
+      'file context testDir must be a non-empty string, got a string ""',
     );
     expect(() => setFileContext({ filePrefix: 5 as unknown as string })).toThrow(
-      'file context filePrefix must be a string, got number 5',
+      'file context filePrefix must be a string, got a number 5',
     );
     expect(() => setFileContext(null as unknown as object)).toThrow(
       'setFileContext expects an object, got null',

@@ -346,46 +346,43 @@ describe('deliberate differences from the seed', () => {
 describe('filter input errors name the value and what is accepted', () => {
   test('string filters refuse objects and point at the qmp variant', () => {
     expect(() => filters.testfiles({ a: 1 } as unknown as string)).toThrow(
-      'filters.testfiles expects a string, got object Object (use the filters.qmp* variant for QMP objects)',
+      'filters.testfiles expects a string, got an object (use the filters.qmp* variant for QMP objects)',
     );
     expect(() => filters.chown(5 as unknown as string)).toThrow(
-      'filters.chown expects a string, got number 5',
+      'filters.chown expects a string, got a number 5',
     );
   });
 
-  test('qmp filters refuse what no QMP message is, and non-function callbacks', () => {
+  test('qmp filters refuse what no QMP message is', () => {
     expect(() => filters.qmpTestfiles(undefined)).toThrow(
       'filters.qmp expects a QMP object, array, string, number, boolean or null, got undefined',
     );
     expect(() => filters.qmpImgfmt(new Date(0))).toThrow(
-      'filters.qmp expects a QMP object, array, string, number, boolean or null, got object Date',
+      'filters.qmp expects a QMP object, array, string, number, boolean or null, got an object Date',
     );
     expect(() => filters.qmp(Symbol('s'), (_key, value) => value)).toThrow(
-      'filters.qmp expects a QMP object, array, string, number, boolean or null, got symbol Symbol(s)',
-    );
-    expect(() => filters.qmp({}, 'fn' as unknown as () => unknown)).toThrow(
-      'filters.qmp expects a (key, value) function, got string "fn"',
+      'filters.qmp expects a QMP object, array, string, number, boolean or null, got a symbol Symbol(s)',
     );
   });
 
   test('qmpEvent needs an object with an object timestamp', () => {
     expect(() => filters.qmpEvent([])).toThrow(
-      'filters.qmpEvent expects a QMP event object, got array of length 0',
+      'filters.qmpEvent expects a QMP event object, got a list of length 0',
     );
     expect(() => filters.qmpEvent({ timestamp: 5 })).toThrow(
-      "filters.qmpEvent expects the event's timestamp to be an object, got number 5",
+      "filters.qmpEvent expects the event's timestamp to be an object, got a number 5",
     );
   });
 
   test('imgInfo needs the image filename', () => {
     expect(() => filters.imgInfo('image: x', '')).toThrow(
-      'filters.imgInfo expects the image filename as a non-empty string, got string ""',
+      'filters.imgInfo expects the image filename, got an empty string',
     );
   });
 
   test('createFilters validates its context', () => {
     expect(() => createFilters({ ...DEFAULT_ORACLE_CTX, imgfmt: '' })).toThrow(
-      'file context imgfmt must be a non-empty string, got string ""',
+      'file context imgfmt must be a non-empty string, got a string ""',
     );
   });
 });

@@ -10,10 +10,10 @@ test('observationWindow lets the given time pass (the iotests object has it too)
   expect(performance.now() - started).toBeGreaterThanOrEqual(49);
 });
 
-test.each([-1, Number.NaN, Number.POSITIVE_INFINITY, '500'])(
+test.each([-1, Number.NaN, Number.POSITIVE_INFINITY])(
   'observationWindow(%p) is refused',
   async (ms) => {
-    await expect(observationWindow(ms as number)).rejects.toThrow(
+    await expect(observationWindow(ms)).rejects.toThrow(
       'observationWindow: ms must be a non-negative number',
     );
   },

@@ -199,17 +199,14 @@ describe('pyJsonDumps details', () => {
 
   test('indent must be a non-negative integer', () => {
     expect(() => pyJsonDumps([], { indent: -1 })).toThrow(
-      'indent must be a non-negative integer, null or undefined; got number -1',
+      'indent must be a non-negative integer, null or undefined; got a number -1',
     );
-    expect(() => pyJsonDumps([], { indent: 1.5 })).toThrow('got number 1.5');
+    expect(() => pyJsonDumps([], { indent: 1.5 })).toThrow('got a number 1.5');
   });
 });
 
 describe('PyFloat and OrderedQmp markers', () => {
-  test('PyFloat only wraps numbers and JSON.stringify sees the number', () => {
-    expect(() => new PyFloat('1' as unknown as number)).toThrow(
-      'PyFloat expects a number, got string "1"',
-    );
+  test('JSON.stringify sees the number a PyFloat wraps', () => {
     expect(JSON.stringify({ f: new PyFloat(2) })).toBe('{"f":2}');
   });
 

@@ -53,15 +53,9 @@ describe('QemuMachine before launch', () => {
     expect(machine.lastQmpHistory()).toEqual([]);
   });
 
-  test('bad options are refused, naming the value', () => {
-    expect(() => new QemuMachine({ binary: '' })).toThrow(
-      'QemuMachine: binary must be a non-empty path, got ""',
-    );
+  test('options the types cannot check are refused, naming the value', () => {
     expect(() => new QemuMachine({ binary: 'q', name: 'a/b' })).toThrow(
       /name "a\/b" is not usable in file names/,
-    );
-    expect(() => new QemuMachine({ binary: 'q', args: ['-m', 64 as unknown as string] })).toThrow(
-      'args must be an array of strings, got ["-m",64]',
     );
     expect(() => new QemuMachine({ binary: 'q', launchTimeoutMs: 0 })).toThrow(
       'launchTimeoutMs must be a positive number of milliseconds, got 0',

@@ -158,18 +158,4 @@ describe('RegisteredChild.killAndWait', () => {
     expect(isRegistered(sleeper.pid)).toBe(false);
     expect(existsSync(entryPath(sleeper.pid))).toBe(false);
   });
-
-  test('refuses a wait that is not a non-negative number', async () => {
-    const sleeper = start('sleep', ['60']);
-    const registration = registerChild(sleeper.pid, 'kept');
-    try {
-      await expect(registration.killAndWait({ waitMs: -1 })).rejects.toThrow(
-        'killAndWait: waitMs must be a non-negative number of milliseconds, got -1',
-      );
-      await expect(registration.killAndWait({ waitMs: Number.NaN })).rejects.toThrow(TypeError);
-      expect(isRunning(sleeper.pid)).toBe(true);
-    } finally {
-      registration();
-    }
-  });
 });

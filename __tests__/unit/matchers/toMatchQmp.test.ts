@@ -144,7 +144,7 @@ describe('toMatchQmp', () => {
 
      Path:     "return/device"
      Expected: "drive0"
-     Stopped at "device": cannot look up key "device" in a list
+     Stopped at "device": cannot look up key "device" in a list of length 1
      Value at "return": [{"device": "drive0", "inserted": [Object], "locked": false, "removable": true, "type": "unknown"}]"
     `);
   });

@@ -209,32 +209,12 @@ describe('unmetRequirement: each key and its reason', () => {
 
 describe('validateRequirements', () => {
   test('unknown keys name the key and the accepted keys', () => {
-    expect(() => validateRequirements({ format: ['raw'] })).toThrow(
+    expect(() => validateRequirements({ format: ['raw'] } as never)).toThrow(
       "unknown requirement 'format'; accepted keys: formats, unsupportedFormats, protocols, " +
         'unsupportedProtocols, platforms, unsupportedPlatforms, cacheModes, aioModes, ' +
         'requiredFormats, requiredFormatsRo, unsupportedImgopts, accelerator, devices, luks, ' +
         'quorum, notRoot, qcow2Zstd',
     );
-  });
-
-  test('wrong types name the key, the value and what is accepted', () => {
-    expect(() => validateRequirements({ formats: 'raw' })).toThrow(
-      `requirement 'formats' must be an array of strings, got "raw"`,
-    );
-    expect(() => validateRequirements({ formats: ['raw', 3] })).toThrow(
-      `requirement 'formats' must be an array of strings, got ["raw", 3]`,
-    );
-    expect(() => validateRequirements({ quorum: 'yes' })).toThrow(
-      `requirement 'quorum' must be a boolean, got "yes"`,
-    );
-    expect(() => validateRequirements({ accelerator: 'tcg' })).toThrow(
-      `requirement 'accelerator' must be 'qtest', got "tcg"`,
-    );
-    expect(() => validateRequirements({ devices: ['virtio-net'] })).toThrow(
-      `requirement 'devices' must be an array of 'virtio-blk' | 'virtio-scsi', got ["virtio-net"]`,
-    );
-    expect(() => validateRequirements(null)).toThrow(TypeError);
-    expect(() => validateRequirements(['formats'])).toThrow('requirements must be an object');
   });
 
   test('protocols and unsupportedProtocols together are refused (the seed asserts it)', () => {
@@ -336,9 +316,7 @@ describe('front-ends', () => {
     expect(writes).toEqual(['    [case not run] x: cannot be run as root\n']);
   });
 
-  test('bad arguments', () => {
-    expect(() => notrun(5 as never)).toThrow('notrun expects a reason string, got 5');
-    expect(() => setSkipHandler({} as never)).toThrow('setSkipHandler expects { onUnmet(reason) }');
+  test('requires without a runtime says so', () => {
     expect(() => requires({})).toThrow('qemu-iotests runtime is not set');
   });
 

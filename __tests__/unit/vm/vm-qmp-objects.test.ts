@@ -70,7 +70,7 @@ describe('flattenQmpObject / qmpToOpts', () => {
 
   test('qmpToOpts refuses values an option string cannot hold', () => {
     expect(() => qmpToOpts({ driver: 'file', locking: true })).toThrow(
-      "qmpToOpts: value of 'locking' is boolean true; accepted: strings and numbers (write booleans as 'on'/'off')",
+      "qmpToOpts: value of 'locking' is a boolean true; accepted: strings and numbers (write booleans as 'on'/'off')",
     );
     expect(() => qmpToOpts({ a: null })).toThrow("qmpToOpts: value of 'a' is null");
   });

@@ -3,6 +3,7 @@
 // first, and give up after a timeout instead of waiting forever.
 import { readFile } from 'node:fs/promises';
 
+import { sleep } from '../../common/sleep';
 import type { TrackedProcess } from './tracked-process';
 import { pythonReturncode } from './tool-error';
 
@@ -50,10 +51,11 @@ export async function waitForPidFile(
         { timedOut: true },
       );
     }
-    await Promise.race([child.whenExited(), sleep(POLL_MS)]);
+    const poll = sleep(POLL_MS);
+    try {
+      await Promise.race([child.whenExited(), poll]);
+    } finally {
+      poll.cancel();
+    }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

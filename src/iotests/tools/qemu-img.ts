@@ -7,7 +7,7 @@ import path from 'node:path';
 
 import { fileContext } from '../context';
 import { filters } from '../filters';
-import { isJsonObject } from '../qmp-path';
+import { isJsonObject } from '../../qmp/json';
 import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import { prepareCreateArgs } from './qemu-img-create-args';
@@ -60,7 +60,7 @@ export function qemuImgLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolR
   return trackOperation(
     () => callLabel('qemuImgLog', args),
     async () => {
-      const split = splitArgs<CheckOption>('qemuImgLog', args, ['check']);
+      const split = splitArgs<CheckOption>(args);
       const result = await qemuImg(...split.args, { check: split.options.check !== false });
       log(result.stdout, { filters: [filters.testfiles] });
       return result;
@@ -135,7 +135,6 @@ export function imgInfoLog(filename: string, options: ImgInfoLogOptions = {}): P
   return trackOperation(
     () => callLabel('imgInfoLog', [filename, options]),
     async () => {
-      checkString('imgInfoLog', 'filename', filename);
       const args = ['info'];
       if (options.useImageOpts === true) {
         args.push('--image-opts');
@@ -227,7 +226,6 @@ export async function supportsQcow2ZstdCompression(
  * dropped; a death by signal is reported on stderr.
  */
 export function qemuImgPipeAndStatus(...args: string[]): Promise<[string, number]> {
-  checkStrings('qemuImgPipeAndStatus', args);
   return toolPipeAndStatus('qemu-img', qemuImgCommand(args), {
     dropSuccessfulOutput: args[0] === 'create',
   });
@@ -249,14 +247,4 @@ function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false;
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
-}
-
-function checkString(fn: string, name: string, value: unknown): void {
-  if (typeof value !== 'string') {
-    throw new TypeError(`${fn}: ${name} must be a string, got ${typeof value}`);
-  }
-}
-
-function checkStrings(fn: string, args: readonly unknown[]): void {
-  args.forEach((arg, index) => checkString(fn, `argument ${index + 1}`, arg));
 }

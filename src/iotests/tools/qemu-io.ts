@@ -40,7 +40,7 @@ export function qemuIoLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolRe
   return trackOperation(
     () => callLabel('qemuIoLog', args),
     async () => {
-      const split = splitArgs<CheckOption>('qemuIoLog', args, ['check']);
+      const split = splitArgs<CheckOption>(args);
       const result = await qemuIo(...split.args, { check: split.options.check !== false });
       log(result.stdout, { filters: [filters.testfiles, filters.qemuIo] });
       return result;

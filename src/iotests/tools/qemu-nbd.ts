@@ -7,20 +7,14 @@
 // forked qemu-nbd without a pid file cannot be tracked; the test must stop it itself.
 import { existsSync } from 'node:fs';
 
-import { isProcessGone, registerChild } from '../../machine';
+import { isLiveProcess, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { filePath, tryRemove } from '../files';
 import { filters } from '../filters';
 import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import { readPidFile, waitForPidFile } from './pidfile';
-import {
-  assertStringArray,
-  runTool,
-  splitArgs,
-  toolPipeAndStatus,
-  writeToolOutput,
-} from './run-tool';
+import { runTool, toolPipeAndStatus, writeToolOutput } from './run-tool';
 import { qemuNbdArgs, toolConfig } from './tool-config';
 import { TrackedProcess } from './tracked-process';
 
@@ -29,11 +23,10 @@ import { TrackedProcess } from './tracked-process';
  * messages go to the tool-output sink). A daemon started with `--pid-file` is tracked.
  */
 export async function qemuNbd(...args: string[]): Promise<number> {
-  const { args: strings } = splitArgs<object>('qemuNbd', args, []);
-  const result = await runTool('qemu-nbd', [...qemuNbdArgs(), '--fork', ...strings]);
+  const result = await runTool('qemu-nbd', [...qemuNbdArgs(), '--fork', ...args]);
   writeToolOutput(result.stdout);
   if (result.returncode === 0) {
-    await trackForkedDaemon(strings);
+    await trackForkedDaemon(args);
   }
   return result.returncode;
 }
@@ -43,14 +36,13 @@ export async function qemuNbd(...args: string[]): Promise<number> {
  * stdout only when it failed ('' on success). stderr is let through to the tool-output sink.
  */
 export async function qemuNbdEarlyPipe(...args: string[]): Promise<[number, string]> {
-  const { args: strings } = splitArgs<object>('qemuNbdEarlyPipe', args, []);
   const [output, returncode] = await toolPipeAndStatus(
     'qemu-nbd',
-    [...qemuNbdArgs(), '--fork', ...strings],
+    [...qemuNbdArgs(), '--fork', ...args],
     { connectStderr: false },
   );
   if (returncode === 0) {
-    await trackForkedDaemon(strings);
+    await trackForkedDaemon(args);
   }
   return [returncode, returncode !== 0 ? output : ''];
 }
@@ -63,11 +55,10 @@ export function qemuNbdListLog(...args: string[]): Promise<string> {
   return trackOperation(
     () => callLabel('qemuNbdListLog', args),
     async () => {
-      const { args: strings } = splitArgs<object>('qemuNbdListLog', args, []);
       const [output] = await toolPipeAndStatus('qemu-nbd', [
         toolConfig().binaries.qemuNbd,
         '-L',
-        ...strings,
+        ...args,
       ]);
       log(output, { filters: [filters.testfiles, filters.nbdExports] });
       return output;
@@ -94,10 +85,6 @@ export async function withQemuNbd<T>(
   fn: () => T | Promise<T>,
   options: WithQemuNbdOptions = {},
 ): Promise<Awaited<T>> {
-  assertStringArray('withQemuNbd', 'args', args);
-  if (typeof fn !== 'function') {
-    throw new TypeError(`withQemuNbd: fn must be a function, got ${typeof fn}`);
-  }
   const startTimeoutMs = options.startTimeoutMs ?? toolConfig().timeouts.launchMs;
   serverCount += 1;
   const suffix = serverCount === 1 ? '' : `-${serverCount}`;
@@ -144,7 +131,7 @@ async function trackForkedDaemon(args: readonly string[]): Promise<void> {
     return;
   }
   const pid = await readPidFile(pidfile);
-  if (pid === undefined || isProcessGone(pid)) {
+  if (pid === undefined || !isLiveProcess(pid)) {
     return; // No daemon to track (or it is already gone).
   }
   const description = `qemu-nbd --fork daemon (pid file ${pidfile})`;

@@ -2,9 +2,7 @@
 // and the seed's `qemu_tool_pipe_and_status` (returns output and status, reports a death by
 // signal on stderr). Argument arrays only, never a shell; output decoded as UTF-8 with Python's
 // universal newlines ('\r\n' and '\r' read as '\n'), exactly as the seed's text-mode pipes read it.
-import type execa from 'execa';
-
-import { loadExeca } from './execa-on-demand';
+import { runProcess } from '../../common/run-process';
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
 import { redactCommandLine } from '../../machine';
@@ -45,13 +43,6 @@ export const DEFAULT_TOOL_TIMEOUT_MS = 600_000;
 /** How long to keep reading output after the tool exited (a forked child may hold the stream). */
 const OUTPUT_DRAIN_MS = 5_000;
 
-const TOOL_OPTION_KEYS: ReadonlyArray<keyof ToolOptions> = [
-  'check',
-  'combineStdio',
-  'input',
-  'timeoutMs',
-];
-
 /** The environment variable that names each tool's binary, for error messages. */
 const PROGRAM_VARIABLES: Readonly<Record<string, string>> = {
   qemu: 'QEMU_PROG',
@@ -64,35 +55,17 @@ const PROGRAM_VARIABLES: Readonly<Record<string, string>> = {
 /** Arguments of a variadic tool function: strings, optionally followed by one options object. */
 export type ArgsWithOptions<O> = readonly string[] | readonly [...string[], O];
 
-/**
- * Split `qemuImg('info', img, { check: false })`-style arguments into the string arguments and
- * the trailing options object, checking both (`allowedKeys` are the option names accepted).
- */
+/** Split `qemuImg('info', img, { check: false })`-style arguments into the strings and the options. */
 export function splitArgs<O extends object>(
-  fn: string,
   args: ReadonlyArray<string | O>,
-  allowedKeys: readonly string[],
 ): { args: string[]; options: Partial<O> } {
   const last = args[args.length - 1];
-  const hasOptions = typeof last === 'object' && last !== null;
-  const strings = hasOptions ? args.slice(0, -1) : args;
-  strings.forEach((arg, index) => {
-    if (typeof arg !== 'string') {
-      throw new TypeError(
-        `${fn}: argument ${index + 1} must be a string, got ${describe(arg)}; ` +
-          'only the last argument may be an options object',
-      );
-    }
-  });
-  const options = hasOptions ? (last as Partial<O>) : {};
-  for (const key of Object.keys(options)) {
-    if (!allowedKeys.includes(key)) {
-      throw new TypeError(
-        `${fn}: unknown option '${key}'; accepted options: ${allowedKeys.join(', ')}`,
-      );
-    }
-  }
-  return { args: strings as string[], options };
+  // ArgsWithOptions puts the options object last, so everything before it is a string.
+  const hasOptions = typeof last === 'object';
+  return {
+    args: (hasOptions ? args.slice(0, -1) : args) as string[],
+    options: hasOptions ? last : {},
+  };
 }
 
 /** `splitArgs` for the common ToolOptions. */
@@ -100,28 +73,13 @@ export function splitToolArgs(
   fn: string,
   args: ArgsWithOptions<ToolOptions>,
 ): { args: string[]; options: ToolOptions } {
-  const { args: strings, options } = splitArgs<ToolOptions>(fn, args, TOOL_OPTION_KEYS);
-  checkToolOptions(fn, options);
-  return { args: strings, options };
-}
-
-function checkToolOptions(fn: string, options: ToolOptions): void {
-  for (const key of ['check', 'combineStdio'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
-      throw new TypeError(`${fn}: option ${key} must be a boolean, got ${describe(options[key])}`);
-    }
+  const split = splitArgs<ToolOptions>(args);
+  // Kept: a timer of 0 or NaN ms would SIGKILL the tool as soon as it starts.
+  const timeoutMs = split.options.timeoutMs;
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+    throw new TypeError(`${fn}: option timeoutMs must be a positive number, got ${timeoutMs}`);
   }
-  if (options.input !== undefined && typeof options.input !== 'string') {
-    throw new TypeError(`${fn}: option input must be a string, got ${describe(options.input)}`);
-  }
-  if (
-    options.timeoutMs !== undefined &&
-    !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)
-  ) {
-    throw new TypeError(
-      `${fn}: option timeoutMs must be a positive number, got ${describe(options.timeoutMs)}`,
-    );
-  }
+  return split;
 }
 
 /**
@@ -145,62 +103,29 @@ async function runToolToEnd(
   argv: readonly string[],
   options: Omit<ToolOptions, 'check'>,
 ): Promise<ToolResult> {
-  const [file, ...args] = argv;
-  if (file === undefined) {
-    throw new TypeError(`${tool}: empty command line`);
-  }
-  const combine = options.combineStdio !== false;
-  const run = await loadExeca();
-  const channel = combine ? await openOutputChannel() : undefined;
-  let child: execa.ExecaChildProcess;
-  try {
-    child = run(file, args, {
-      reject: false,
-      stripFinalNewline: false,
-      stdio: [
-        options.input === undefined ? 'ignore' : 'pipe',
-        channel?.childEnd ?? 'pipe',
-        channel?.childEnd ?? 'pipe',
-      ],
-    });
-  } finally {
-    channel?.releaseChildEnd();
-  }
-  if (options.input !== undefined && child.stdin !== null) {
-    // A tool that exits without reading its input must not crash us with EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input);
-  }
-  // Our own timer rather than execa's `timeout`, which outlives a spawn that failed.
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS);
-  let result: execa.ExecaReturnValue;
-  try {
-    result = await child;
-  } finally {
-    clearTimeout(timer);
-  }
+  const [file = '', ...args] = argv;
+  const channel = options.combineStdio !== false ? await openOutputChannel() : undefined;
+  const result = await runProcess(file, args, {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
+    input: options.input,
+    output: channel === undefined ? undefined : [channel.childEnd, channel.childEnd],
+    afterSpawn: () => channel?.releaseChildEnd(),
+  });
   if (channel !== undefined) {
     await channel.closed(OUTPUT_DRAIN_MS);
   }
-  const spawnFailure = spawnError(result);
-  if (spawnFailure !== undefined) {
+  if (result.spawnFailure !== undefined) {
     channel?.destroy();
-    throw cannotRunError(tool, file, spawnFailure);
+    throw cannotRunError(tool, file, result.spawnFailure.message);
   }
-  const signal = (result.signal ?? null) as NodeJS.Signals | null;
-  const exitCode = signal === null ? (result.exitCode ?? null) : null;
   return {
     command: [...argv],
-    exitCode,
-    signal,
-    returncode: pythonReturncode(exitCode, signal) ?? -1,
-    stdout: universalNewlines(channel !== undefined ? channel.text() : (result.stdout ?? '')),
-    stderr: channel !== undefined ? undefined : universalNewlines(result.stderr ?? ''),
-    timedOut,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    returncode: pythonReturncode(result.exitCode, result.signal) ?? -1,
+    stdout: universalNewlines(channel !== undefined ? channel.text() : result.stdout),
+    stderr: channel !== undefined ? undefined : universalNewlines(result.stderr),
+    timedOut: result.timedOut,
   };
 }
 
@@ -278,9 +203,6 @@ export type ToolOutputSink = (text: string) => void;
  * may route it elsewhere (e.g. the transcript). undefined restores the default.
  */
 export function setToolOutputSink(sink: ToolOutputSink | undefined): void {
-  if (sink !== undefined && typeof sink !== 'function') {
-    throw new TypeError(`setToolOutputSink expects a function or undefined, got ${describe(sink)}`);
-  }
   session().toolOutputSink = sink;
 }
 
@@ -308,51 +230,4 @@ export function cannotRunError(tool: string, file: string, reason: string): Erro
     `cannot run ${tool} (${file}): ${reason}; ` +
       `set ${PROGRAM_VARIABLES[tool] ?? 'the tool path'} to a working binary`,
   );
-}
-
-/** Why execa could not start the program, from its result; undefined when it did start. */
-export function spawnError(result: object): string | undefined {
-  const { code, exitCode, signal, timedOut } = result as {
-    code?: unknown;
-    exitCode?: unknown;
-    signal?: unknown;
-    timedOut?: unknown;
-  };
-  if (exitCode === undefined && signal === undefined && timedOut !== true) {
-    const message = (result as { originalMessage?: unknown }).originalMessage;
-    return typeof message === 'string'
-      ? message
-      : typeof code === 'string'
-        ? code
-        : 'could not be started';
-  }
-  return undefined;
-}
-
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return `${typeof value} ${value.toString()}`;
-    case 'undefined':
-      return 'undefined';
-    case 'object':
-      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
-    default:
-      return `a ${typeof value}`;
-  }
-}
-
-/** Throw a TypeError naming `fn` unless `value` is an array of strings. */
-export function assertStringArray(
-  fn: string,
-  name: string,
-  value: unknown,
-): asserts value is string[] {
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw new TypeError(`${fn}: ${name} must be an array of strings, got ${describe(value)}`);
-  }
 }

@@ -8,10 +8,11 @@ import type { Writable } from 'node:stream';
 import { redactCommandLine, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
 import { raceTimeout } from '../race-timeout';
-import { loadExeca } from './execa-on-demand';
+import { loadExeca } from '../../common/execa-on-demand';
 import type { OutputChannel } from './output-channel';
 import { openOutputChannel } from './output-channel';
-import { cannotRunError, spawnError, universalNewlines } from './run-tool';
+import { spawnFailureOf } from '../../common/run-process';
+import { cannotRunError, universalNewlines } from './run-tool';
 import { QemuToolError } from './tool-error';
 
 /** How a process ended. */
@@ -39,10 +40,8 @@ export class TrackedProcess {
     argv: readonly string[],
     options: SpawnOptions = {},
   ): Promise<TrackedProcess> {
-    const [file, ...args] = argv;
-    if (file === undefined) {
-      throw new TypeError(`${tool}: empty command line`);
-    }
+    // Built here with the binary first; an empty one fails in spawn, naming the argument.
+    const [file = '', ...args] = argv;
     const run = await loadExeca();
     const channel = await openOutputChannel();
     let child: execa.ExecaChildProcess;
@@ -59,7 +58,7 @@ export class TrackedProcess {
     if (pid === undefined) {
       const result = await child;
       channel.destroy();
-      throw cannotRunError(tool, file, spawnError(result) ?? 'spawn failed');
+      throw cannotRunError(tool, file, spawnFailureOf(result)?.message ?? 'spawn failed');
     }
     return new TrackedProcess(tool, argv, pid, child, channel, options.description ?? tool);
   }

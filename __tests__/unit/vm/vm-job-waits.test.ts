@@ -3,10 +3,10 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import type { QmpEvent, QmpObject, QmpResponse } from '../../../src/qmp';
 import { filters } from '../../../src/iotests/filters';
-import { cancelAndWait, pauseWait, type JobHelperHost } from '../../../src/iotests/job-helpers';
+import { cancelAndWait, pauseWait, type JobHelperHost } from '../../../src/iotests/vm-job-waits';
 import { resetTranscript, transcript } from '../../../src/iotests/transcript';
 import { setFileContext, resetFileContext } from '../../../src/iotests/context';
-import { runJob, type JobHost } from '../../../src/iotests/vm-jobs';
+import { runJob, type JobHost } from '../../../src/iotests/vm-run-job';
 
 function event(name: string, data: QmpObject): QmpEvent {
   return { event: name, data, timestamp: { seconds: 1, microseconds: 2 } };

@@ -1,7 +1,9 @@
-// QMPTestCase's block-job helpers (cancel_and_wait, wait_until_completed, wait_ready,
-// wait_ready_and_cancel, complete_and_wait, pause_wait, pause_job) as functions of a VM. Failed
-// checks throw IotestsAssertionError with the seed's messages. Their QMP paths are fixed literals,
-// so a malformed one is a bug here and surfaces as vm-assert's TypeError, never as a failed check.
+// Waiting on a job that is already running: QMPTestCase's block-job helpers (cancel_and_wait,
+// wait_until_completed, wait_ready, wait_ready_and_cancel, complete_and_wait, pause_wait,
+// pause_job) as functions of a VM (starting a job and running it to its end is vm-run-job.ts).
+// Failed checks throw IotestsAssertionError with the seed's messages. Their QMP paths are fixed
+// literals, so a malformed one is a bug here and surfaces as vm-assert's TypeError, never as a
+// failed check.
 import type { EventPattern, QmpEvent, QmpObject, QmpResponse } from '../qmp';
 import { raceTimeout } from './race-timeout';
 import { IotestsAssertionError, assertEqual, assertQmp, assertQmpAbsent, check } from './vm-assert';
