@@ -26,9 +26,6 @@ export function defaultFileContext(env: NodeJS.ProcessEnv = process.env): FileCo
 
 /** Set this file's context; fields left out keep their current value. Returns the new context. */
 export function setFileContext(ctx: Partial<FileContext>): FileContext {
-  if (typeof ctx !== 'object' || ctx === null) {
-    throw new TypeError(`setFileContext expects an object, got ${describeValue(ctx)}`);
-  }
   const next = validateFileContext({ ...fileContext(), ...definedFields(ctx) });
   session().context = next;
   return next;

@@ -14,9 +14,6 @@ export interface InitRuntimeOptions extends ResolveConfigOptions {
 
 /** Install the runtime of this test file (the Jest environment does this). */
 export function setRuntime(rt: IotestsRuntime): void {
-  if (typeof rt !== 'object' || rt === null || !isObject(rt.config) || !isObject(rt.capabilities)) {
-    throw new TypeError('setRuntime expects { config: IotestsConfig, capabilities: Capabilities }');
-  }
   session().runtime = Object.freeze({ config: rt.config, capabilities: rt.capabilities });
 }
 
@@ -58,8 +55,4 @@ export async function initRuntime(opts: InitRuntimeOptions = {}): Promise<Iotest
   setFileContext({ testDir: config.testDir, sockDir: config.sockDir, imgfmt: config.imgfmt });
   setRuntime({ config, capabilities });
   return runtime();
-}
-
-function isObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null;
 }

@@ -68,12 +68,6 @@ describe('file context', () => {
     expect(() => setFileContext({ testDir: '' })).toThrow(
       'file context testDir must be a non-empty string, got a string ""',
     );
-    expect(() => setFileContext({ filePrefix: 5 as unknown as string })).toThrow(
-      'file context filePrefix must be a string, got a number 5',
-    );
-    expect(() => setFileContext(null as unknown as object)).toThrow(
-      'setFileContext expects an object, got null',
-    );
     expect(() => validateFileContext({ testDir: '/t', sockDir: '/s', imgfmt: 'raw' })).toThrow(
       'file context filePrefix must be a string, got undefined',
     );
