@@ -38,6 +38,8 @@ export interface QmpClientOptions {
   maxProtocolErrors?: number;
   /** Called for each protocol error (garbage line, unknown reply id, ...); exceptions are ignored. */
   onProtocolError?: (error: Error) => void;
+  /** Called with every raw message sent or received (the debug trace); exceptions are ignored. */
+  onMessage?: (direction: 'sent' | 'received', raw: string) => void;
 }
 
 /** QmpClientOptions with every default filled in. */
@@ -52,6 +54,7 @@ export interface ResolvedQmpClientOptions {
   maxMessageBytes: number;
   maxProtocolErrors: number;
   onProtocolError: ((error: Error) => void) | undefined;
+  onMessage: ((direction: 'sent' | 'received', raw: string) => void) | undefined;
 }
 
 /** Throws a RangeError naming the option and the accepted range unless `value` is a usable timeout. */
@@ -111,5 +114,6 @@ export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClien
     ),
     maxProtocolErrors: checkCount('maxProtocolErrors', options.maxProtocolErrors ?? 100, 0),
     onProtocolError: checkFunction('onProtocolError', options.onProtocolError),
+    onMessage: checkFunction('onMessage', options.onMessage),
   };
 }

@@ -8,8 +8,9 @@ import { loadExeca } from './execa-on-demand';
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
 import { redactCommandLine } from '../../machine';
+import { traceToolEnd, traceToolStart } from '../file-watch';
 import { session } from '../session';
-import { trackOperation } from '../test-scope';
+import { trackOperation, type TestScope } from '../test-scope';
 
 /** Options of the 7.2-style tool functions (`qemuImg`, `qemuIo`, ...), like 7.2's keyword arguments. */
 export interface ToolOptions {
@@ -136,7 +137,7 @@ export function runTool(
   // An operation of the test: named by its command line when the test forgot to await it.
   return trackOperation(
     () => redactCommandLine(argv).join(' '),
-    () => runToolToEnd(tool, argv, options),
+    (scope) => runToolToEnd(tool, argv, options, scope),
   );
 }
 
@@ -144,6 +145,7 @@ async function runToolToEnd(
   tool: string,
   argv: readonly string[],
   options: Omit<ToolOptions, 'check'>,
+  scope: TestScope,
 ): Promise<ToolResult> {
   const [file, ...args] = argv;
   if (file === undefined) {
@@ -171,6 +173,9 @@ async function runToolToEnd(
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input);
   }
+  traceToolStart(tool, argv);
+  // A test that times out ends it before its afterEach hooks remove the files it reads.
+  const dropEnder = scope.onEndProcesses(() => child.kill('SIGKILL'));
   // Our own timer rather than execa's `timeout`, which outlives a spawn that failed.
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -182,6 +187,7 @@ async function runToolToEnd(
     result = await child;
   } finally {
     clearTimeout(timer);
+    dropEnder();
   }
   if (channel !== undefined) {
     await channel.closed(OUTPUT_DRAIN_MS);
@@ -193,13 +199,16 @@ async function runToolToEnd(
   }
   const signal = (result.signal ?? null) as NodeJS.Signals | null;
   const exitCode = signal === null ? (result.exitCode ?? null) : null;
+  const stdout = universalNewlines(channel !== undefined ? channel.text() : (result.stdout ?? ''));
+  const stderr = channel !== undefined ? undefined : universalNewlines(result.stderr ?? '');
+  traceToolEnd(tool, exitCode, signal, stdout + (stderr ?? ''));
   return {
     command: [...argv],
     exitCode,
     signal,
     returncode: pythonReturncode(exitCode, signal) ?? -1,
-    stdout: universalNewlines(channel !== undefined ? channel.text() : (result.stdout ?? '')),
-    stderr: channel !== undefined ? undefined : universalNewlines(result.stderr ?? ''),
+    stdout,
+    stderr,
     timedOut,
   };
 }
