@@ -38,6 +38,8 @@ function bundleRegistryEntries(distDir) {
   const contents = Object.entries(REGISTRY_ENTRIES)
     .map(([name, file]) => `exports.${name} = () => require('./${file}');`)
     .join('\n');
+  // Written out too: the bundle's source map names it, and every file a shipped map names is shipped.
+  fs.writeFileSync(path.join(distDir, 'registry-entries.js'), `${contents}\n`);
   require('esbuild').buildSync({
     stdin: { contents, resolveDir: distDir, sourcefile: 'registry-entries.js', loader: 'js' },
     outfile: path.join(distDir, BUNDLE),

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw auto
+ */
 // QEMU iotest 040: live block commit, ported from the unittest-style Python test. Each TestCase
 // class is a describe block; every setUp/tearDown starts and stops its own VM.
 //

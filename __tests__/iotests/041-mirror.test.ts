@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw auto backing
+ */
 // QEMU iotest 041: image mirroring (drive-mirror / blockdev-mirror), ported in full from the
 // unittest-style Python test. Each TestCase class is a describe block; the TestSingleDrive
 // subclasses (other image lengths, blockdev-mirror) are the same cases defined again with their

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 055: drive-backup and blockdev-backup, ported from the unittest-style Python test.
 // Each TestCase class is a describe block (TestCompressedToVmdk is TestCompressedToQcow2 again
 // with a vmdk target); every setUp/tearDown starts and stops its own VM.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw backing
+ */
 // QEMU iotest 056: drive-backup sync modes, the before-write notifier and job dismissal, ported
 // from the unittest-style Python test. Each TestCase class is a describe block; every
 // setUp/tearDown starts and stops its own VM.

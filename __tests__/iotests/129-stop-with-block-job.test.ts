@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 129: "stop" (bdrv_drain_all) must not drain block jobs on a throttled drive,
 // ported from the unittest-style Python test. Every setUp/tearDown starts and stops its own VM.
 //

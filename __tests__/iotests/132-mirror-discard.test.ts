@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 132: mirror with unmap, ported from the unittest-style Python test. setUp and
 // tearDown start and stop the case's own VM. Nothing here steps the virtual clock or pauses
 // I/O, so the guest's own reads under tcg do not matter and the case runs as it is.

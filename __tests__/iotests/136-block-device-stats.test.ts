@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 136: block device statistics (query-blockstats) of a blkdebug-on-null drive, with
 // every combination of stats-account-invalid / stats-account-failed, for null-aio and null-co.
 //

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 139: blockdev-del and what keeps a node alive (device models, media, snapshots,
 // mirror jobs, blkdebug / blkverify / quorum parents).
 import { existsSync, rmSync } from 'node:fs';

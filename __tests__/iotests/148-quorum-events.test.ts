@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 148: QUORUM_REPORT_BAD events of a three-child quorum whose children fail reads of
 // one sector each (blkdebug), in 'quorum' and 'fifo' read-pattern, including the event's rate
 // limit (one event per child and second).

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 151: active mirroring (blockdev-mirror copy-mode=write-blocking): guest writes
 // before, during and after READY; unaligned and intersecting active writes; and a mirror whose
 // throttled source is saturated by writes through an NBD export.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 152: drive-mirror of an image smaller than the mirror granularity (512 bytes with a
 // 64 KiB granularity) must give a target of the source's size, also with a write in between.
 import { rmSync } from 'node:fs';

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 155: the backing chain of a mirror target after completion (drive-mirror and
 // blockdev-mirror, new and existing targets, with and without a backing file, backing attached
 // only at completion through blockdev-reopen or blockdev-snapshot, with and without an iothread),

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 206: create qcow2 images (and their file nodes) with blockdev-create, with default,
 // explicit and non-default options, with encryption, and check that invalid options fail the job.
 import { expect, test } from '@jest/globals';

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 210: create LUKS images with blockdev-create (defaults, non-default crypto options,
 // zero size), check that invalid references and sizes fail the job, and that block_resize refuses
 // sizes beyond what the format and QAPI can take.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 218: cancel a mirror job with block-job-cancel (force false/true) before and after
 // it converged, and quit QEMU while a mirror job reads from a heavily throttled node (QEMU must
 // still exit promptly). Every case runs in a VM of its own.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 224: a block-commit job's commit_top filter node shows up in the top node's
 // json:{} filename exactly when the job was given a filter-node-name, and the committed (mid)
 // image stays right below it.

@@ -1,3 +1,4 @@
+/** @group rw quick */
 // QEMU iotest 228: what QEMU reports as a node's filename, backing filename and backing node's
 // filename when the image header's backing filename and the real backing node agree or not
 // (implicit backing file, change-backing-file, overridden backing options).

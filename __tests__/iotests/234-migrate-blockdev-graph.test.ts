@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group quick migration
+ */
 // QEMU iotest 234: block node activation and inactivation during migration work with a block
 // graph built from individually created nodes (children added both before and after their
 // parents), also when the destination has a second parent on a node, in both directions.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group quick
+ */
 // QEMU iotest 235: a mirror job from a large preallocated qcow2 image into a throttled null
 // target must reach READY (it once dead-locked). The dead-lock only showed with a big image, a
 // qcow2 source, no iothread and a plain QEMU (not the iotests VM, which may run under qtest),

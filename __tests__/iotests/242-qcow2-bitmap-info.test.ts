@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 242: `qemu-img info` shows a qcow2 image's persistent dirty bitmaps (name,
 // granularity, flags: auto, in-use while a VM has the image open), in human and JSON output,
 // and refuses an image whose bitmap directory entry carries an unknown flag.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 245: blockdev-reopen. Illegal and legal option changes, backing and file children
 // replaced, filters inserted and removed, images swapped, graph cycles refused, reopen during
 // stream / commit jobs, option reset semantics, and nodes in different iothreads.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 246: persistent dirty bitmaps survive growing and shrinking the image across
 // four boots; bitmaps added or removed between boots are kept or dropped accordingly.
 import { expect, test } from '@jest/globals';

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 248: a mirror job whose target runs out of space (a raw size limit under the
 // target's format node) pauses with on-target-error=enospc; after the limit is lifted by
 // blockdev-reopen, block-job-resume brings it back to 'running'.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw auto quick
+ */
 // QEMU iotest 256: full and then incremental backups of two drives that live in different
 // iothreads (each on its own virtio-scsi controller), started together in one transaction.
 import path from 'node:path';

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 260: a temporary external snapshot (blockdev-snapshot-sync, then an active
 // block-commit back into the base) keeps the base's dirty bitmap working: the snapshot has no
 // bitmap, and after the commit the base's bitmap counts the writes made to the snapshot too.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick migration
+ */
 // QEMU iotest 262: live migration of a VM whose disk sits in an iothread under a stack of filter
 // drivers (copy-on-read, throttle, blkdebug, blkverify and, when built in, quorum); migration
 // goes through a FIFO and both sides must end in the expected run states.

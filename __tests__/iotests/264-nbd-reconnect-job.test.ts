@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw
+ */
 // QEMU iotest 264: a backup / mirror job whose target is an NBD node with reconnect-delay, while
 // the NBD server goes away: the job survives the server's downtime and completes once it is
 // back (backup), or is cancelled at once with force, without waiting out the reconnect delay.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw backing
+ */
 // QEMU iotest 274: backing files shorter than their overlay. Committing (qemu-img, HMP and QMP
 // active commit) must not let the unallocated tail beyond the short backing file read as
 // anything but zeroes, and resizing an overlay over a shorter backing file must zero the new

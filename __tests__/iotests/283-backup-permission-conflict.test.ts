@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group auto quick
+ */
 // QEMU iotest 283: blockdev-backup must be refused (not crash QEMU) when a side parent of the
 // source subtree holds write permission that the copy-before-write filter needs to unshare; and
 // the copy-before-write filter node of a backup job must be gone after job-finalize.

@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group auto quick
+ */
 // QEMU iotest 299: QEMU must shut down cleanly while an NBD client is still connected to an
 // export that publishes a dirty bitmap.
 import { expect, test } from '@jest/globals';

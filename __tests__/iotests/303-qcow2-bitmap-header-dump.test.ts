@@ -1,4 +1,7 @@
-/** @qemu-vm none */
+/**
+ * @qemu-vm none
+ * @group rw quick
+ */
 // QEMU iotest 303: qemu-img bitmap --add (enabled and --disable'd bitmaps of different
 // granularities) and the resulting on-disk qcow2 structures: header, header extensions, bitmap
 // directory and bitmap tables, dumped as text (zlib image) and as JSON (zstd image).

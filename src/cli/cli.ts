@@ -17,6 +17,7 @@ import {
   type IotestsConfig,
 } from '../config';
 import { iotestsPyLevel } from '../capabilities/iotests-level';
+import { findTestFiles, formatListing, listSelection } from './list';
 import { TranscriptCommandError, readStoredEntries, storedTranscript } from './transcript';
 
 /** Where the CLI reads its environment from and writes its output to. */
@@ -54,6 +55,10 @@ export function usage(): string {
     '                             print a stored transcript as the bytes the test logged:',
     "                             every entry in file order, or one test's (its full name)",
     '                             --list     print the names of the stored tests instead',
+    '  list [--groups] [-g GROUP] [-x GROUP] [path...]',
+    '                             the test files under the paths (default: here) and their',
+    '                             @group docblock groups; -g/-x select like IOTESTS_GROUPS and',
+    "                             IOTESTS_EXCLUDE_GROUPS; --groups lists each group's files",
     '  help                       show this help',
     '',
     'Tests run with Jest: npx jest --preset qemu-iotests',
@@ -73,6 +78,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT_OK;
   }
   if (command === 'transcript') return runTranscript(io, rest);
+  if (command === 'list') return runList(io, rest);
   if (command !== 'info') return usageError(io, `unknown command ${JSON.stringify(command)}`);
 
   const flags = new Set<string>();
@@ -129,6 +135,43 @@ function runTranscript(io: CliIo, argv: readonly string[]): number {
       return EXIT_FAILURE;
     }
     return reportFailure(io, error);
+  }
+}
+
+function runList(io: CliIo, argv: readonly string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        groups: { type: 'boolean' },
+        group: { type: 'string', short: 'g', multiple: true },
+        exclude: { type: 'string', short: 'x', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error: unknown) {
+    return usageError(io, error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.values.help === true) {
+    io.stdout(usage());
+    return EXIT_OK;
+  }
+  try {
+    const roots = parsed.positionals.length > 0 ? parsed.positionals : ['.'];
+    const files = findTestFiles(roots.map((root) => path.resolve(io.cwd, root)));
+    const selection = listSelection(parsed.values.group ?? [], parsed.values.exclude ?? [], io.env);
+    io.stdout(
+      formatListing(files, selection, {
+        byGroup: parsed.values.groups === true,
+        relativeTo: io.cwd,
+      }),
+    );
+    return EXIT_OK;
+  } catch (error: unknown) {
+    io.stderr(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
   }
 }
 

@@ -24,6 +24,8 @@ export interface RunProcessOptions {
   afterSpawn?: (() => void) | undefined;
   /** Also interleave the two pipes into `all`. */
   all?: boolean | undefined;
+  /** SIGKILLs the process when aborted (e.g. a test timed out and its tools must end now). */
+  signal?: AbortSignal | undefined;
 }
 
 /** How a program that could not be started failed. */
@@ -78,11 +80,15 @@ export async function runProcess(
     timedOut = true;
     child.kill('SIGKILL');
   }, options.timeoutMs);
+  const abort = (): void => void child.kill('SIGKILL');
+  if (options.signal?.aborted === true) abort();
+  options.signal?.addEventListener('abort', abort);
   let result: execa.ExecaReturnValue;
   try {
     result = await child;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', abort);
   }
   const spawnFailure = spawnFailureOf(result);
   const signal = (result.signal ?? null) as NodeJS.Signals | null;

@@ -12,6 +12,8 @@ export type CleanupAction = () => void | Promise<void>;
 export interface RunCleanupsOptions {
   /** Upper bound for each action; a slower one is reported as an error and left behind. */
   timeoutMs?: number;
+  /** Leave the files in place (a failed file's kept scratch): only processes are ended. */
+  keepFiles?: boolean;
 }
 
 /** Default bound for one cleanup action: long enough for a graceful QEMU shutdown. */
@@ -65,6 +67,7 @@ export async function runFileCleanups(options: RunCleanupsOptions = {}): Promise
   // Actions registered while cleaning up (unusual) are run too, in the same order.
   for (const phase of ['processes', 'files'] as const) {
     for (let entry = takeLast(phase); entry !== undefined; entry = takeLast(phase)) {
+      if (phase === 'files' && options.keepFiles === true) continue;
       const error = await runOne(entry, timeoutMs);
       if (error !== undefined) {
         errors.push(error);

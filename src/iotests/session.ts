@@ -7,6 +7,9 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 
 import type { Capabilities } from '../capabilities';
 import type { IotestsConfig } from '../config';
+import type { ObservedMachine } from '../machine/observer';
+import type { QmpExchangeRecord } from '../qmp';
+import type { DebugTrace } from './debug-trace';
 import type { ReferenceUpdateMode } from './reference-file';
 import type { OperationContext, TestScope } from './test-scope';
 
@@ -51,6 +54,20 @@ export interface Ending {
   readonly run: () => void | Promise<void>;
 }
 
+/** A process other than QEMU the file started (daemons, servers, tools), for failure reports. */
+export interface ReportedProcess {
+  /** e.g. `qemu-storage-daemon a (pid 1234)`. */
+  readonly title: string;
+  /** `running`, `exited with code 1`, `killed by SIGKILL`. */
+  state(): string;
+  /** What it printed so far. */
+  output(): string;
+  /** Its QMP exchanges, when it has a monitor. */
+  qmpHistory?(): QmpExchangeRecord[];
+  /** Whether it ran to completion on its own (a tool run): shown only while running or when it failed. */
+  readonly transient?: boolean;
+}
+
 /** One test file's state. */
 export interface FileSession {
   /** The configuration and capabilities (undefined until set: see runtime()). */
@@ -59,6 +76,12 @@ export interface FileSession {
   context: FileContext | undefined;
   /** The one list of what the file started and must end (see endFile in cleanup.ts). */
   readonly endings: Ending[];
+  /** Every QEMU the file launched (VMs and bare QemuMachines), oldest first: for failure reports. */
+  readonly machines: Set<ObservedMachine>;
+  /** The daemons and tool processes the file started, oldest first: for failure reports. */
+  readonly processes: Set<ReportedProcess>;
+  /** The debug trace (IOTESTS_DEBUG, or kept scratch), when on. */
+  trace: DebugTrace | undefined;
   /** The VMs the file created or launched, oldest first, and the one that is its `vm`. */
   readonly vms: Set<TrackedVm>;
   currentVm: TrackedVm | undefined;
@@ -78,6 +101,9 @@ function emptySession(): FileSession {
     runtime: undefined,
     context: undefined,
     endings: [],
+    machines: new Set(),
+    processes: new Set(),
+    trace: undefined,
     vms: new Set(),
     currentVm: undefined,
     skipHandler: undefined,

@@ -22,6 +22,7 @@ export interface PendingOperation {
 export class TestScope {
   private readonly chunks: string[] = [];
   private readonly pending = new Set<PendingOperation>();
+  private readonly enders = new Set<() => void>();
   private closed = false;
   private droppedWrites = 0;
 
@@ -69,6 +70,32 @@ export class TestScope {
   /** The operations started in this scope that have not settled, oldest first. */
   pendingOperations(): PendingOperation[] {
     return [...this.pending];
+  }
+
+  /**
+   * Register how to end a process this test started (a tool, a QEMU), for `endProcesses`: a test
+   * that timed out must not leave it running while its afterEach hooks remove its files.
+   * Returns the unregistration, for a process that ended by itself.
+   */
+  onEndProcesses(end: () => void): () => void {
+    this.enders.add(end);
+    return () => {
+      this.enders.delete(end);
+    };
+  }
+
+  /** End (SIGKILL) every process this test started that still runs. */
+  endProcesses(): number {
+    const ends = [...this.enders];
+    this.enders.clear();
+    for (const end of ends) {
+      try {
+        end();
+      } catch {
+        // Gone already.
+      }
+    }
+    return ends.length;
   }
 
   /** The test is over: later writes are dropped. */

@@ -28,6 +28,21 @@ export interface TestLifecycle {
   testFnSucceeded(): TestProblem | undefined;
   /** After the afterEach hooks: operations they left pending (when all else passed); closes the scope. */
   testDone(passedSoFar: boolean): TestProblem | undefined;
+  /**
+   * Jest's timeout fired on the test function: end the processes the test started (before its
+   * afterEach hooks remove their files) and name the operations that were pending.
+   */
+  testTimedOut(): string;
+}
+
+/** Where a file's debug output goes (see debug-trace.ts and kept-dirs.ts). */
+export interface DebugOutputs {
+  /** The trace file, or undefined without one. */
+  readonly traceFile: string | undefined;
+  /** Also print the trace to the console. */
+  readonly traceToConsole: boolean;
+  /** IOTESTS_KEEP_SCRATCH: a failed file keeps its files, QEMU logs and `.out.bad` transcripts. */
+  readonly keepScratch: boolean;
 }
 
 /** What the environment offers the code running inside a test file's module registry. */
@@ -42,6 +57,9 @@ export interface IotestsBridge {
   readonly vmMode: VmMode;
   /** Jest's snapshot update mode (-u: 'all', --ci: 'none'), which reference files follow too. */
   readonly updateSnapshot: 'all' | 'new' | 'none';
+  readonly debug: DebugOutputs;
+  /** Whether a test or hook of the file has failed so far. */
+  fileFailed(): boolean;
   /** One per worker, for every file: see useOperationStorage in test-scope.ts. */
   readonly operationStorage: AsyncLocalStorage<OperationContext>;
   /**

@@ -5,6 +5,8 @@
 // whatever the file started, whatever the test did.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
 
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
@@ -20,11 +22,14 @@ import {
   type IotestsBridge,
   type TestLifecycle,
   type TestProblem,
+  type DebugOutputs,
   type VmMode,
 } from './bridge';
 import { createFileDirs, type FileDirs } from './file-dirs';
+import { deselectionReason, groupSelectionFor, groupsOfPragmas } from './groups';
+import { keepScratch, keptScratchPath, traceFilePath } from './kept-dirs';
 import { isNotRun, oneLine, writeNotRun, type NotRunRecord } from './not-run';
-import { vmModeFor } from './options';
+import { debugModeFor, vmModeFor, type DebugMode } from './options';
 import { workerRuntime } from './worker-runtime';
 
 /** How long the environment waits for the file's own shutdown before killing what is left. */
@@ -37,6 +42,10 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   private readonly testPath: string;
   private readonly environmentOptions: Record<string, unknown>;
   private readonly vmMode: VmMode;
+  /** Why the file's groups leave it out of this run (IOTESTS_GROUPS), if they do. */
+  private readonly deselected: string | undefined;
+  private readonly debugMode: DebugMode;
+  private debugOutputs: DebugOutputs | undefined;
   private readonly updateSnapshot: IotestsBridge['updateSnapshot'];
   private config: IotestsConfig | undefined;
   private dirs: FileDirs | undefined;
@@ -61,7 +70,16 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     super(config, context);
     this.testPath = context.testPath;
     this.environmentOptions = config.projectConfig.testEnvironmentOptions;
-    this.vmMode = vmModeFor(context.docblockPragmas, this.environmentOptions);
+    this.deselected = deselectionReason(
+      groupsOfPragmas(context.docblockPragmas),
+      groupSelectionFor(this.environmentOptions),
+    );
+    // A file that does not run needs no VM.
+    this.vmMode =
+      this.deselected === undefined
+        ? vmModeFor(context.docblockPragmas, this.environmentOptions)
+        : 'none';
+    this.debugMode = debugModeFor(this.environmentOptions);
     this.updateSnapshot = config.globalConfig.updateSnapshot;
   }
 
@@ -71,6 +89,18 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.config = config;
     this.dirs = createFileDirs(config, this.testPath);
     this.watchAbruptEnd();
+    const keep = config.keepScratchOnFailure;
+    this.debugOutputs = {
+      // With IOTESTS_DEBUG, beside the run (kept); for kept scratch alone, in the scratch.
+      traceFile:
+        this.debugMode !== 'off'
+          ? traceFilePath(this.dirs.testDir)
+          : keep
+            ? path.join(this.dirs.testDir, 'debug.trace')
+            : undefined,
+      traceToConsole: this.debugMode === 'console',
+      keepScratch: keep,
+    };
     const bridge: IotestsBridge = {
       testPath: this.testPath,
       testDir: this.dirs.testDir,
@@ -80,6 +110,8 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       vmMode: this.vmMode,
       updateSnapshot: this.updateSnapshot,
       operationStorage,
+      debug: this.debugOutputs,
+      fileFailed: () => this.failed,
       markUnmet: (reason) => this.markUnmet(reason),
       setDebugInfo: (provider) => {
         this.debugInfo = provider;
@@ -99,6 +131,9 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.circusState = state;
     switch (event.name) {
       case 'run_describe_start':
+        if (event.describeBlock.parent === undefined && this.deselected !== undefined) {
+          this.unmet.set(event.describeBlock, this.deselected);
+        }
         if (this.unmet.has(event.describeBlock)) skipBlock(event.describeBlock);
         break;
       case 'test_skip': {
@@ -113,11 +148,15 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
         this.failTest(event.test, this.lifecycle?.testFnSucceeded());
         break;
       case 'test_fn_failure':
-      case 'hook_failure':
-        if (!isNotRun(event.error)) {
+        if (isJestTimeout(event.error)) {
           this.failed = true;
-          this.annotate(event.error);
+          this.explainTimeout(event.test, event.error);
+        } else {
+          this.recordFailure(event.error);
         }
+        break;
+      case 'hook_failure':
+        this.recordFailure(event.error);
         break;
       case 'test_done': {
         this.failTest(event.test, this.lifecycle?.testDone(event.test.errors.length === 0));
@@ -202,25 +241,62 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
     this.notRun.push({ ancestorTitles, title: test.name, reason: oneLine(reason) });
   }
 
+  private recordFailure(error: unknown): void {
+    if (isNotRun(error)) return;
+    this.failed = true;
+    this.annotate(error);
+  }
+
   private annotate(error: unknown): void {
-    if (!this.debugInfo || typeof error !== 'object' || error === null) return;
-    let info: string;
-    try {
-      info = this.debugInfo();
-    } catch (cause) {
-      info = `(could not collect QEMU debug information: ${String(cause)})`;
-    }
+    if (typeof error !== 'object' || error === null) return;
+    const info = this.failureInfo();
     if (info === '') return;
     appendToError(error, info);
+  }
+
+  // What every failure report adds: the QEMUs and daemons, the trace, the kept scratch.
+  private failureInfo(): string {
+    const parts: string[] = [];
+    try {
+      parts.push(this.debugInfo?.() ?? '');
+    } catch (cause) {
+      parts.push(`(could not collect QEMU debug information: ${String(cause)})`);
+    }
+    if (this.debugOutputs?.keepScratch === true && this.dirs !== undefined) {
+      parts.push(`scratch kept (IOTESTS_KEEP_SCRATCH) in: ${keptScratchPath(this.dirs.testDir)}`);
+    }
+    return parts.filter((part) => part !== '').join('\n');
+  }
+
+  // Jest's timeout rejects with a bare string, and the test's hooks run next: end what the test
+  // started first, then replace the string with a report of what was pending and of QEMU.
+  private explainTimeout(test: Circus.TestEntry, timeout: string): void {
+    let pending: string;
+    try {
+      pending = this.lifecycle?.testTimedOut() ?? '';
+    } catch (cause) {
+      pending = `(could not collect the pending operations: ${String(cause)})`;
+    }
+    const message = [timeout, pending, this.failureInfo()]
+      .filter((part) => part !== '')
+      .join('\n\n');
+    const error = new Error(message);
+    error.stack = `${message}\n${framesOf(test.asyncError)}`;
+    const index = test.errors.length - 1;
+    if (index >= 0) test.errors[index] = error;
+    else test.errors.push(error);
   }
 
   private removeDirs(): void {
     if (!this.dirs) return;
     const keepTestDir = this.failed && this.config?.keepScratchOnFailure === true;
     if (keepTestDir) {
-      process.stderr.write(
-        `qemu-iotests: ${this.testPath} failed; scratch kept in ${this.dirs.testDir}\n`,
-      );
+      const kept = keepScratch(this.dirs.testDir);
+      const trace = this.debugOutputs?.traceFile;
+      if (trace !== undefined && path.dirname(trace) !== this.dirs.testDir) {
+        copyQuietly(trace, path.join(kept, 'debug.trace'));
+      }
+      process.stderr.write(`qemu-iotests: ${this.testPath} failed; scratch kept in ${kept}\n`);
     }
     this.dirs.remove({ keepTestDir });
     this.dirs = undefined;
@@ -262,6 +338,29 @@ function appendToError(error: { message?: unknown; stack?: unknown }, info: stri
   if (typeof stack === 'string') {
     const frame = stack.search(/\n\s+at /);
     error.stack = frame === -1 ? stack + block : stack.slice(0, frame) + block + stack.slice(frame);
+  }
+}
+
+// Circus rejects a timed-out test with a string (its message) rather than an Error.
+function isJestTimeout(error: unknown): error is string {
+  return typeof error === 'string' && error.startsWith('Exceeded timeout of ');
+}
+
+// The frames of the error circus made where the test was defined: they lead to its line.
+function framesOf(error: unknown): string {
+  const stack = error instanceof Error ? error.stack : undefined;
+  if (stack === undefined) return '';
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
+}
+
+function copyQuietly(from: string, to: string): void {
+  try {
+    fs.copyFileSync(from, to);
+  } catch {
+    // Nothing was traced, or the kept directory went away: the report says where to look.
   }
 }
 

@@ -1,6 +1,8 @@
 // Global setup of `--preset qemu-iotests`, once per run (again per run in watch mode): validate
 // the configuration against what this QEMU can do, clean up after runs that died, and print the
-// `check`-like header. A configuration mistake stops the run with one line, not a stack trace.
+// `check`-like header (on stderr, like all of Jest's own output, so that `--json` on stdout stays
+// JSON; once per watch session). A configuration mistake or a binary that is not QEMU stops the
+// run with one line, not a stack trace.
 import type { Config } from '@jest/types';
 
 import { formatHeader, probeCapabilities } from '../capabilities';
@@ -18,8 +20,13 @@ import {
 } from '../iotests/reference-release';
 import { sweepOrphans } from '../machine/registry';
 import { openNotRunLedger } from './not-run';
-import { environmentOptionsAsSource } from './options';
+import { groupSelectionFor } from './groups';
+import { debugModeFor, environmentOptionsAsSource } from './options';
+import { describeProbeFailure } from './probe-failure';
 import { pinRunDirectories, sweepStaleRunDirectories } from './run-dirs';
+
+// On the real global object: watch mode runs global setup again in the same process.
+const HEADER_PRINTED = Symbol.for('qemu-iotests.header-printed');
 
 export default async function globalSetup(
   globalConfig: Config.GlobalConfig,
@@ -32,7 +39,15 @@ export default async function globalSetup(
     pinRunDirectories(options);
     const config = resolveConfig({ options: environmentOptionsAsSource(options) });
     exportQemuModuleDir(config.qemuRelease);
-    const capabilities = await probeCapabilities(config);
+    try {
+      debugModeFor(options);
+      groupSelectionFor(options);
+    } catch (error) {
+      throw oneLineError(error instanceof Error ? error.message : String(error));
+    }
+    const capabilities = await probeCapabilities(config).catch((error: unknown) => {
+      throw oneLineError(describeProbeFailure(error, config.binaries));
+    });
     validateAgainstCapabilities(config, capabilities);
     // Workers and the snapshot resolver read the format and the references' release from the
     // environment.
@@ -41,8 +56,10 @@ export default async function globalSetup(
     process.env[REFERENCE_OVERLAY_VARIABLE] = referenceOverlay(config.referenceBase, level) ?? '';
     process.env[SNAPSHOT_UPDATE_VARIABLE] = globalConfig.updateSnapshot;
     openNotRunLedger();
-    if (!globalConfig.silent) {
-      process.stdout.write(`\n${formatHeader(config, capabilities)}\n`);
+    const printed = globalThis as { [HEADER_PRINTED]?: boolean };
+    if (!globalConfig.silent && printed[HEADER_PRINTED] !== true) {
+      process.stderr.write(`\n${formatHeader(config, capabilities)}\n`);
+      printed[HEADER_PRINTED] = globalConfig.watch || globalConfig.watchAll;
     }
   } catch (error) {
     if (error instanceof ConfigError) throw oneLineError(error.message);

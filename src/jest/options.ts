@@ -36,3 +36,38 @@ export function vmModeFor(
     `qemu-iotests: ${where} is ${JSON.stringify(chosen)}; accepted: ${VM_MODES.join(', ')}`,
   );
 }
+
+/** IOTESTS_DEBUG: no trace, a trace file per test file, or the file and the console. */
+export type DebugMode = 'off' | 'file' | 'console';
+
+const DEBUG_MODES: Readonly<Record<string, DebugMode>> = {
+  n: 'off',
+  no: 'off',
+  '0': 'off',
+  false: 'off',
+  y: 'file',
+  yes: 'file',
+  '1': 'file',
+  true: 'file',
+  console: 'console',
+};
+
+/**
+ * The debug trace setting: the environment's IOTESTS_DEBUG wins over `testEnvironmentOptions`;
+ * throws an Error naming the variable and the accepted values for anything else.
+ */
+export function debugModeFor(
+  options: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): DebugMode {
+  const value: unknown = env.IOTESTS_DEBUG ?? options.IOTESTS_DEBUG;
+  if (value === undefined || value === '') return 'off';
+  const mode = typeof value === 'string' ? DEBUG_MODES[value.toLowerCase()] : undefined;
+  if (mode === undefined) {
+    throw new Error(
+      `IOTESTS_DEBUG=${JSON.stringify(value)}: accepted: y (a trace file per test file), ` +
+        'console (the file and the console), n',
+    );
+  }
+  return mode;
+}

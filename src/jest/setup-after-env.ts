@@ -7,8 +7,10 @@
 import { afterAll, beforeAll } from '@jest/globals';
 
 import { endFile } from '../iotests/cleanup';
+import { DebugTrace } from '../iotests/debug-trace';
+import { fileMachines, watchMachines } from '../iotests/file-watch';
 import { NotRunError } from '../iotests/requirements';
-import { startSession } from '../iotests/session';
+import { session, startSession } from '../iotests/session';
 import {
   beginTestScope,
   describePendingOperations,
@@ -18,7 +20,8 @@ import {
 } from '../iotests/test-scope';
 import { VM, setCurrentVm, trackedVms } from '../iotests/vm';
 import { readBridge } from './bridge';
-import { describeVmsForFailure } from './failure-info';
+import { describeProcessesForFailure, describeVmsForFailure } from './failure-info';
+import { keepFailedTranscript, keepQemuOutputs } from './kept-files';
 
 const bridge = readBridge();
 const { config } = bridge;
@@ -43,12 +46,41 @@ startSession({
   operationStorage: bridge.operationStorage,
 });
 
+// Every QEMU and tool of the file is seen (failure reports), and traced when asked.
+const { debug } = bridge;
+const traceFile = debug.traceFile;
+if (traceFile !== undefined || debug.traceToConsole) {
+  session().trace = new DebugTrace(
+    traceFile,
+    debug.traceToConsole ? (line) => process.stderr.write(line) : undefined,
+  );
+}
+watchMachines();
+
 const vm = new VM();
 setCurrentVm(vm);
 (globalThis as { vm?: VM }).vm = vm;
 
-bridge.setDebugInfo(() => describeVmsForFailure(trackedVms()));
-bridge.setTeardown(() => endFile());
+bridge.setDebugInfo(() => {
+  // The QEMUs launched, then VMs never launched: every QEMU the file made, bare ones included.
+  const machines = [...new Set([...fileMachines(), ...trackedVms()])];
+  const parts = [
+    describeVmsForFailure(machines),
+    describeProcessesForFailure([...session().processes]),
+  ];
+  if (traceFile !== undefined) parts.push(`debug trace: ${traceFile}`);
+  return parts.filter((part) => part !== '').join('\n\n');
+});
+// What a failed file keeps (IOTESTS_KEEP_SCRATCH): its files stay, QEMU's output is saved beside them.
+const keeping = (): boolean => debug.keepScratch && bridge.fileFailed();
+async function endThisFile(): Promise<Error[]> {
+  const keep = keeping();
+  const errors = await endFile({ keepFiles: keep });
+  if (keep) keepQemuOutputs(bridge.testDir, fileMachines(), [...session().processes]);
+  session().trace?.close();
+  return errors;
+}
+bridge.setTeardown(endThisFile);
 
 if (bridge.vmMode === 'boot') {
   beforeAll(async () => {
@@ -70,17 +102,30 @@ bridge.setTestLifecycle({
     return describePendingOperations(pending, 'when its function returned');
   },
   testDone(passedSoFar) {
-    const pending = endTestScope()
-      .pendingOperations()
-      .filter((operation) => !reported.has(operation));
+    const scope = endTestScope();
+    if (!passedSoFar && debug.keepScratch) keepFailedTranscript(bridge.testDir, scope);
+    const pending = scope.pendingOperations().filter((operation) => !reported.has(operation));
     return passedSoFar
       ? describePendingOperations(pending, 'after its afterEach hooks')
       : undefined;
   },
+  testTimedOut() {
+    const scope = currentTestScope();
+    const pending = scope.pendingOperations();
+    for (const operation of pending) reported.add(operation);
+    const ended = scope.endProcesses();
+    const lines = pending.map((operation) => `  ${operation.describe()}`);
+    const head =
+      pending.length === 0
+        ? 'No operation of the library was pending when the timeout fired.'
+        : `Pending when the timeout fired:\n${lines.join('\n')}`;
+    const tail = ended === 0 ? '' : `\nEnded ${ended} process(es) the test started.`;
+    return head + tail;
+  },
 });
 
 afterAll(async () => {
-  const errors = await endFile();
+  const errors = await endThisFile();
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {
     throw new AggregateError(errors, errors.map((error) => error.message).join('\n'));

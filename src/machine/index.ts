@@ -31,3 +31,9 @@ export {
 } from './timeouts';
 export { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';
 export { isLiveProcess, type ProcessIdentity } from './proc-info';
+export {
+  setMachineObserver,
+  type MachineObserver,
+  type MachineProcessStatus,
+  type ObservedMachine,
+} from './observer';

@@ -28,6 +28,7 @@ import {
   type QemuExitReport,
 } from './errors';
 import { sharedMachineState } from './host-process';
+import { notifyObserver, type MachineProcessStatus, type ObservedMachine } from './observer';
 import { OutputLog } from './output-log';
 import { exitOfDyingProcess } from './proc-info';
 import { QtestClient } from './qtest';
@@ -147,7 +148,7 @@ const TRANSITIONS: Readonly<Record<MachineState['kind'], readonly MachineState['
 const NAME_PATTERN = /^[\w.+-]+$/;
 
 /** A QEMU process driven over QMP. */
-export class QemuMachine {
+export class QemuMachine implements ObservedMachine {
   readonly name: string;
   /** Extra arguments; add to them (addArgs) before a launch, they apply to every later launch. */
   readonly args: string[];
@@ -219,6 +220,24 @@ export class QemuMachine {
   /** The signal that ended the last run, if one did. */
   get exitSignal(): NodeJS.Signals | null {
     return this.currentOrLastExit()?.signal ?? null;
+  }
+
+  /**
+   * How QEMU is doing now. Unlike `running`, a QEMU that died and whose exit Node has not reported
+   * yet (its sockets closed first) reads as exited, with the status the kernel keeps for it.
+   */
+  processStatus(): MachineProcessStatus {
+    const run = this.anyRun();
+    if (run === undefined) {
+      const exit = this.lastRun?.exit;
+      return exit === undefined
+        ? { kind: 'not launched' }
+        : { kind: 'exited', code: exit.code, signal: exit.signal };
+    }
+    const exit = run.exit ?? exitOfDyingProcess(run.pid);
+    return exit === undefined
+      ? { kind: 'running', pid: run.pid }
+      : { kind: 'exited', code: exit.code, signal: exit.signal };
   }
 
   /** The QMP connection of the running machine. */
@@ -584,8 +603,10 @@ export class QemuMachine {
     child.on('error', () => {
       // Only failed kill() calls can land here after a successful spawn; the exit path decides.
     });
+    notifyObserver((observer) => observer.spawned?.(this, commandLine, pid));
     child.once('exit', (code, signal) => {
       run.exit = { code, signal };
+      notifyObserver((observer) => observer.exited?.(this, code, signal));
       // QEMU's output is complete: keep it and let the descriptor go.
       log?.close();
       registration.unregister();
@@ -641,6 +662,10 @@ export class QemuMachine {
       handshakeTimeoutMs: this.timeouts.handshakeMs,
       eventTimeoutMs: this.timeouts.eventMs,
       describeConnectionLoss: () => this.describeLoss(run) ?? user.describeConnectionLoss?.(),
+      onMessage: (direction, raw) => {
+        user.onMessage?.(direction, raw);
+        notifyObserver((observer) => observer.qmpMessage?.(this, direction, raw));
+      },
     });
     run.qmp = qmp;
     if (this.socketNeeds.qtest) {

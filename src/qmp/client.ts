@@ -244,6 +244,7 @@ export class QmpClient {
       // While draining, the call just waits to fail with the reason the owner gives.
       if (this.state.kind === 'open') {
         this.exchanges.record('sent', text);
+        this.tell('sent', text);
         this.socket.write(text + '\n');
       }
     });
@@ -381,9 +382,19 @@ export class QmpClient {
     });
   }
 
+  /** Hands a raw message to the onMessage option (the debug trace), whatever it does. */
+  private tell(direction: 'sent' | 'received', raw: string): void {
+    try {
+      this.options.onMessage?.(direction, raw);
+    } catch {
+      // A trace that fails must not break the connection.
+    }
+  }
+
   /** Routes one decoded message: reply, event or greeting. */
   private dispatch(message: QmpObject, raw: string): void {
     this.exchanges.record('received', raw);
+    this.tell('received', raw);
     if ('return' in message || 'error' in message) {
       this.routeReply(message, raw);
     } else if ('event' in message) {

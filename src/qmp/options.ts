@@ -38,6 +38,8 @@ export interface QmpClientOptions {
   maxProtocolErrors?: number;
   /** Called for each protocol error (garbage line, unknown reply id, ...); exceptions are ignored. */
   onProtocolError?: (error: Error) => void;
+  /** Called with every raw message sent or received (the debug trace); exceptions are ignored. */
+  onMessage?: (direction: 'sent' | 'received', raw: string) => void;
 }
 
 /** QmpClientOptions with every default filled in. */
@@ -52,6 +54,7 @@ export interface ResolvedQmpClientOptions {
   maxMessageBytes: number;
   maxProtocolErrors: number;
   onProtocolError: ((error: Error) => void) | undefined;
+  onMessage: ((direction: 'sent' | 'received', raw: string) => void) | undefined;
 }
 
 // The ranges below are kept although the values are typed: no type says "positive" or "integer",
@@ -102,5 +105,6 @@ export function resolveOptions(options: QmpClientOptions = {}): ResolvedQmpClien
     ),
     maxProtocolErrors: checkCount('maxProtocolErrors', options.maxProtocolErrors ?? 100, 0),
     onProtocolError: options.onProtocolError,
+    onMessage: options.onMessage,
   };
 }

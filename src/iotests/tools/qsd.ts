@@ -7,6 +7,7 @@ import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
 import type { JsonValue, QmpObject, QmpResponse } from '../../qmp';
 import { QmpClient } from '../../qmp';
 import { fileContext } from '../context';
+import { trace } from '../debug-trace';
 import { tryRemove } from '../files';
 import { waitForPidFile } from './pidfile';
 import { writeToolOutput } from './run-tool';
@@ -85,10 +86,15 @@ export class QemuStorageDaemon {
         );
       }
       if (qmpSocket !== undefined) {
-        daemon.client = await QmpClient.connect(qmpSocket, {
+        const label = `qemu-storage-daemon ${instanceId}`;
+        const client = await QmpClient.connect(qmpSocket, {
           commandTimeoutMs: config.timeouts.qmpCommandMs,
           eventTimeoutMs: config.timeouts.eventWaitMs,
+          onMessage: (direction, raw) =>
+            trace(`${label} ${direction === 'sent' ? '->' : '<-'}`, raw),
         });
+        child.reportQmpHistory(() => client.history());
+        daemon.client = client;
       }
     } catch (error) {
       // Its output is in the error already: stop it without letting the output through again.

@@ -6,8 +6,9 @@ import { runProcess } from '../../common/run-process';
 import { openOutputChannel } from './output-channel';
 import { QemuToolError, pythonReturncode } from './tool-error';
 import { redactCommandLine } from '../../machine';
+import { traceToolEnd, traceToolStart } from '../file-watch';
 import { session } from '../session';
-import { trackOperation } from '../test-scope';
+import { trackOperation, type TestScope } from '../test-scope';
 
 /** Options of the 7.2-style tool functions (`qemuImg`, `qemuIo`, ...), like 7.2's keyword arguments. */
 export interface ToolOptions {
@@ -94,7 +95,7 @@ export function runTool(
   // An operation of the test: named by its command line when the test forgot to await it.
   return trackOperation(
     () => redactCommandLine(argv).join(' '),
-    () => runToolToEnd(tool, argv, options),
+    (scope) => runToolToEnd(tool, argv, options, scope),
   );
 }
 
@@ -102,15 +103,26 @@ async function runToolToEnd(
   tool: string,
   argv: readonly string[],
   options: Omit<ToolOptions, 'check'>,
+  scope: TestScope,
 ): Promise<ToolResult> {
   const [file = '', ...args] = argv;
   const channel = options.combineStdio !== false ? await openOutputChannel() : undefined;
-  const result = await runProcess(file, args, {
-    timeoutMs: options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
-    input: options.input,
-    output: channel === undefined ? undefined : [channel.childEnd, channel.childEnd],
-    afterSpawn: () => channel?.releaseChildEnd(),
-  });
+  traceToolStart(tool, argv);
+  // A test that times out ends it before its afterEach hooks remove the files it reads.
+  const ending = new AbortController();
+  const dropEnder = scope.onEndProcesses(() => ending.abort());
+  let result;
+  try {
+    result = await runProcess(file, args, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
+      input: options.input,
+      output: channel === undefined ? undefined : [channel.childEnd, channel.childEnd],
+      afterSpawn: () => channel?.releaseChildEnd(),
+      signal: ending.signal,
+    });
+  } finally {
+    dropEnder();
+  }
   if (channel !== undefined) {
     await channel.closed(OUTPUT_DRAIN_MS);
   }
@@ -118,13 +130,16 @@ async function runToolToEnd(
     channel?.destroy();
     throw cannotRunError(tool, file, result.spawnFailure.message);
   }
+  const stdout = universalNewlines(channel !== undefined ? channel.text() : result.stdout);
+  const stderr = channel !== undefined ? undefined : universalNewlines(result.stderr);
+  traceToolEnd(tool, result.exitCode, result.signal, stdout + (stderr ?? ''));
   return {
     command: [...argv],
     exitCode: result.exitCode,
     signal: result.signal,
     returncode: pythonReturncode(result.exitCode, result.signal) ?? -1,
-    stdout: universalNewlines(channel !== undefined ? channel.text() : result.stdout),
-    stderr: channel !== undefined ? undefined : universalNewlines(result.stderr),
+    stdout,
+    stderr,
     timedOut: result.timedOut,
   };
 }

@@ -7,8 +7,12 @@ import type { Writable } from 'node:stream';
 
 import { redactCommandLine, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
+import { reportProcess, traceToolEnd, traceToolStart } from '../file-watch';
+import { describeExitStatus } from '../process-state';
 import { raceTimeout } from '../race-timeout';
 import { loadExeca } from '../../common/execa-on-demand';
+import type { QmpExchangeRecord } from '../../qmp';
+import { currentTestScope } from '../test-scope';
 import type { OutputChannel } from './output-channel';
 import { openOutputChannel } from './output-channel';
 import { spawnFailureOf } from '../../common/run-process';
@@ -71,6 +75,7 @@ export class TrackedProcess {
   readonly stdin: Writable | null;
 
   private status: ExitStatus | undefined;
+  private qmpHistorySource: (() => QmpExchangeRecord[]) | undefined;
   private readonly exitPromise: Promise<ExitStatus>;
   private readonly channel: OutputChannel;
 
@@ -89,6 +94,19 @@ export class TrackedProcess {
     this.stdin = child.stdin;
     // Writing to a process that died must not crash the test run with EPIPE.
     this.stdin?.on('error', () => undefined);
+    const label = `${description} (pid ${pid})`;
+    traceToolStart(label, argv);
+    reportProcess({
+      title: label,
+      state: () =>
+        this.status === undefined
+          ? 'running'
+          : describeExitStatus(this.status.exitCode, this.status.signal),
+      output: () => this.output(),
+      qmpHistory: () => this.qmpHistorySource?.() ?? [],
+    });
+    // A test that times out ends what it started before its afterEach hooks remove files.
+    const dropEnder = currentTestScope().onEndProcesses(() => this.kill('SIGKILL'));
     const unregister = registerChild(pid, description);
     const dropCleanup = onFileCleanup(
       () => this.stop('SIGKILL').then(() => undefined),
@@ -100,8 +118,15 @@ export class TrackedProcess {
       this.status = { exitCode: signal === null ? (result.exitCode ?? null) : null, signal };
       unregister();
       dropCleanup();
+      dropEnder();
+      traceToolEnd(label, this.status.exitCode, signal, this.output());
       return this.status;
     });
+  }
+
+  /** Where failure reports read this process's QMP exchanges (a storage daemon's monitor). */
+  reportQmpHistory(source: () => QmpExchangeRecord[]): void {
+    this.qmpHistorySource = source;
   }
 
   /** Everything the process wrote so far (stdout and stderr in order), universal newlines. */
