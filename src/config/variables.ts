@@ -162,6 +162,22 @@ export const KNOWN_VARIABLES: ReadonlyArray<KnownVariable> = [
     description: 'keep scratch files of failed tests for inspection',
   },
   {
+    name: 'IOTESTS_DEBUG',
+    default: 'n',
+    description:
+      'y: a debug trace per test file (QMP, command lines, tools; its path printed on failure); console: also to the console',
+  },
+  {
+    name: 'IOTESTS_GROUPS',
+    default: '(all)',
+    description: 'run only test files with one of these @group names (space or comma separated)',
+  },
+  {
+    name: 'IOTESTS_EXCLUDE_GROUPS',
+    default: '(none)',
+    description: 'skip test files with one of these @group names',
+  },
+  {
     name: 'IOTESTS_REFERENCE_BASE',
     default: '(none: one set of references for every QEMU)',
     description:
