@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { IotestsConfig } from '../config';
 import { userTempDir } from '../config';
+import { readPrivateJson, writePrivateFile } from '../config/private-files';
 import type { Capabilities, ToolInfo } from './types';
 
 /** Bumped whenever the probe or the stored shape changes, so old entries are ignored. */
@@ -50,13 +51,7 @@ export async function readCache(
   cacheDir: string,
   key: string,
 ): Promise<CachedCapabilities | undefined> {
-  if (!(await isPrivateDir(cacheDir))) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await fs.readFile(entryPath(cacheDir, key), 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const parsed = await readPrivateJson(cacheDir, entryName(key));
   if (!isRecord(parsed) || parsed.schema !== CACHE_SCHEMA || parsed.key !== key) return undefined;
   return isCachedCapabilities(parsed.capabilities) ? parsed.capabilities : undefined;
 }
@@ -70,33 +65,16 @@ export async function writeCache(
   key: string,
   capabilities: CachedCapabilities,
 ): Promise<void> {
-  try {
-    await fs.mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    if (!(await isPrivateDir(cacheDir))) return;
-    const target = entryPath(cacheDir, key);
-    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    await fs.writeFile(temp, JSON.stringify({ schema: CACHE_SCHEMA, key, capabilities }), {
-      mode: 0o600,
-    });
-    await fs.rename(temp, target);
-  } catch {
-    // A read-only or full temp dir must not fail the run: the probe result is still returned.
-  }
+  // A read-only or full temp dir must not fail the run: the probe result is still returned.
+  await writePrivateFile(
+    cacheDir,
+    entryName(key),
+    JSON.stringify({ schema: CACHE_SCHEMA, key, capabilities }),
+  );
 }
 
-function entryPath(cacheDir: string, key: string): string {
-  return path.join(cacheDir, `${key.slice(0, 32)}.json`);
-}
-
-// /tmp is shared: only trust a real directory owned by this user.
-async function isPrivateDir(dir: string): Promise<boolean> {
-  try {
-    const stat = await fs.lstat(dir);
-    if (!stat.isDirectory()) return false;
-    return typeof process.getuid !== 'function' || stat.uid === process.getuid();
-  } catch {
-    return false;
-  }
+function entryName(key: string): string {
+  return `${key.slice(0, 32)}.json`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
