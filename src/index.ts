@@ -149,6 +149,19 @@ export {
   type QmpResponse,
   type EventPattern,
 } from './qmp';
+export type {
+  Qapi,
+  QmpArgsParameter,
+  QmpCommandArgs,
+  QmpCommandName,
+  QmpCommandReturn,
+  QmpCommands,
+  QmpEventData,
+  QmpEventName,
+  QmpEvents,
+  QmpKeywordArgs,
+  QmpSchemaSelection,
+} from './qapi/schema';
 export { ConfigError } from './config/errors';
 export type { IotestsConfig } from './config';
 export type { Capabilities, ProbeOptions } from './capabilities';
