@@ -18,7 +18,11 @@ import {
 } from '../config';
 import { iotestsPyLevel } from '../capabilities/iotests-level';
 import { findTestFiles, formatListing, listSelection } from './list';
+import { SchemaFetchError } from '../qapi/fetch-schema';
+import { SchemaShapeError } from '../qapi/introspection';
+import { QapiSourceError } from '../qapi/qapi-source';
 import { TranscriptCommandError, readStoredEntries, storedTranscript } from './transcript';
+import { TYPES_USAGE, TypesCommandError, TypesUsageError, runTypes } from './types';
 
 /** Where the CLI reads its environment from and writes its output to. */
 export interface CliIo {
@@ -28,6 +32,9 @@ export interface CliIo {
   cwd: string;
   /** Capability cache location (tests point it at a temp dir). */
   cacheDir?: string;
+  /** Generated QMP types: cache location and the slot to install into (tests). */
+  typesCacheDir?: string;
+  typesSlot?: string;
 }
 
 /** Exit statuses: 2 for usage errors, as most CLIs do. */
@@ -59,6 +66,7 @@ export function usage(): string {
     '                             the test files under the paths (default: here) and their',
     '                             @group docblock groups; -g/-x select like IOTESTS_GROUPS and',
     "                             IOTESTS_EXCLUDE_GROUPS; --groups lists each group's files",
+    ...TYPES_USAGE,
     '  help                       show this help',
     '',
     'Tests run with Jest: npx jest --preset qemu-iotests',
@@ -79,6 +87,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (command === 'transcript') return runTranscript(io, rest);
   if (command === 'list') return runList(io, rest);
+  if (command === 'types') return runTypesCommand(io, rest);
   if (command !== 'info') return usageError(io, `unknown command ${JSON.stringify(command)}`);
 
   const flags = new Set<string>();
@@ -175,6 +184,24 @@ function runList(io: CliIo, argv: readonly string[]): number {
   }
 }
 
+async function runTypesCommand(io: CliIo, argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(usage());
+    return EXIT_OK;
+  }
+  try {
+    await runTypes(io, argv);
+    return EXIT_OK;
+  } catch (error: unknown) {
+    if (error instanceof TypesUsageError) return usageError(io, `types: ${error.message}`);
+    if (error instanceof TypesCommandError) {
+      io.stderr(`${PROGRAM}: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    return reportFailure(io, error);
+  }
+}
+
 async function runInfo(io: CliIo, opts: { json: boolean; refresh: boolean }): Promise<void> {
   const config = resolveConfig({ env: io.env, cwd: io.cwd });
   exportQemuModuleDir(config.qemuRelease);
@@ -198,7 +225,13 @@ function usageError(io: CliIo, problem: string): number {
 
 // Known failures are the user's to fix and get one line; anything else is a bug and keeps its stack.
 function reportFailure(io: CliIo, error: unknown): number {
-  if (error instanceof ConfigError || error instanceof CapabilityProbeError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof CapabilityProbeError ||
+    error instanceof SchemaFetchError ||
+    error instanceof SchemaShapeError ||
+    error instanceof QapiSourceError
+  ) {
     io.stderr(`${PROGRAM}: ${error.message}\n`);
   } else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -19,6 +19,7 @@ import {
   referenceOverlay,
 } from '../iotests/reference-release';
 import { sweepOrphans } from '../machine/registry';
+import { installPackageTypes } from '../qapi/install';
 import { openNotRunLedger } from './not-run';
 import { groupSelectionFor } from './groups';
 import { debugModeFor, environmentOptionsAsSource } from './options';
@@ -56,10 +57,15 @@ export default async function globalSetup(
     process.env[REFERENCE_OVERLAY_VARIABLE] = referenceOverlay(config.referenceBase, level) ?? '';
     process.env[SNAPSHOT_UPDATE_VARIABLE] = globalConfig.updateSnapshot;
     openNotRunLedger();
+    // The editor's QMP types follow the QEMU under test (see src/qapi/install.ts).
+    const typesProblem = await installPackageTypes(config.binaries.qemu);
     const printed = globalThis as { [HEADER_PRINTED]?: boolean };
     if (!globalConfig.silent && printed[HEADER_PRINTED] !== true) {
       process.stderr.write(`\n${formatHeader(config, capabilities)}\n`);
       printed[HEADER_PRINTED] = globalConfig.watch || globalConfig.watchAll;
+    }
+    if (!globalConfig.silent && typesProblem !== undefined) {
+      process.stderr.write(`qemu-iotests: QMP types not updated: ${typesProblem}\n`);
     }
   } catch (error) {
     if (error instanceof ConfigError) throw oneLineError(error.message);
