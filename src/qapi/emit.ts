@@ -160,7 +160,7 @@ class Emitter {
     if (entry.variants.length === 0) {
       return `${jsdoc(doc, '')}export interface ${name} {\n${this.members(entry, entry.members, '  ')}}\n`;
     }
-    return `${jsdoc(doc, '')}export type ${name} = ${this.union(entry)};\n`;
+    return `${jsdoc(doc, '')}export type ${name} =${this.union(entry)};\n`;
   }
 
   // A flat union: the common members, then one alternative per branch type with its tag values.
@@ -184,7 +184,7 @@ class Emitter {
     });
     const lines = alternatives.map((alternative) => `  | ${alternative}`).join('\n');
     if (common.length === 0) return `\n${lines}`;
-    return `{\n${this.members(entry, common, '  ')}} & (\n${lines}\n)`;
+    return ` {\n${this.members(entry, common, '  ')}} & (\n${lines}\n)`;
   }
 
   private members(

@@ -10,12 +10,11 @@ import type * as Current from './current';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declared for augmentation
 export interface QmpSchemaSelection {}
 
-interface QmpSchemaShape {
-  commands: { [name: string]: { args: object; returns: unknown } };
-  events: { [name: string]: object };
+// Resolved where the package's types are compiled: an augmentation, when present, wins. (An
+// interface has no index signature, so the test is for objects, not for command-shaped maps.)
+type Selected = QmpSchemaSelection extends {
+  schema: infer S extends { commands: object; events: object };
 }
-
-type Selected = QmpSchemaSelection extends { schema: infer S extends QmpSchemaShape }
   ? S
   : { commands: Current.QmpCommands; events: Current.QmpEvents };
 
@@ -48,8 +47,8 @@ type Underscored<K extends string> = K extends `${infer Head}-${infer Tail}`
 
 /**
  * iotests.py's keyword style: `T` as QEMU spells it, or with every top-level '-' written '_'
- * (`{ node_name: 'x' }`), which the VM turns back into '-' before sending (convKeys). One
- * spelling per object: mixing `node_name` and `'read-only'` in one literal does not type-check.
+ * (`{ node_name: 'x' }`), which the VM turns back into '-' before sending (convKeys). A literal
+ * may mix both spellings; a name in neither, a wrong type or a missing member is still an error.
  */
 export type QmpKeywordArgs<T> = T extends unknown
   ? T | { [K in keyof T as K extends string ? Underscored<K> : K]: T[K] }

@@ -4933,7 +4933,7 @@ export interface BlockStats {
  *
  * @since 4.2
  */
-export type BlockStatsSpecific = 
+export type BlockStatsSpecific =
   | { driver: 'blkdebug' | 'blklogwrites' | 'blkreplay' | 'blkverify' | 'bochs' | 'cloop' | 'compress' | 'copy-before-write' | 'copy-on-read' | 'dmg' | 'snapshot-access' | 'ftp' | 'ftps' | 'gluster' | 'host_cdrom' | 'http' | 'https' | 'iscsi' | 'luks' | 'nbd' | 'nfs' | 'null-aio' | 'null-co' | 'parallels' | 'preallocate' | 'qcow' | 'qcow2' | 'qed' | 'quorum' | 'raw' | 'rbd' | 'replication' | 'ssh' | 'throttle' | 'vdi' | 'vhdx' | 'vmdk' | 'vpc' | 'vvfat' }
   | ({ driver: 'file' | 'host_device' } & BlockStatsSpecificFile)
   | ({ driver: 'nvme' } & BlockStatsSpecificNvme);
@@ -5124,7 +5124,7 @@ export type BlockdevAioOptions =
  *
  * @since 5.1
  */
-export type BlockdevAmendOptions = 
+export type BlockdevAmendOptions =
   | { driver: 'blkdebug' | 'blklogwrites' | 'blkreplay' | 'blkverify' | 'bochs' | 'cloop' | 'compress' | 'copy-before-write' | 'copy-on-read' | 'dmg' | 'file' | 'snapshot-access' | 'ftp' | 'ftps' | 'gluster' | 'host_cdrom' | 'host_device' | 'http' | 'https' | 'iscsi' | 'nbd' | 'nfs' | 'null-aio' | 'null-co' | 'nvme' | 'parallels' | 'preallocate' | 'qcow' | 'qed' | 'quorum' | 'raw' | 'rbd' | 'replication' | 'ssh' | 'throttle' | 'vdi' | 'vhdx' | 'vmdk' | 'vpc' | 'vvfat' }
   | ({ driver: 'luks' } & BlockdevAmendOptionsLUKS)
   | ({ driver: 'qcow2' } & BlockdevAmendOptionsQcow2);
@@ -5400,7 +5400,7 @@ export interface BlockdevCreateArguments {
  *
  * @since 2.12
  */
-export type BlockdevCreateOptions = 
+export type BlockdevCreateOptions =
   | { driver: 'blkdebug' | 'blklogwrites' | 'blkreplay' | 'blkverify' | 'bochs' | 'cloop' | 'compress' | 'copy-before-write' | 'copy-on-read' | 'dmg' | 'snapshot-access' | 'ftp' | 'ftps' | 'host_cdrom' | 'host_device' | 'http' | 'https' | 'iscsi' | 'nbd' | 'null-aio' | 'null-co' | 'nvme' | 'preallocate' | 'quorum' | 'raw' | 'replication' | 'throttle' | 'vvfat' }
   | ({ driver: 'file' } & BlockdevCreateOptionsFile)
   | ({ driver: 'gluster' } & BlockdevCreateOptionsGluster)
@@ -7036,7 +7036,7 @@ export interface BlockdevOptionsVVFAT {
 }
 
 /** @since 2.10 */
-export type BlockdevQcow2Encryption = 
+export type BlockdevQcow2Encryption =
   | ({ format: 'aes' } & QCryptoBlockOptionsQCow)
   | ({ format: 'luks' } & QCryptoBlockOptionsLUKS);
 
@@ -7060,7 +7060,7 @@ export type BlockdevQcow2Version =
   | 'v3';
 
 /** @since 2.10 */
-export type BlockdevQcowEncryption = 
+export type BlockdevQcowEncryption =
   | ({ format: 'aes' } & QCryptoBlockOptionsQCow);
 
 /**
@@ -7443,7 +7443,7 @@ export interface ChardevAddArguments {
  *
  * @since 1.4
  */
-export type ChardevBackend = 
+export type ChardevBackend =
   | ({ type: 'file' } & ChardevFileWrapper)
   | ({ type: 'serial' | 'parallel' | 'pipe' } & ChardevHostdevWrapper)
   | ({ type: 'socket' } & ChardevSocketWrapper)
@@ -8681,7 +8681,7 @@ export type DisplayProtocol =
  *
  * @since 6.0
  */
-export type DisplayReloadOptions = 
+export type DisplayReloadOptions =
   | ({ type: 'vnc' } & DisplayReloadOptionsVNC);
 
 /**
@@ -8746,7 +8746,7 @@ export type DisplayType =
  *
  * @since 7.1
  */
-export type DisplayUpdateOptions = 
+export type DisplayUpdateOptions =
   | ({ type: 'vnc' } & DisplayUpdateOptionsVNC);
 
 /**
@@ -9495,7 +9495,7 @@ export type GuestPanicAction =
  *
  * @since 2.9
  */
-export type GuestPanicInformation = 
+export type GuestPanicInformation =
   | ({ type: 'hyper-v' } & GuestPanicInformationHyperV)
   | ({ type: 's390' } & GuestPanicInformationS390);
 
@@ -9803,7 +9803,7 @@ export interface ImageInfo {
  *
  * @since 1.7
  */
-export type ImageInfoSpecific = 
+export type ImageInfoSpecific =
   | ({ type: 'qcow2' } & ImageInfoSpecificQCow2Wrapper)
   | ({ type: 'vmdk' } & ImageInfoSpecificVmdkWrapper)
   | ({ type: 'luks' } & ImageInfoSpecificLUKSWrapper)
@@ -9867,7 +9867,7 @@ export interface ImageInfoSpecificQCow2 {
 }
 
 /** @since 2.10 */
-export type ImageInfoSpecificQCow2Encryption = 
+export type ImageInfoSpecificQCow2Encryption =
   | { format: 'aes' }
   | ({ format: 'luks' } & QCryptoBlockInfoLUKS);
 
@@ -10033,7 +10033,7 @@ export type InputButton =
  *
  * @since 2.0
  */
-export type InputEvent = 
+export type InputEvent =
   | ({ type: 'key' } & InputKeyEventWrapper)
   | ({ type: 'btn' } & InputBtnEventWrapper)
   | ({ type: 'rel' | 'abs' } & InputMoveEventWrapper);
@@ -10440,7 +10440,7 @@ export type JobType =
  *
  * @since 1.3
  */
-export type KeyValue = 
+export type KeyValue =
   | ({ type: 'number' } & IntWrapper)
   | ({ type: 'qcode' } & QKeyCodeWrapper);
 
@@ -10845,7 +10845,7 @@ export interface MemoryBackendProperties {
  *
  * @since 2.1
  */
-export type MemoryDeviceInfo = 
+export type MemoryDeviceInfo =
   | ({ type: 'dimm' | 'nvdimm' } & PCDIMMDeviceInfoWrapper)
   | ({ type: 'virtio-pmem' } & VirtioPMEMDeviceInfoWrapper)
   | ({ type: 'virtio-mem' } & VirtioMEMDeviceInfoWrapper)
@@ -12630,7 +12630,7 @@ export interface NumaNodeOptions {
  *
  * @since 2.1
  */
-export type NumaOptions = 
+export type NumaOptions =
   | ({ type: 'node' } & NumaNodeOptions)
   | ({ type: 'dist' } & NumaDistOptions)
   | ({ type: 'cpu' } & NumaCpuOptions)
@@ -13142,7 +13142,7 @@ export interface QAuthZListRule {
  *
  * @since 5.1
  */
-export type QCryptoBlockAmendOptions = 
+export type QCryptoBlockAmendOptions =
   | { format: 'qcow' }
   | ({ format: 'luks' } & QCryptoBlockAmendOptionsLUKS);
 
@@ -13198,7 +13198,7 @@ export interface QCryptoBlockAmendOptionsLUKS {
  *
  * @since 2.6
  */
-export type QCryptoBlockCreateOptions = 
+export type QCryptoBlockCreateOptions =
   | ({ format: 'qcow' } & QCryptoBlockOptionsQCow)
   | ({ format: 'luks' } & QCryptoBlockCreateOptionsLUKS);
 
@@ -14120,7 +14120,7 @@ export type RbdAuthMode =
   | 'none';
 
 /** @since 6.1 */
-export type RbdEncryptionCreateOptions = 
+export type RbdEncryptionCreateOptions =
   | ({ format: 'luks' } & RbdEncryptionCreateOptionsLUKS)
   | ({ format: 'luks2' } & RbdEncryptionCreateOptionsLUKS2);
 
@@ -14147,7 +14147,7 @@ export interface RbdEncryptionCreateOptionsLUKS2 {
 }
 
 /** @since 6.1 */
-export type RbdEncryptionOptions = 
+export type RbdEncryptionOptions =
   | ({ format: 'luks' } & RbdEncryptionOptionsLUKS)
   | ({ format: 'luks2' } & RbdEncryptionOptionsLUKS2);
 
@@ -15555,7 +15555,7 @@ export interface SnapshotSaveArguments {
  *
  * @since 2.9
  */
-export type SocketAddress = 
+export type SocketAddress =
   | ({ type: 'inet' } & InetSocketAddress)
   | ({ type: 'unix' } & UnixSocketAddress)
   | ({ type: 'vsock' } & VsockSocketAddress)
@@ -15570,7 +15570,7 @@ export type SocketAddress =
  *
  * @since 1.3
  */
-export type SocketAddressLegacy = 
+export type SocketAddressLegacy =
   | ({ type: 'inet' } & InetSocketAddressWrapper)
   | ({ type: 'unix' } & UnixSocketAddressWrapper)
   | ({ type: 'vsock' } & VsockSocketAddressWrapper)
@@ -15749,7 +15749,7 @@ export interface SpiceServerInfo {
 }
 
 /** @since 2.12 */
-export type SshHostKeyCheck = 
+export type SshHostKeyCheck =
   | { mode: 'none' | 'known_hosts' }
   | ({ mode: 'hash' } & SshHostKeyHash);
 
@@ -16534,7 +16534,7 @@ export type TpmType =
  *
  * @since 1.5
  */
-export type TpmTypeOptions = 
+export type TpmTypeOptions =
   | ({ type: 'passthrough' } & TPMPassthroughOptionsWrapper)
   | ({ type: 'emulator' } & TPMEmulatorOptionsWrapper);
 
@@ -16612,7 +16612,7 @@ export type TraceEventState =
  *
  * @since 1.1
  */
-export type TransactionAction = 
+export type TransactionAction =
   | ({ type: 'abort' } & AbortWrapper)
   | ({ type: 'block-dirty-bitmap-add' } & BlockDirtyBitmapAddWrapper)
   | ({ type: 'block-dirty-bitmap-remove' | 'block-dirty-bitmap-clear' | 'block-dirty-bitmap-enable' | 'block-dirty-bitmap-disable' } & BlockDirtyBitmapWrapper)
@@ -17839,7 +17839,7 @@ export interface YankArguments {
  *
  * @since 6.0
  */
-export type YankInstance = 
+export type YankInstance =
   | ({ type: 'block-node' } & YankInstanceBlockNode)
   | ({ type: 'chardev' } & YankInstanceChardev)
   | { type: 'migration' };
