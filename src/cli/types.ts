@@ -68,7 +68,7 @@ export async function runTypes(io: TypesCommandIo, argv: readonly string[]): Pro
   const what =
     `QEMU ${types.version}: ${commands} commands, ${events} events` +
     ` (${types.origin}, ${types.elapsedMs} ms` +
-    `${types.qapiDir === undefined ? ', no QAPI source: pass --qapi for names and docs' : ''})`;
+    `${types.origin === 'generated' && types.qapiDir === undefined ? ', no QAPI source: pass --qapi for names and docs' : ''})`;
   if (values.out === '-') {
     io.stdout(values.plain === true ? types.text : augmentingModule(types.text));
     return;

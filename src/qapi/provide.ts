@@ -63,14 +63,17 @@ export async function qmpTypesFor(options: QmpTypesOptions): Promise<QmpTypes> {
 
 /** How many commands and events a generated module declares (for messages). */
 export function countDeclared(text: string): { commands: number; events: number } {
+  // Entries are the map's lines at its first indentation (tsc's .d.ts indents differently).
   const block = (name: string): number => {
     const start = text.indexOf(`export interface ${name} {\n`);
     const end = text.indexOf('\n}\n', start);
     if (start === -1 || end === -1) return 0;
-    return text
-      .slice(start, end)
-      .split('\n')
-      .filter((line) => /^ {2}['\w]/.test(line)).length;
+    const lines = text.slice(start, end).split('\n').slice(1);
+    const indent = /^ +(?=['\w])/.exec(lines.find((line) => /^ +['\w]/.test(line)) ?? '')?.[0];
+    return indent === undefined
+      ? 0
+      : lines.filter((line) => line.startsWith(indent) && /['\w]/.test(line[indent.length] ?? ''))
+          .length;
   };
   return { commands: block('QmpCommands'), events: block('QmpEvents') };
 }
