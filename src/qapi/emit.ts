@@ -47,8 +47,12 @@ function docOf(doc: QapiDoc | undefined, withReturns: boolean): DocParts {
   const text = [doc.body];
   const tags: string[] = [];
   for (const section of doc.sections) {
-    if (section.tag === 'Since') tags.push(`@since ${section.text}`);
-    else if (section.tag === 'Returns' && withReturns) text.push(`Returns: ${section.text}`);
+    if (section.tag === 'Since') {
+      // "Since: 2.7" may go on with paragraphs about members (their own "since"): text, not tag.
+      const [since = '', ...more] = section.text.split('\n\n');
+      tags.push(`@since ${since}`);
+      text.push(...more);
+    } else if (section.tag === 'Returns' && withReturns) text.push(`Returns: ${section.text}`);
     else if (section.tag === 'Note' || section.tag === 'Notes') text.push(`Note: ${section.text}`);
   }
   return { text, tags };

@@ -40,7 +40,7 @@ export function parseQapiDoc(lines: readonly string[]): QapiDoc | undefined {
     into.lines = text;
     into.kind = kind;
   };
-  for (const line of lines.slice(1)) {
+  for (const line of withoutExamples(lines.slice(1))) {
     const arg = ARG_LINE.exec(line);
     const section = SECTION_LINE.exec(line);
     if (arg?.[1] !== undefined) {
@@ -68,6 +68,33 @@ export function parseQapiDoc(lines: readonly string[]): QapiDoc | undefined {
   for (const store of stores) store();
   doc.body = joinLines(body);
   return doc;
+}
+
+const DIRECTIVE = /^\.\. ([\w-]+)::\s*(.*)$/;
+
+// Newer QAPI docs are reStructuredText: examples are `.. qmp-example::` blocks (dropped: long, and
+// not what hover text is for), notes are `.. note::` blocks (kept as "Note: ...").
+function withoutExamples(lines: readonly string[]): string[] {
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of lines) {
+    const directive = DIRECTIVE.exec(line);
+    if (directive !== null) {
+      skipping = directive[1]?.includes('example') ?? false;
+      if (!skipping)
+        kept.push(`${capitalize(directive[1] ?? '')}: ${directive[2] ?? ''}`.trimEnd());
+    } else if (skipping && (line.trim() === '' || /^\s/.test(line))) {
+      continue;
+    } else {
+      skipping = false;
+      kept.push(line);
+    }
+  }
+  return kept;
+}
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 /** Joins doc lines: the continuation indentation dropped, blank-line runs and ends trimmed. */

@@ -11919,14 +11919,14 @@ export interface NbdServerStartArguments {
 /**
  * Available netdev drivers.
  *
- * @since 2.7
- *
  * `vhost-vdpa` since 5.1
  * `vmnet-host` since 7.1
  * `vmnet-shared` since 7.1
  * `vmnet-bridged` since 7.1
  * `stream` since 7.2
  * `dgram` since 7.2
+ *
+ * @since 2.7
  */
 export type NetClientDriver =
   | 'none'
@@ -11980,14 +11980,14 @@ export interface NetLegacyNicOptions {
 /**
  * Captures the configuration of a network device.
  *
- * @since 1.2
- *
  * 'l2tpv3' - since 2.1
  * 'vmnet-host' - since 7.1
  * 'vmnet-shared' - since 7.1
  * 'vmnet-bridged' - since 7.1
  * 'stream' since 7.2
  * 'dgram' since 7.2
+ *
+ * @since 1.2
  */
 export type Netdev = {
   /** identifier for monitor commands. */
@@ -12040,7 +12040,7 @@ export interface NetdevDelArguments {
  * is optional. Otherwise local address is required and remote address is
  * optional.
  *
- * .. table:: Valid parameters combination table
+ * Table: Valid parameters combination table
  *    :widths: auto
  *
  *    =============  ========  =====
