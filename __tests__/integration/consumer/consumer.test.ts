@@ -124,6 +124,7 @@ describeIfRegistry(title, () => {
       'tsconfig.wrong.json': 'tsconfig.wrong.json',
       'types/globals-style.ts': 'types/globals-style.ts',
       'types/global-style.ts': 'types/global-style.ts',
+      'types/qmp-types.ts': 'types/qmp-types.ts',
       'type-errors/wrong-matcher-call.ts': 'type-errors/wrong-matcher-call.ts',
     });
   }, SETUP_TIMEOUT_MS);
@@ -345,6 +346,20 @@ describeIfRegistry(title, () => {
       expect(result.output).not.toContain('Not run:');
       expect(result.output).not.toContain('obsolete');
       expect(readSnapshot()).toBe(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "global setup puts the tested QEMU's QMP types where the package's types read them",
+    async () => {
+      const slot = path.join(consumerDir, 'node_modules/qemu-iotests/dist/src/qapi/current.d.ts');
+      // The slot as built: a re-export of the shipped module. A run replaces it with a whole one.
+      fs.writeFileSync(slot, "export type * from './generated/qemu-7.2';\n");
+      const result = await jest('installs QMP types');
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).not.toContain('QMP types not updated');
+      expect(fs.readFileSync(slot, 'utf8')).toMatch(/^export interface QmpCommands \{$/m);
     },
     TEST_TIMEOUT_MS,
   );
