@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Releases with a module in generated/, oldest first; the last is the default. */
-export const SHIPPED_RELEASES = ['7.2'] as const;
+/** Releases with a module in generated/ (current.ts names the one the package's types use). */
+export const SHIPPED_RELEASES = ['7.2', '10.0'] as const;
 export type ShippedRelease = (typeof SHIPPED_RELEASES)[number];
 
 /** The source (.ts, in the repository) or compiled (.d.ts, in the package) shipped module. */

@@ -11,7 +11,11 @@ import ts from 'typescript';
 import { main, type CliIo } from '../../../src/cli/cli';
 import { resolveConfig } from '../../../src/config';
 import { countDeclared, qmpTypesFor, type QmpTypes } from '../../../src/qapi/provide';
-import { shippedModuleFile } from '../../../src/qapi/shipped';
+import {
+  SHIPPED_RELEASES,
+  shippedModuleFile,
+  type ShippedRelease,
+} from '../../../src/qapi/shipped';
 import { consumerCompilerOptions } from '../../support/consumer-compiler-options';
 import { findReferenceSource } from '../../support/qemu-reference';
 
@@ -71,32 +75,68 @@ describe('the types of the installed QEMU', () => {
   });
 });
 
-const installedVersion = /version (\S+)/.exec(
-  spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout,
-)?.[1];
+function versionOf(program: string): string | undefined {
+  return /version (\S+)/.exec(
+    spawnSync(program, ['--version'], { encoding: 'utf8' }).stdout ?? '',
+  )?.[1];
+}
 
-describe('the shipped QEMU 7.2 types', () => {
-  const why = !(installedVersion?.startsWith('7.2.') ?? false)
-    ? `the installed QEMU is not 7.2 (${installedVersion ?? 'no version'})`
-    : qapiDir === undefined
-      ? `no QAPI source: ${reference.reason ?? 'unknown'}`
-      : undefined;
-  if (why !== undefined) {
-    test.skip(`are what the generator makes now [skipped: ${why}]`, () => undefined);
-    return;
+/** The installed binary of `release` (the system's, or one setup installed) and its QAPI source. */
+function releaseUnderTest(release: ShippedRelease): {
+  binary?: string;
+  qapiDir?: string;
+  why?: string;
+} {
+  const system = versionOf(binary)?.startsWith(`${release}.`) === true;
+  let candidate = binary;
+  if (!system) {
+    try {
+      candidate = resolveConfig({ env: { ...process.env, QEMU_RELEASE: release } }).binaries.qemu;
+    } catch {
+      return { why: `QEMU ${release} is not installed (npm run setup -- --qemu ${release})` };
+    }
+    if (versionOf(candidate)?.startsWith(`${release}.`) !== true) {
+      return { why: `no QEMU ${release} binary (${candidate})` };
+    }
   }
-  test('are what the generator makes now from the installed 7.2 and its QAPI source', () => {
-    // On a difference: npx qemu-iotests types --plain --qapi <7.2 source>/qapi --out <this file>
-    const committed = fs.readFileSync(path.join(REPO, 'src/qapi/generated/qemu-7.2.ts'), 'utf8');
-    expect(cold.text).toBe(committed);
-  });
+  const source = system ? reference : findReferenceSource(release);
+  if (source.root === undefined) return { why: `no QAPI source: ${source.reason ?? 'unknown'}` };
+  return { binary: candidate, qapiDir: path.join(source.root, 'qapi') };
+}
 
-  test('stand in for a 7.2 binary whose QAPI source is not at hand (same schema digest)', async () => {
-    const types = await qmpTypesFor({ binary, cacheDir: path.join(scratch, 'no-source') });
-    expect(types.origin).toBe('shipped');
-    expect(types.text).toBe(fs.readFileSync(shippedModuleFile('7.2'), 'utf8'));
-  });
-});
+describe.each(SHIPPED_RELEASES.map((release) => [release]))(
+  'the shipped QEMU %s types',
+  (release) => {
+    const under = releaseUnderTest(release);
+    if (under.binary === undefined) {
+      test.skip(`are what the generator makes now [skipped: ${under.why ?? ''}]`, () => undefined);
+      return;
+    }
+    const releaseBinary = under.binary;
+    test(`are what the generator makes now from the installed ${release} and its QAPI source`, async () => {
+      // On a difference: npx qemu-iotests types --plain --qapi <source>/qapi --out <this file>
+      const fresh = await qmpTypesFor({
+        binary: releaseBinary,
+        qapiDir: under.qapiDir,
+        cacheDir: path.join(scratch, 'cache'),
+      });
+      const committed = fs.readFileSync(
+        path.join(REPO, `src/qapi/generated/qemu-${release}.ts`),
+        'utf8',
+      );
+      expect(fresh.text).toBe(committed);
+    });
+
+    test(`stand in for a ${release} binary whose QAPI source is not at hand (same schema digest)`, async () => {
+      const types = await qmpTypesFor({
+        binary: releaseBinary,
+        cacheDir: path.join(scratch, 'no-source'),
+      });
+      expect(types.origin).toBe('shipped');
+      expect(types.text).toBe(fs.readFileSync(shippedModuleFile(release), 'utf8'));
+    });
+  },
+);
 
 describe('qemu-iotests types', () => {
   async function run(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
