@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { resolveConfig, type ConfigSource } from '../config';
+import { exportQemuModuleDir, resolveConfig, type ConfigSource } from '../config';
 import { augmentingModule, packageSlotFile, writeIfChanged } from '../qapi/install';
 import { countDeclared, qmpTypesFor } from '../qapi/provide';
 
@@ -58,6 +58,8 @@ export async function runTypes(io: TypesCommandIo, argv: readonly string[]): Pro
     throw new TypesUsageError('--plain needs --out');
   }
   const config = resolveConfig({ env: io.env, cwd: io.cwd });
+  // A release setup installed needs its own modules, as for `info`.
+  exportQemuModuleDir(config.qemuRelease);
   const types = await qmpTypesFor({
     binary: config.binaries.qemu,
     qapiDir: values.qapi === undefined ? undefined : path.resolve(io.cwd, values.qapi),
