@@ -152,10 +152,11 @@ describeIfRegistry(title, () => {
     const ciFlag = args.some((arg) => arg.startsWith('--ci')) ? [] : ['--ci=false'];
     const result = await npx(['jest', '--preset', 'qemu-iotests', ...ciFlag, ...args]);
     timings[`jest ${label}`] = result.durationMs;
-    expect(result.stdout).toMatch(/^QEMU\s+-- ".*qemu-system-[^"]*"/m);
-    expect(result.stdout).toMatch(/^IMGFMT\s+-- qcow2$/m);
-    expect(result.stdout).toMatch(/^QEMU_VERSION\s+-- QEMU emulator version /m);
-    const { testDir, sockDir } = runDirsFromHeader(result.stdout);
+    // The check-like header goes to stderr: stdout stays clean for --json.
+    expect(result.stderr).toMatch(/^QEMU\s+-- ".*qemu-system-[^"]*"/m);
+    expect(result.stderr).toMatch(/^IMGFMT\s+-- qcow2$/m);
+    expect(result.stderr).toMatch(/^QEMU_VERSION\s+-- QEMU emulator version /m);
+    const { testDir, sockDir } = runDirsFromHeader(result.stderr);
     runDirs.push(testDir, sockDir);
     expect(await leftoversOf([testDir, sockDir])).toEqual([]);
     return result;
@@ -213,6 +214,9 @@ describeIfRegistry(title, () => {
           file,
         ) &&
         !(file.startsWith('dist/') && /\.(js|js\.map|d\.ts)$/.test(file)) &&
+        // The sources the shipped source maps name, so stack frames point at shipped files.
+        !/^src\/.*\.(ts|json)$/.test(file) &&
+        !/^matchers\/[^/]+\.ts$/.test(file) &&
         !SHIPPED_EXAMPLES.test(file),
     );
     expect(stray).toEqual([]);
@@ -454,7 +458,7 @@ describeIfRegistry(title, () => {
       expect(first.output).toMatch(/Tests: +1 passed, 1 total/);
       expect(first.output).toMatch(/Snapshots: +1 written, 1 total/);
       expect(first.exitCode).toBe(0);
-      expect(first.stdout).toMatch(/^IMGFMT\s+-- raw$/m);
+      expect(first.stderr).toMatch(/^IMGFMT\s+-- raw$/m);
       // Where the README says the reference output lands, holding what it shows.
       const snapshot = fs.readFileSync(
         path.join(dir, '__snapshots__/raw/__tests__/first.test.ts.snap'),
@@ -475,7 +479,7 @@ describeIfRegistry(title, () => {
       });
       expect(again.exitCode).toBe(0);
       expect(again.output).toMatch(/Snapshots: +1 passed, 1 total/);
-      runDirs.push(...Object.values(runDirsFromHeader(again.stdout)));
+      runDirs.push(...Object.values(runDirsFromHeader(again.stderr)));
     },
     SETUP_TIMEOUT_MS,
   );
@@ -501,7 +505,7 @@ describeIfRegistry(title, () => {
       expect(result.output).toMatch(/Snapshots: +14 passed, 14 total/);
       expect(result.exitCode).toBe(0);
       expect(listTree(examples)).toEqual(before);
-      runDirs.push(...Object.values(runDirsFromHeader(result.stdout)));
+      runDirs.push(...Object.values(runDirsFromHeader(result.stderr)));
     },
     TEST_TIMEOUT_MS,
   );
