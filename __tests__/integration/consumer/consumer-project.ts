@@ -76,7 +76,9 @@ const RUN_SHAPING_VARIABLES = [
 ];
 // What this Jest worker and an enclosing `npm test` put into the environment; a user's shell has
 // none of it. npm's prefix variables would even point a nested `npm install` at this repo.
-const OUTER_RUN_VARIABLES = /^(JEST_WORKER_ID|NODE_ENV|FORCE_COLOR|INIT_CWD|npm_(?!config_))/;
+// CI too: the README's quick start is a user's first run at a desk, where Jest writes new
+// snapshots; under CI=true (this repo's CI) Jest would refuse to.
+const OUTER_RUN_VARIABLES = /^(CI$|JEST_WORKER_ID|NODE_ENV|FORCE_COLOR|INIT_CWD|npm_(?!config_))/;
 const NPM_CONFIG_KEPT =
   /^npm_config_(cache|registry|userconfig|globalconfig|proxy|https_proxy|noproxy)$/i;
 
