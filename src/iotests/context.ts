@@ -3,7 +3,7 @@
 // files it creates (the seed's `test_dir`, `sock_dir`, `imgfmt` and `"%s-" % os.getpid()`).
 import os from 'node:os';
 
-import { describeValue } from './pyjson';
+import { describeValue } from '../common/describe-value';
 import { session, type FileContext } from './session';
 
 export type { FileContext } from './session';

@@ -7,7 +7,6 @@
 import { describeValue } from '../common/describe-value';
 
 // The describer lives in src/common; re-exported for the modules that still import it from here.
-export { describeValue };
 
 const PY_FLOAT_BRAND = Symbol.for('qemu-iotests.PyFloat');
 const ORDERED_QMP_BRAND = Symbol.for('qemu-iotests.OrderedQmp');

@@ -1,15 +1,8 @@
 // The test transcript: what the seed's `log()` writes through its 'qemu.iotests.diff_io' logger,
 // i.e. the text a reference `NNN.out` holds. Each test has its own (its TestScope); an operation
 // that logs after an await writes to the scope it was started in, never to a later test's.
-import {
-  OrderedQmp,
-  PyFloat,
-  compareCodePoints,
-  describeValue,
-  dictEntries,
-  pyJsonDumps,
-  pyStr,
-} from './pyjson';
+import { describeValue } from '../common/describe-value';
+import { OrderedQmp, PyFloat, compareCodePoints, dictEntries, pyJsonDumps, pyStr } from './pyjson';
 import { session } from './session';
 import { beginTestScope, currentTestScope, type TestScope } from './test-scope';
 

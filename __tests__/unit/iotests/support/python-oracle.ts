@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 import type { FileContext } from '../../../../src/iotests/context';
-import { OrderedQmp, PyFloat, describeValue, dictEntries } from '../../../../src/iotests/pyjson';
+import { describeValue } from '../../../../src/common/describe-value';
+import { OrderedQmp, PyFloat, dictEntries } from '../../../../src/iotests/pyjson';
 
 /** A value as the oracle reads and writes it. */
 export type Tagged =
