@@ -14,6 +14,7 @@ import {
   KEYED_VERSIONS,
   createTransformer,
   keyedVersionsInstalled,
+  transpileCacheKey,
 } from '../../../src/jest/ts-transformer';
 import { ROOT, buildDist } from '../../faults/support/jest-child';
 
@@ -80,11 +81,15 @@ describe("the transform's cache key (ts-jest's transpile-only output depends on 
     expect(keyedVersionsInstalled()).toBe(true);
   });
 
-  test('with those versions, transpile-only setups get the key without loading TypeScript', () => {
+  test('with those versions, transpile-only setups get our key: stable, and following the source', () => {
     const transformer = createTransformer({ tsconfig: { isolatedModules: true } });
     const options = { configString: '{}', config: { rootDir: os.tmpdir() } };
     const source = 'export const x: number = 1;\n';
     const key = transformer.getCacheKey(source, '/x.ts', options);
+    // Our own key, not ts-jest's: the wrapper did not step aside.
+    expect(key).toBe(
+      transpileCacheKey(source, '/x.ts', options, { tsconfig: { isolatedModules: true } }),
+    );
     expect(transformer.getCacheKey(source, '/x.ts', options)).toBe(key);
     expect(transformer.getCacheKey(`${source}// changed\n`, '/x.ts', options)).not.toBe(key);
   });
