@@ -9,7 +9,7 @@ import { readPrivateJson, writePrivateFile } from '../config/private-files';
 import { qapiDirStamp } from './qapi-dir';
 
 /** Bumped whenever the generated text changes for the same input, so old entries are ignored. */
-export const GENERATOR_REVISION = 1;
+export const GENERATOR_REVISION = 3;
 
 export interface CachedTypes {
   /** `query-version`'s text. */

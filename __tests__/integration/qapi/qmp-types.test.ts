@@ -62,7 +62,7 @@ describe('the types of the installed QEMU', () => {
         cold.text,
       )?.[1];
     const body = (name: string | undefined): string =>
-      new RegExp(`^export interface ${name} \\{\\n([^]*?)\\n\\}$`, 'm').exec(cold.text)?.[1] ?? '';
+      new RegExp(`^export type ${name} = \\{\\n([^]*?)\\n\\};$`, 'm').exec(cold.text)?.[1] ?? '';
     const inserted = /^ {2}inserted\?: (\w+);$/m.exec(body(item))?.[1];
     expect(body(inserted)).toMatch(/^ {2}image: \w+;$/m);
   });

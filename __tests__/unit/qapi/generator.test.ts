@@ -57,14 +57,14 @@ describe('generateQmpTypes without the QAPI source', () => {
     expect(text).toContain("  'set-things': { args: SetThingsArguments; returns: JsonValue };");
     expect(text).toContain(
       [
-        'export interface SetThingsArguments {',
+        'export type SetThingsArguments = {',
         '  name: string;',
         '  size: number | bigint;',
         '  ratio?: number;',
         '  on: boolean;',
         '  nothing?: null;',
         '  value: JsonValue;',
-        '}',
+        '};',
       ].join('\n'),
     );
     expect(text).not.toMatch(/\bany\b(?!`)/);
@@ -88,7 +88,7 @@ describe('generateQmpTypes without the QAPI source', () => {
       "  'query-jobs': { args: Record<string, never>; returns: QueryJobsResultItem[] };",
     );
     expect(text).toContain(
-      'export interface QueryJobsResultItem {\n  status: QueryJobsResultItemStatus;\n}',
+      'export type QueryJobsResultItem = {\n  status: QueryJobsResultItemStatus;\n};',
     );
     expect(text).toContain(
       "export type QueryJobsResultItemStatus =\n  | 'created'\n  | 'running';",
@@ -265,13 +265,13 @@ describe('generateQmpTypes with the QAPI source', () => {
   test('integers the source declares narrow are numbers; 64-bit ones may be bigint', () => {
     const text = generate(entries, source);
     expect(text).toContain(
-      'export interface Sizes {\n  size: number | bigint;\n  count: number;\n  list: number[];\n}',
+      'export type Sizes = {\n  size: number | bigint;\n  count: number;\n  list: number[];\n};',
     );
   });
 
   test('a source type whose members do not match the binary is not used', () => {
     const text = generate(entries, source.replace("'filename': 'str'", "'path': 'str'"));
     expect(text).toContain("({ driver: 'file' } & OptionsFile)");
-    expect(text).not.toContain('interface FileOptions');
+    expect(text).not.toContain('type FileOptions');
   });
 });

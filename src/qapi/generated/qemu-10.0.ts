@@ -813,7 +813,7 @@ export interface QmpCommands {
    *
    * @since 0.13
    */
-  device_add: { args: DeviceAddArguments; returns: Record<string, never> };
+  device_add: { args: DeviceAddArguments & { [property: string]: JsonValue }; returns: Record<string, never> };
   /**
    * Remove a device from a guest
    *
@@ -2926,7 +2926,7 @@ export interface QmpEvents {
  *
  * @since 2.1
  */
-export interface ACPIOSTInfo {
+export type ACPIOSTInfo = {
   /** device ID associated with slot */
   device?: string;
   /** slot ID, unique per slot of a given `slot-type` */
@@ -2937,7 +2937,7 @@ export interface ACPIOSTInfo {
   source: number | bigint;
   /** an integer containing the status code */
   status: number | bigint;
-}
+};
 
 /**
  * - `DIMM`: memory slot
@@ -2948,38 +2948,38 @@ export type ACPISlotType =
   | 'CPU';
 
 /** @since 1.6 */
-export interface AbortWrapper {
+export type AbortWrapper = {
   data: Record<string, never>;
-}
+};
 
 /**
  * Emitted when guest executes ACPI _OST method.
  *
  * @since 2.1
  */
-export interface AcpiDeviceOstEventData {
+export type AcpiDeviceOstEventData = {
   /** OSPM Status Indication */
   info: ACPIOSTInfo;
-}
+};
 
 /**
  * Properties for acpi-generic-initiator objects.
  *
  * @since 9.0
  */
-export interface AcpiGenericInitiatorProperties {
+export type AcpiGenericInitiatorProperties = {
   /** PCI device ID to be associated with the node */
   'pci-dev': string;
   /** NUMA node associated with the PCI device */
   node: number;
-}
+};
 
 /**
  * Properties for acpi-generic-port objects.
  *
  * @since 9.2
  */
-export interface AcpiGenericPortProperties {
+export type AcpiGenericPortProperties = {
   /**
    * QOM path of the PCI bus of the hostbridge associated with
    * this SRAT Generic Port Affinity Structure.  This is the same as
@@ -3012,7 +3012,7 @@ export interface AcpiGenericPortProperties {
    * and shared links in the path.
    */
   node: number;
-}
+};
 
 /**
  * An enumeration of Transactional completion modes.
@@ -3035,7 +3035,7 @@ export type ActionCompletionMode =
  *
  * @since 0.14
  */
-export interface AddClientArguments {
+export type AddClientArguments = {
   /**
    * protocol name.  Valid names are "vnc", "spice",
    * "`dbus-display`" or the name of a character device (e.g. from
@@ -3051,7 +3051,7 @@ export interface AddClientArguments {
   skipauth?: boolean;
   /** whether to perform TLS.  Only applies to the "spice" protocol */
   tls?: boolean;
-}
+};
 
 /**
  * Add a file descriptor, that was passed via SCM rights, to an fd set.
@@ -3063,19 +3063,19 @@ export interface AddClientArguments {
  *
  * @since 1.2
  */
-export interface AddFdArguments {
+export type AddFdArguments = {
   /** The ID of the fd set to add the file descriptor to. */
   'fdset-id'?: number | bigint;
   /** A free-form string that can be used to describe the fd. */
   opaque?: string;
-}
+};
 
 /**
  * Information about a file descriptor that was added to an fd set.
  *
  * @since 1.2
  */
-export interface AddfdInfo {
+export type AddfdInfo = {
   /** The ID of the fd set that `fd` was added to. */
   'fdset-id': number | bigint;
   /**
@@ -3083,14 +3083,14 @@ export interface AddfdInfo {
    * to the fd set.
    */
   fd: number | bigint;
-}
+};
 
 /**
  * Parameters for self-announce timers
  *
  * @since 4.0
  */
-export interface AnnounceParameters {
+export type AnnounceParameters = {
   /**
    * Initial delay (in ms) before sending the first GARP/RARP
    * announcement
@@ -3113,7 +3113,7 @@ export interface AnnounceParameters {
    * migration parameters.  (Since 4.1)
    */
   id?: string;
-}
+};
 
 /**
  * An enumeration of possible audio formats.
@@ -3167,14 +3167,14 @@ export type Audiodev = {
  *
  * @since 4.0
  */
-export interface AudiodevAlsaOptions {
+export type AudiodevAlsaOptions = {
   /** options of the capture stream */
   in?: AudiodevAlsaPerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevAlsaPerDirectionOptions;
   /** set the threshold (in microseconds) when playback starts */
   threshold?: number;
-}
+};
 
 /**
  * Options of the ALSA backend that are used for both playback and
@@ -3182,7 +3182,7 @@ export interface AudiodevAlsaOptions {
  *
  * @since 4.0
  */
-export interface AudiodevAlsaPerDirectionOptions {
+export type AudiodevAlsaPerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3221,14 +3221,14 @@ export interface AudiodevAlsaPerDirectionOptions {
    * access on failure (default true)
    */
   'try-poll'?: boolean;
-}
+};
 
 /**
  * Options of the D-Bus audio backend.
  *
  * @since 10.0
  */
-export interface AudiodevDBusOptions {
+export type AudiodevDBusOptions = {
   /** options of the capture stream */
   in?: AudiodevPerDirectionOptions;
   /** options of the playback stream */
@@ -3238,7 +3238,7 @@ export interface AudiodevDBusOptions {
    * 10ms at 48kHz).
    */
   nsamples?: number;
-}
+};
 
 /**
  * An enumeration of possible audio backend drivers.
@@ -3264,24 +3264,24 @@ export type AudiodevDriver =
  *
  * @since 4.0
  */
-export interface AudiodevGenericOptions {
+export type AudiodevGenericOptions = {
   /** options of the capture stream */
   in?: AudiodevPerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevPerDirectionOptions;
-}
+};
 
 /**
  * Options of the JACK audio backend.
  *
  * @since 5.1
  */
-export interface AudiodevJackOptions {
+export type AudiodevJackOptions = {
   /** options of the capture stream */
   in?: AudiodevJackPerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevJackPerDirectionOptions;
-}
+};
 
 /**
  * Options of the JACK backend that are used for both playback and
@@ -3289,7 +3289,7 @@ export interface AudiodevJackOptions {
  *
  * @since 5.1
  */
-export interface AudiodevJackPerDirectionOptions {
+export type AudiodevJackPerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3346,14 +3346,14 @@ export interface AudiodevJackPerDirectionOptions {
    * automatically generates a unique one, if needed (default: false)
    */
   'exact-name'?: boolean;
-}
+};
 
 /**
  * Options of the OSS audio backend.
  *
  * @since 4.0
  */
-export interface AudiodevOssOptions {
+export type AudiodevOssOptions = {
   /** options of the capture stream */
   in?: AudiodevOssPerDirectionOptions;
   /** options of the playback stream */
@@ -3375,7 +3375,7 @@ export interface AudiodevOssOptions {
    * (default 5)
    */
   'dsp-policy'?: number;
-}
+};
 
 /**
  * Options of the OSS backend that are used for both playback and
@@ -3383,7 +3383,7 @@ export interface AudiodevOssOptions {
  *
  * @since 4.0
  */
-export interface AudiodevOssPerDirectionOptions {
+export type AudiodevOssPerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3422,21 +3422,21 @@ export interface AudiodevOssPerDirectionOptions {
    * access on failure (default true)
    */
   'try-poll'?: boolean;
-}
+};
 
 /**
  * Options of the PulseAudio audio backend.
  *
  * @since 4.0
  */
-export interface AudiodevPaOptions {
+export type AudiodevPaOptions = {
   /** options of the capture stream */
   in?: AudiodevPaPerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevPaPerDirectionOptions;
   /** PulseAudio server address (default: let PulseAudio choose) */
   server?: string;
-}
+};
 
 /**
  * Options of the Pulseaudio backend that are used for both playback
@@ -3444,7 +3444,7 @@ export interface AudiodevPaOptions {
  *
  * @since 4.0
  */
-export interface AudiodevPaPerDirectionOptions {
+export type AudiodevPaPerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3488,7 +3488,7 @@ export interface AudiodevPaPerDirectionOptions {
    * (default 15000)
    */
   latency?: number;
-}
+};
 
 /**
  * General audio backend options that are used for both playback and
@@ -3496,7 +3496,7 @@ export interface AudiodevPaPerDirectionOptions {
  *
  * @since 4.0
  */
-export interface AudiodevPerDirectionOptions {
+export type AudiodevPerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3526,19 +3526,19 @@ export interface AudiodevPerDirectionOptions {
   format?: AudioFormat;
   /** the buffer length in microseconds */
   'buffer-length'?: number;
-}
+};
 
 /**
  * Options of the PipeWire audio backend.
  *
  * @since 8.1
  */
-export interface AudiodevPipewireOptions {
+export type AudiodevPipewireOptions = {
   /** options of the capture stream */
   in?: AudiodevPipewirePerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevPipewirePerDirectionOptions;
-}
+};
 
 /**
  * Options of the PipeWire backend that are used for both playback and
@@ -3546,7 +3546,7 @@ export interface AudiodevPipewireOptions {
  *
  * @since 8.1
  */
-export interface AudiodevPipewirePerDirectionOptions {
+export type AudiodevPipewirePerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3590,19 +3590,19 @@ export interface AudiodevPipewirePerDirectionOptions {
    * (default 46000)
    */
   latency?: number;
-}
+};
 
 /**
  * Options of the SDL audio backend.
  *
  * @since 6.0
  */
-export interface AudiodevSdlOptions {
+export type AudiodevSdlOptions = {
   /** options of the recording stream */
   in?: AudiodevSdlPerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevSdlPerDirectionOptions;
-}
+};
 
 /**
  * Options of the SDL audio backend that are used for both playback and
@@ -3610,7 +3610,7 @@ export interface AudiodevSdlOptions {
  *
  * @since 6.0
  */
-export interface AudiodevSdlPerDirectionOptions {
+export type AudiodevSdlPerDirectionOptions = {
   /**
    * use QEMU's mixing engine to mix all streams inside
    * QEMU and convert audio formats when not supported by the
@@ -3642,28 +3642,28 @@ export interface AudiodevSdlPerDirectionOptions {
   'buffer-length'?: number;
   /** number of buffers (default 4) */
   'buffer-count'?: number;
-}
+};
 
 /**
  * Options of the wav audio backend.
  *
  * @since 4.0
  */
-export interface AudiodevWavOptions {
+export type AudiodevWavOptions = {
   /** options of the capture stream */
   in?: AudiodevPerDirectionOptions;
   /** options of the playback stream */
   out?: AudiodevPerDirectionOptions;
   /** name of the wav file to record (default 'qemu.wav') */
   path?: string;
-}
+};
 
 /**
  * Properties for authz-listfile objects.
  *
  * @since 4.0
  */
-export interface AuthZListFileProperties {
+export type AuthZListFileProperties = {
   /**
    * File name to load the configuration from.  The file must
    * contain valid JSON for AuthZListProperties.
@@ -3677,14 +3677,14 @@ export interface AuthZListFileProperties {
    * with CONFIG_INOTIFY1, false otherwise)
    */
   refresh?: boolean;
-}
+};
 
 /**
  * Properties for authz-list objects.
  *
  * @since 4.0
  */
-export interface AuthZListProperties {
+export type AuthZListProperties = {
   /**
    * Default policy to apply when no rule matches (default:
    * deny)
@@ -3692,24 +3692,24 @@ export interface AuthZListProperties {
   policy?: QAuthZListPolicy;
   /** Authorization rules based on matching user */
   rules?: QAuthZListRule[];
-}
+};
 
 /**
  * Properties for authz-pam objects.
  *
  * @since 4.0
  */
-export interface AuthZPAMProperties {
+export type AuthZPAMProperties = {
   /** PAM service name to use for authorization */
   service: string;
-}
+};
 
 /**
  * Properties for authz-simple objects.
  *
  * @since 4.0
  */
-export interface AuthZSimpleProperties {
+export type AuthZSimpleProperties = {
   /**
    * Identifies the allowed user.  Its format depends on the
    * network service that authorization object is associated with.
@@ -3717,7 +3717,7 @@ export interface AuthZSimpleProperties {
    * must be the x509 distinguished name.
    */
   identity: string;
-}
+};
 
 /**
  * Optional parameters for backup.  These parameters don't affect
@@ -3725,7 +3725,7 @@ export interface AuthZSimpleProperties {
  *
  * @since 6.0
  */
-export interface BackupPerf {
+export type BackupPerf = {
   /** Use copy offloading.  Default false. */
   'use-copy-range'?: boolean;
   /**
@@ -3749,7 +3749,7 @@ export interface BackupPerf {
    * and 64 KiB.  Default 0.  (Since 9.2)
    */
   'min-cluster-size'?: number | bigint;
-}
+};
 
 /**
  * Request the balloon driver to change its balloon size.
@@ -3764,13 +3764,13 @@ export interface BackupPerf {
  *
  * @since 0.14
  */
-export interface BalloonArguments {
+export type BalloonArguments = {
   /**
    * the target logical size of the VM in bytes.  We can deduce
    * the size of the balloon using this formula:
    */
   value: number | bigint;
-}
+};
 
 /**
  * Emitted when the guest changes the actual BALLOON level.  This value
@@ -3781,29 +3781,29 @@ export interface BalloonArguments {
  *
  * @since 1.2
  */
-export interface BalloonChangeEventData {
+export type BalloonChangeEventData = {
   /**
    * the logical size of the VM in bytes Formula used:
    * logical_vm_size = vm_ram_size - balloon_size
    */
   actual: number | bigint;
-}
+};
 
 /**
  * Information about the guest balloon device.
  *
  * @since 0.14
  */
-export interface BalloonInfo {
+export type BalloonInfo = {
   /**
    * the logical size of the VM in bytes Formula used:
    * logical_vm_size = vm_ram_size - balloon_size
    */
   actual: number | bigint;
-}
+};
 
 /** @since 5.2 */
-export interface BitmapMigrationBitmapAlias {
+export type BitmapMigrationBitmapAlias = {
   /** The name of the bitmap. */
   name: string;
   /**
@@ -3816,16 +3816,16 @@ export interface BitmapMigrationBitmapAlias {
    * 6.0)
    */
   transform?: BitmapMigrationBitmapAliasTransform;
-}
+};
 
 /** @since 6.0 */
-export interface BitmapMigrationBitmapAliasTransform {
+export type BitmapMigrationBitmapAliasTransform = {
   /**
    * If present, the bitmap will be made persistent or
    * transient depending on this parameter.
    */
   persistent?: boolean;
-}
+};
 
 /**
  * Maps a block node name and the bitmaps it has to aliases for dirty
@@ -3833,7 +3833,7 @@ export interface BitmapMigrationBitmapAliasTransform {
  *
  * @since 5.2
  */
-export interface BitmapMigrationNodeAlias {
+export type BitmapMigrationNodeAlias = {
   /** A block node name. */
   'node-name': string;
   /**
@@ -3843,7 +3843,7 @@ export interface BitmapMigrationNodeAlias {
   alias: string;
   /** Mappings for the bitmaps on this node. */
   bitmaps: BitmapMigrationBitmapAlias[];
-}
+};
 
 /**
  * An enumeration of possible behaviors for the synchronization of a
@@ -3946,7 +3946,7 @@ export type BlkdebugIOType =
  *
  * @since 2.9
  */
-export interface BlkdebugInjectErrorOptions {
+export type BlkdebugInjectErrorOptions = {
   /** trigger event */
   event: BlkdebugEvent;
   /**
@@ -3974,14 +3974,14 @@ export interface BlkdebugInjectErrorOptions {
   once?: boolean;
   /** fail immediately; defaults to false */
   immediately?: boolean;
-}
+};
 
 /**
  * Describes a single state-change event for blkdebug.
  *
  * @since 2.9
  */
-export interface BlkdebugSetStateOptions {
+export type BlkdebugSetStateOptions = {
   /** trigger event */
   event: BlkdebugEvent;
   /**
@@ -3994,7 +3994,7 @@ export interface BlkdebugSetStateOptions {
    * this event is triggered
    */
   new_state: number | bigint;
-}
+};
 
 /**
  * Live commit of data from overlay image nodes into backing nodes -
@@ -4024,7 +4024,7 @@ export interface BlkdebugSetStateOptions {
  *
  * @since 1.3
  */
-export interface BlockCommitArguments {
+export type BlockCommitArguments = {
   /**
    * identifier for the newly-created block job.  If omitted,
    * the device name will be used.  (Since 2.7)
@@ -4108,14 +4108,14 @@ export interface BlockCommitArguments {
    * Defaults to true.  (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * Information about the backing device for a block device.
  *
  * @since 0.14
  */
-export interface BlockDeviceInfo {
+export type BlockDeviceInfo = {
   /** the filename of the backing device */
   file: string;
   /** the name of the block driver node (Since 2.0) */
@@ -4237,7 +4237,7 @@ export interface BlockDeviceInfo {
    * one or more dirty bitmaps) (Since 4.2)
    */
   'dirty-bitmaps'?: BlockDirtyInfo[];
-}
+};
 
 /**
  * An enumeration of block device I/O status.
@@ -4258,7 +4258,7 @@ export type BlockDeviceIoStatus =
  *
  * @since 0.14
  */
-export interface BlockDeviceStats {
+export type BlockDeviceStats = {
   /** The number of bytes read by the device. */
   rd_bytes: number | bigint;
   /** The number of bytes written by the device. */
@@ -4429,14 +4429,14 @@ export interface BlockDeviceStats {
   zone_append_latency_histogram?: BlockLatencyHistogramInfo;
   /** `BlockLatencyHistogramInfo`.  (Since 4.0) */
   flush_latency_histogram?: BlockLatencyHistogramInfo;
-}
+};
 
 /**
  * Statistics of a block device during a given interval of time.
  *
  * @since 2.5
  */
-export interface BlockDeviceTimedStats {
+export type BlockDeviceTimedStats = {
   /**
    * Interval used for calculating the statistics, in
    * seconds.
@@ -4517,18 +4517,18 @@ export interface BlockDeviceTimedStats {
    * operations in the defined interval (since 8.1).
    */
   avg_zone_append_queue_depth: number;
-}
+};
 
 /** @since 2.4 */
-export interface BlockDirtyBitmap {
+export type BlockDirtyBitmap = {
   /** name of device/node which the bitmap is tracking */
   node: string;
   /** name of the dirty bitmap */
   name: string;
-}
+};
 
 /** @since 2.4 */
-export interface BlockDirtyBitmapAdd {
+export type BlockDirtyBitmapAdd = {
   /** name of device/node which the bitmap is tracking */
   node: string;
   /** name of the dirty bitmap (must be less than 1024 bytes) */
@@ -4551,15 +4551,15 @@ export interface BlockDirtyBitmapAdd {
    * with block-dirty-bitmap-enable.  Default is false.  (Since: 4.0)
    */
   disabled?: boolean;
-}
+};
 
 /** @since 2.5 */
-export interface BlockDirtyBitmapAddWrapper {
+export type BlockDirtyBitmapAddWrapper = {
   data: BlockDirtyBitmapAdd;
-}
+};
 
 /** @since 4.0 */
-export interface BlockDirtyBitmapMerge {
+export type BlockDirtyBitmapMerge = {
   /** name of device/node which the `target` bitmap is tracking */
   node: string;
   /** name of the destination dirty bitmap */
@@ -4570,12 +4570,12 @@ export interface BlockDirtyBitmapMerge {
    * supported since 4.1.
    */
   bitmaps: BlockDirtyBitmapOrStr[];
-}
+};
 
 /** @since 4.0 */
-export interface BlockDirtyBitmapMergeWrapper {
+export type BlockDirtyBitmapMergeWrapper = {
   data: BlockDirtyBitmapMerge;
-}
+};
 
 /** @since 4.1 */
 export type BlockDirtyBitmapOrStr =
@@ -4587,22 +4587,22 @@ export type BlockDirtyBitmapOrStr =
  *
  * @since 2.10
  */
-export interface BlockDirtyBitmapSha256 {
+export type BlockDirtyBitmapSha256 = {
   /** ASCII representation of SHA256 bitmap hash */
   sha256: string;
-}
+};
 
 /** @since 2.5 */
-export interface BlockDirtyBitmapWrapper {
+export type BlockDirtyBitmapWrapper = {
   data: BlockDirtyBitmap;
-}
+};
 
 /**
  * Block dirty bitmap information.
  *
  * @since 1.3
  */
-export interface BlockDirtyInfo {
+export type BlockDirtyInfo = {
   /** the name of the dirty bitmap (Since 2.4) */
   name?: string;
   /** number of dirty bytes according to the dirty bitmap */
@@ -4632,7 +4632,7 @@ export interface BlockDirtyInfo {
    * it, use `block-dirty-bitmap-remove`.  (Since 4.0)
    */
   inconsistent?: boolean;
-}
+};
 
 /**
  * An enumeration of action that has been taken when a DISK I/O occurs
@@ -4655,7 +4655,7 @@ export type BlockErrorAction =
  *
  * @since 5.2
  */
-export interface BlockExportDelArguments {
+export type BlockExportDelArguments = {
   /** Block export id. */
   id: string;
   /**
@@ -4663,24 +4663,24 @@ export interface BlockExportDelArguments {
    * description.  Default is 'safe'.
    */
   mode?: BlockExportRemoveMode;
-}
+};
 
 /**
  * Emitted when a block export is removed and its id can be reused.
  *
  * @since 5.2
  */
-export interface BlockExportDeletedEventData {
+export type BlockExportDeletedEventData = {
   /** Block export id. */
   id: string;
-}
+};
 
 /**
  * Information about a single block export.
  *
  * @since 5.2
  */
-export interface BlockExportInfo {
+export type BlockExportInfo = {
   /** The unique identifier for the block export */
   id: string;
   /** The block export type */
@@ -4692,7 +4692,7 @@ export interface BlockExportInfo {
    * block-export-del command, but before the shutdown has completed)
    */
   'shutting-down': boolean;
-}
+};
 
 /**
  * Describes a block export, i.e. how single node should be exported on
@@ -4758,7 +4758,7 @@ export type BlockExportOptions = {
  *
  * @since 6.0
  */
-export interface BlockExportOptionsFuse {
+export type BlockExportOptionsFuse = {
   /**
    * Path on which to export the block device via FUSE.
    * This must point to an existing regular file.
@@ -4781,7 +4781,7 @@ export interface BlockExportOptionsFuse {
    * without.  (since 6.1; default: auto)
    */
   'allow-other'?: FuseExportAllowOther;
-}
+};
 
 /**
  * An NBD block export (distinct options used in the NBD branch of
@@ -4789,7 +4789,7 @@ export interface BlockExportOptionsFuse {
  *
  * @since 5.2
  */
-export interface BlockExportOptionsNbd {
+export type BlockExportOptionsNbd = {
   /**
    * Export name.  If unspecified, the `device` parameter is used
    * as the export name.  (Since 2.12)
@@ -4815,14 +4815,14 @@ export interface BlockExportOptionsNbd {
    * allocation details.  (since 5.2)
    */
   'allocation-depth'?: boolean;
-}
+};
 
 /**
  * A vduse-blk block export.
  *
  * @since 7.1
  */
-export interface BlockExportOptionsVduseBlk {
+export type BlockExportOptionsVduseBlk = {
   /** the name of VDUSE device (must be unique across the host). */
   name: string;
   /** the number of virtqueues.  Defaults to 1. */
@@ -4839,14 +4839,14 @@ export interface BlockExportOptionsVduseBlk {
    * empty string.
    */
   serial?: string;
-}
+};
 
 /**
  * A vhost-user-blk block export.
  *
  * @since 5.2
  */
-export interface BlockExportOptionsVhostUserBlk {
+export type BlockExportOptionsVhostUserBlk = {
   /**
    * The vhost-user socket on which to listen.  Both 'unix' and
    * 'fd' SocketAddress types are supported.  Passed fds must be UNIX
@@ -4863,7 +4863,7 @@ export interface BlockExportOptionsVhostUserBlk {
    * Defaults to 1.
    */
   'num-queues'?: number;
-}
+};
 
 /**
  * Mode for removing a block export.
@@ -4898,7 +4898,7 @@ export type BlockExportType =
  *
  * @since 1.1
  */
-export interface BlockIOThrottle {
+export type BlockIOThrottle = {
   /**
    * Block device name
    *
@@ -4986,7 +4986,7 @@ export interface BlockIOThrottle {
   iops_size?: number | bigint;
   /** throttle group name (Since 2.4) */
   group?: string;
-}
+};
 
 /**
  * Emitted when a disk image is being marked corrupt.  The image can be
@@ -4999,7 +4999,7 @@ export interface BlockIOThrottle {
  *
  * @since 1.7
  */
-export interface BlockImageCorruptedEventData {
+export type BlockImageCorruptedEventData = {
   /**
    * device name.  This is always present for compatibility
    * reasons, but it can be empty ("") if the image does not have a
@@ -5030,7 +5030,7 @@ export interface BlockImageCorruptedEventData {
    * BLOCK_IMAGE_CORRUPTED event was fatal)
    */
   fatal: boolean;
-}
+};
 
 /**
  * Block device information.  This structure describes a virtual device
@@ -5038,7 +5038,7 @@ export interface BlockImageCorruptedEventData {
  *
  * @since 0.14
  */
-export interface BlockInfo {
+export type BlockInfo = {
   /** The device name associated with the virtual device. */
   device: string;
   /**
@@ -5075,7 +5075,7 @@ export interface BlockInfo {
    * scsi-generic)
    */
   'io-status'?: BlockDeviceIoStatus;
-}
+};
 
 /**
  * Emitted when a disk I/O error occurs
@@ -5087,7 +5087,7 @@ export interface BlockInfo {
  *
  * @since 0.13
  */
-export interface BlockIoErrorEventData {
+export type BlockIoErrorEventData = {
   /** path to the device object in the QOM tree (since 9.2) */
   'qom-path': string;
   /**
@@ -5120,7 +5120,7 @@ export interface BlockIoErrorEventData {
    * applications) (since: 2.2)
    */
   reason: string;
-}
+};
 
 /**
  * Stop an active background block operation.
@@ -5147,7 +5147,7 @@ export interface BlockIoErrorEventData {
  *
  * @since 1.1
  */
-export interface BlockJobCancelArguments {
+export type BlockJobCancelArguments = {
   /**
    * The job identifier.  This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have other
@@ -5161,14 +5161,14 @@ export interface BlockJobCancelArguments {
    * final synchronization (since 1.3)
    */
   force?: boolean;
-}
+};
 
 /**
  * Emitted when a block job has been cancelled
  *
  * @since 1.1
  */
-export interface BlockJobCancelledEventData {
+export type BlockJobCancelledEventData = {
   /** job type */
   type: JobType;
   /**
@@ -5185,7 +5185,7 @@ export interface BlockJobCancelledEventData {
   offset: number | bigint;
   /** rate limit, bytes per second */
   speed: number | bigint;
-}
+};
 
 /**
  * Block job options that can be changed after job creation.
@@ -5201,13 +5201,13 @@ export type BlockJobChangeOptions = {
 );
 
 /** @since 8.2 */
-export interface BlockJobChangeOptionsMirror {
+export type BlockJobChangeOptionsMirror = {
   /**
    * Switch to this copy mode.  Currently, only the switch
    * from 'background' to 'write-blocking' is implemented.
    */
   'copy-mode': MirrorCopyMode;
-}
+};
 
 /**
  * Manually trigger completion of an active background block operation.
@@ -5227,21 +5227,21 @@ export interface BlockJobChangeOptionsMirror {
  *
  * @since 1.3
  */
-export interface BlockJobCompleteArguments {
+export type BlockJobCompleteArguments = {
   /**
    * The job identifier.  This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have other
    * values.
    */
   device: string;
-}
+};
 
 /**
  * Emitted when a block job has completed
  *
  * @since 1.1
  */
-export interface BlockJobCompletedEventData {
+export type BlockJobCompletedEventData = {
   /** job type */
   type: JobType;
   /**
@@ -5265,7 +5265,7 @@ export interface BlockJobCompletedEventData {
    * to interpret the error string
    */
   error?: string;
-}
+};
 
 /**
  * For jobs that have already concluded, remove them from the
@@ -5280,17 +5280,17 @@ export interface BlockJobCompletedEventData {
  *
  * @since 2.12
  */
-export interface BlockJobDismissArguments {
+export type BlockJobDismissArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Emitted when a block job encounters an error
  *
  * @since 1.3
  */
-export interface BlockJobErrorEventData {
+export type BlockJobErrorEventData = {
   /**
    * The job identifier.  Originally the device name but other
    * values are allowed since QEMU 2.7
@@ -5300,7 +5300,7 @@ export interface BlockJobErrorEventData {
   operation: IoOperationType;
   /** action that has been taken */
   action: BlockErrorAction;
-}
+};
 
 /**
  * Once a job that has manual=true reaches the pending state, it can be
@@ -5312,10 +5312,10 @@ export interface BlockJobErrorEventData {
  *
  * @since 2.12
  */
-export interface BlockJobFinalizeArguments {
+export type BlockJobFinalizeArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Information about a long-running block device operation.
@@ -5383,14 +5383,14 @@ export type BlockJobInfo = {
  *
  * @since 8.2
  */
-export interface BlockJobInfoMirror {
+export type BlockJobInfoMirror = {
   /**
    * Whether the source is actively synced to the
    * target, i.e. same data and new writes are done synchronously to
    * both.
    */
   'actively-synced': boolean;
-}
+};
 
 /**
  * Pause an active background block operation.
@@ -5405,14 +5405,14 @@ export interface BlockJobInfoMirror {
  *
  * @since 1.3
  */
-export interface BlockJobPauseArguments {
+export type BlockJobPauseArguments = {
   /**
    * The job identifier.  This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have other
    * values.
    */
   device: string;
-}
+};
 
 /**
  * Emitted when a block job is awaiting explicit authorization to
@@ -5422,12 +5422,12 @@ export interface BlockJobPauseArguments {
  *
  * @since 2.12
  */
-export interface BlockJobPendingEventData {
+export type BlockJobPendingEventData = {
   /** job type */
   type: JobType;
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Emitted when a block job is ready to complete
@@ -5437,7 +5437,7 @@ export interface BlockJobPendingEventData {
  *
  * @since 1.3
  */
-export interface BlockJobReadyEventData {
+export type BlockJobReadyEventData = {
   /** job type */
   type: JobType;
   /**
@@ -5454,7 +5454,7 @@ export interface BlockJobReadyEventData {
   offset: number | bigint;
   /** rate limit, bytes per second */
   speed: number | bigint;
-}
+};
 
 /**
  * Resume an active background block operation.
@@ -5467,14 +5467,14 @@ export interface BlockJobReadyEventData {
  *
  * @since 1.3
  */
-export interface BlockJobResumeArguments {
+export type BlockJobResumeArguments = {
   /**
    * The job identifier.  This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have other
    * values.
    */
   device: string;
-}
+};
 
 /**
  * Set maximum speed for a background block operation.
@@ -5485,7 +5485,7 @@ export interface BlockJobResumeArguments {
  *
  * @since 1.1
  */
-export interface BlockJobSetSpeedArguments {
+export type BlockJobSetSpeedArguments = {
   /**
    * The job identifier.  This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have other
@@ -5497,7 +5497,7 @@ export interface BlockJobSetSpeedArguments {
    * Defaults to 0.
    */
   speed: number | bigint;
-}
+};
 
 /**
  * Block latency histogram.
@@ -5512,7 +5512,7 @@ export interface BlockJobSetSpeedArguments {
  *
  * @since 4.0
  */
-export interface BlockLatencyHistogramInfo {
+export type BlockLatencyHistogramInfo = {
   /**
    * list of interval boundary values in nanoseconds, all
    * greater than zero and in ascending order.  For example, the list
@@ -5527,7 +5527,7 @@ export interface BlockLatencyHistogramInfo {
    * corresponding histogram looks like::
    */
   bins: (number | bigint)[];
-}
+};
 
 /**
  * Manage read, write and flush latency histograms for the device.
@@ -5538,7 +5538,7 @@ export interface BlockLatencyHistogramInfo {
  *
  * @since 4.0
  */
-export interface BlockLatencyHistogramSetArguments {
+export type BlockLatencyHistogramSetArguments = {
   /** The name or QOM path of the guest device. */
   id: string;
   /**
@@ -5573,7 +5573,7 @@ export interface BlockLatencyHistogramSetArguments {
    * latency histogram.
    */
   'boundaries-flush'?: (number | bigint)[];
-}
+};
 
 /**
  * Enum of base block permissions.
@@ -5598,14 +5598,14 @@ export type BlockPermission =
  *
  * @since 0.14
  */
-export interface BlockResizeArguments {
+export type BlockResizeArguments = {
   /** the name of the device to get the image resized */
   device?: string;
   /** graph node name to get the image resized (Since 2.0) */
   'node-name'?: string;
   /** new image size in bytes */
   size: number | bigint;
-}
+};
 
 /**
  * Change the write threshold for a block drive.  An event will be
@@ -5619,7 +5619,7 @@ export interface BlockResizeArguments {
  *
  * @since 2.3
  */
-export interface BlockSetWriteThresholdArguments {
+export type BlockSetWriteThresholdArguments = {
   /** graph node name on which the threshold must be set. */
   'node-name': string;
   /**
@@ -5627,14 +5627,14 @@ export interface BlockSetWriteThresholdArguments {
    * Use 0 to disable the threshold.
    */
   'write-threshold': number | bigint;
-}
+};
 
 /**
  * Statistics of a virtual block device or a block backing device.
  *
  * @since 0.14
  */
-export interface BlockStats {
+export type BlockStats = {
   /**
    * If the stats are for a virtual block device, the name
    * corresponding to the virtual block device.
@@ -5663,7 +5663,7 @@ export interface BlockStats {
    * (Since 2.0)
    */
   backing?: BlockStats;
-}
+};
 
 /**
  * Block driver specific statistics
@@ -5680,7 +5680,7 @@ export type BlockStatsSpecific =
  *
  * @since 4.2
  */
-export interface BlockStatsSpecificFile {
+export type BlockStatsSpecificFile = {
   /**
    * The number of successful discard operations
    * performed by the driver.
@@ -5693,14 +5693,14 @@ export interface BlockStatsSpecificFile {
   'discard-nb-failed': number | bigint;
   /** The number of bytes discarded by the driver. */
   'discard-bytes-ok': number | bigint;
-}
+};
 
 /**
  * NVMe driver statistics
  *
  * @since 5.2
  */
-export interface BlockStatsSpecificNvme {
+export type BlockStatsSpecificNvme = {
   /** The number of completion errors. */
   'completion-errors': number | bigint;
   /**
@@ -5713,7 +5713,7 @@ export interface BlockStatsSpecificNvme {
    * the driver.
    */
   'unaligned-accesses': number | bigint;
-}
+};
 
 /**
  * Copy data from a backing file into a block device.
@@ -5760,7 +5760,7 @@ export interface BlockStatsSpecificNvme {
  *
  * @since 1.1
  */
-export interface BlockStreamArguments {
+export type BlockStreamArguments = {
   /**
    * identifier for the newly-created block job.  If omitted,
    * the device name will be used.  (Since 2.7)
@@ -5827,7 +5827,7 @@ export interface BlockStreamArguments {
    * Defaults to true.  (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * Emitted when writes on block device reaches or exceeds the
@@ -5838,7 +5838,7 @@ export interface BlockStreamArguments {
  *
  * @since 2.3
  */
-export interface BlockWriteThresholdEventData {
+export type BlockWriteThresholdEventData = {
   /** graph node name on which the threshold was exceeded. */
   'node-name': string;
   /**
@@ -5848,7 +5848,7 @@ export interface BlockWriteThresholdEventData {
   'amount-exceeded': number | bigint;
   /** last configured threshold, in bytes. */
   'write-threshold': number | bigint;
-}
+};
 
 /**
  * Selects the AIO backend to handle I/O requests
@@ -5879,7 +5879,7 @@ export type BlockdevAmendOptions =
  *
  * @since 5.1
  */
-export interface BlockdevAmendOptionsLUKS {
+export type BlockdevAmendOptionsLUKS = {
   /** the desired state of the keyslots */
   state: QCryptoBlockLUKSKeyslotState;
   /**
@@ -5913,7 +5913,7 @@ export interface BlockdevAmendOptionsLUKS {
    * same secret that was used to open the image
    */
   secret?: string;
-}
+};
 
 /**
  * Driver specific image amend options for qcow2.  For now, only
@@ -5921,13 +5921,13 @@ export interface BlockdevAmendOptionsLUKS {
  *
  * @since 5.1
  */
-export interface BlockdevAmendOptionsQcow2 {
+export type BlockdevAmendOptionsQcow2 = {
   /** Encryption options to be amended */
   encrypt?: QCryptoBlockAmendOptions;
-}
+};
 
 /** @since 2.3 */
-export interface BlockdevBackup {
+export type BlockdevBackup = {
   /**
    * identifier for the newly-created block job.  If omitted,
    * the device name will be used.  (Since 2.7)
@@ -6015,33 +6015,33 @@ export interface BlockdevBackup {
   'x-perf'?: BackupPerf;
   /** the device name or node-name of the backup target node. */
   target: string;
-}
+};
 
 /** @since 2.3 */
-export interface BlockdevBackupWrapper {
+export type BlockdevBackupWrapper = {
   data: BlockdevBackup;
-}
+};
 
 /**
  * Cache mode information for a block device
  *
  * @since 2.3
  */
-export interface BlockdevCacheInfo {
+export type BlockdevCacheInfo = {
   /** true if writeback mode is enabled */
   writeback: boolean;
   /** true if the host page cache is bypassed (O_DIRECT) */
   direct: boolean;
   /** true if flush requests are ignored for the device */
   'no-flush': boolean;
-}
+};
 
 /**
  * Includes cache-related options for block devices
  *
  * @since 2.9
  */
-export interface BlockdevCacheOptions {
+export type BlockdevCacheOptions = {
   /**
    * enables use of O_DIRECT (bypass the host page cache;
    * default: false)
@@ -6049,7 +6049,7 @@ export interface BlockdevCacheOptions {
   direct?: boolean;
   /** ignore any flush requests for the device (default: false) */
   'no-flush'?: boolean;
-}
+};
 
 /**
  * Changes the medium inserted into a block device by ejecting the
@@ -6060,7 +6060,7 @@ export interface BlockdevCacheOptions {
  *
  * @since 2.5
  */
-export interface BlockdevChangeMediumArguments {
+export type BlockdevChangeMediumArguments = {
   /**
    * Block device name
    *
@@ -6089,7 +6089,7 @@ export interface BlockdevChangeMediumArguments {
    * to 'retain'
    */
   'read-only-mode'?: BlockdevChangeReadOnlyMode;
-}
+};
 
 /**
  * Specifies the new read-only mode of a block device subject to the
@@ -6115,7 +6115,7 @@ export type BlockdevChangeReadOnlyMode =
  *
  * @since 2.5
  */
-export interface BlockdevCloseTrayArguments {
+export type BlockdevCloseTrayArguments = {
   /**
    * Block device name
    *
@@ -6124,7 +6124,7 @@ export interface BlockdevCloseTrayArguments {
   device?: string;
   /** The name or QOM path of the guest device (since: 2.8) */
   id?: string;
-}
+};
 
 /**
  * Starts a job to create an image format on a given node.  The job is
@@ -6132,12 +6132,12 @@ export interface BlockdevCloseTrayArguments {
  *
  * @since 3.0
  */
-export interface BlockdevCreateArguments {
+export type BlockdevCreateArguments = {
   /** Identifier for the newly created job. */
   'job-id': string;
   /** Options for the image creation. */
   options: BlockdevCreateOptions;
-}
+};
 
 /**
  * Options for creating an image format on a given node.
@@ -6166,7 +6166,7 @@ export type BlockdevCreateOptions =
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsFile {
+export type BlockdevCreateOptionsFile = {
   /** Filename for the new image file */
   filename: string;
   /** Size of the virtual disk in bytes */
@@ -6184,14 +6184,14 @@ export interface BlockdevCreateOptionsFile {
    * not adding an extent size hint (default: 1 MB, since 5.1)
    */
   'extent-size-hint'?: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for gluster.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsGluster {
+export type BlockdevCreateOptionsGluster = {
   /** Where to store the new image file */
   location: BlockdevOptionsGluster;
   /** Size of the virtual disk in bytes */
@@ -6202,14 +6202,14 @@ export interface BlockdevCreateOptionsGluster {
    * full (if CONFIG_GLUSTERFS_ZEROFILL))
    */
   preallocation?: PreallocMode;
-}
+};
 
 /**
  * Driver specific image creation options for LUKS.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsLUKS {
+export type BlockdevCreateOptionsLUKS = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key.  Mandatory except when probing image for
@@ -6260,40 +6260,40 @@ export interface BlockdevCreateOptionsLUKS {
    * (default: off; allowed values: off, metadata, falloc, full)
    */
   preallocation?: PreallocMode;
-}
+};
 
 /**
  * Driver specific image creation options for NFS.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsNfs {
+export type BlockdevCreateOptionsNfs = {
   /** Where to store the new image file */
   location: BlockdevOptionsNfs;
   /** Size of the virtual disk in bytes */
   size: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for parallels.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsParallels {
+export type BlockdevCreateOptionsParallels = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
   size: number | bigint;
   /** Cluster size in bytes (default: 1 MB) */
   'cluster-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for qcow.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsQcow {
+export type BlockdevCreateOptionsQcow = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -6305,14 +6305,14 @@ export interface BlockdevCreateOptionsQcow {
   'backing-file'?: string;
   /** Encryption options if the image should be encrypted */
   encrypt?: QCryptoBlockCreateOptions;
-}
+};
 
 /**
  * Driver specific image creation options for qcow2.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsQcow2 {
+export type BlockdevCreateOptionsQcow2 = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /**
@@ -6364,14 +6364,14 @@ export interface BlockdevCreateOptionsQcow2 {
    * (default: zlib, since 5.1)
    */
   'compression-type'?: Qcow2CompressionType;
-}
+};
 
 /**
  * Driver specific image creation options for qed.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsQed {
+export type BlockdevCreateOptionsQed = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -6387,14 +6387,14 @@ export interface BlockdevCreateOptionsQed {
   'cluster-size'?: number | bigint;
   /** L1/L2 table size (in clusters) */
   'table-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for rbd/Ceph.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsRbd {
+export type BlockdevCreateOptionsRbd = {
   /**
    * Where to store the new image file.  This location cannot
    * point to a snapshot.
@@ -6406,26 +6406,26 @@ export interface BlockdevCreateOptionsRbd {
   'cluster-size'?: number | bigint;
   /** Image encryption options.  (Since 6.1) */
   encrypt?: RbdEncryptionCreateOptions;
-}
+};
 
 /**
  * Driver specific image creation options for SSH.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsSsh {
+export type BlockdevCreateOptionsSsh = {
   /** Where to store the new image file */
   location: BlockdevOptionsSsh;
   /** Size of the virtual disk in bytes */
   size: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for VDI.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsVdi {
+export type BlockdevCreateOptionsVdi = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -6435,14 +6435,14 @@ export interface BlockdevCreateOptionsVdi {
    * allowed values: off, metadata)
    */
   preallocation?: PreallocMode;
-}
+};
 
 /**
  * Driver specific image creation options for vhdx.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsVhdx {
+export type BlockdevCreateOptionsVhdx = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -6466,14 +6466,14 @@ export interface BlockdevCreateOptionsVhdx {
    * 'qemu-img convert' with subformat=dynamic.
    */
   'block-state-zero'?: boolean;
-}
+};
 
 /**
  * Driver specific image creation options for VMDK.
  *
  * @since 4.0
  */
-export interface BlockdevCreateOptionsVmdk {
+export type BlockdevCreateOptionsVmdk = {
   /**
    * Where to store the new image file.  This refers to the image
    * file for monolithcSparse and streamOptimized format, or the
@@ -6521,14 +6521,14 @@ export interface BlockdevCreateOptionsVmdk {
    * subformats.  Default: false.
    */
   'zeroed-grain'?: boolean;
-}
+};
 
 /**
  * Driver specific image creation options for vpc (VHD).
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsVpc {
+export type BlockdevCreateOptionsVpc = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -6541,7 +6541,7 @@ export interface BlockdevCreateOptionsVpc {
    * (default: false)
    */
   'force-size'?: boolean;
-}
+};
 
 /**
  * Deletes a block device that has been added using blockdev-add.  The
@@ -6550,10 +6550,10 @@ export interface BlockdevCreateOptionsVpc {
  *
  * @since 2.9
  */
-export interface BlockdevDelArguments {
+export type BlockdevDelArguments = {
   /** Name of the graph node to delete. */
   'node-name': string;
-}
+};
 
 /**
  * Describes the operation mode for the automatic conversion of plain
@@ -6649,19 +6649,19 @@ export type BlockdevDriver =
  *
  * @since 2.12
  */
-export interface BlockdevInsertMediumArguments {
+export type BlockdevInsertMediumArguments = {
   /** The name or QOM path of the guest device */
   id: string;
   /** name of a node in the block driver state graph */
   'node-name': string;
-}
+};
 
 /**
  * Start mirroring a block device's writes to a new destination.
  *
  * @since 2.6
  */
-export interface BlockdevMirrorArguments {
+export type BlockdevMirrorArguments = {
   /**
    * identifier for the newly-created block job.  If omitted,
    * the device name will be used.  (Since 2.7)
@@ -6741,7 +6741,7 @@ export interface BlockdevMirrorArguments {
    * Defaults to true.  (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * An enumeration of possible behaviors for errors on I/O operations.
@@ -6782,7 +6782,7 @@ export type BlockdevOnError =
  *
  * @since 2.5
  */
-export interface BlockdevOpenTrayArguments {
+export type BlockdevOpenTrayArguments = {
   /**
    * Block device name
    *
@@ -6798,7 +6798,7 @@ export interface BlockdevOpenTrayArguments {
    * whether it is locked
    */
   force?: boolean;
-}
+};
 
 /**
  * Options for creating a block device.  Many options are available for
@@ -6891,7 +6891,7 @@ export type BlockdevOptions = {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsBlkdebug {
+export type BlockdevOptionsBlkdebug = {
   /** underlying raw block device (or image file) */
   image: BlockdevRef;
   /** filename of the configuration file */
@@ -6952,14 +6952,14 @@ export interface BlockdevOptionsBlkdebug {
    * blkdebug node is used).  Defaults to none.  (since 5.0)
    */
   'unshare-child-perms'?: BlockPermission[];
-}
+};
 
 /**
  * Driver specific block device options for blklogwrites.
  *
  * @since 3.0
  */
-export interface BlockdevOptionsBlklogwrites {
+export type BlockdevOptionsBlklogwrites = {
   /** block device */
   file: BlockdevRef;
   /** block device used to log writes to `file` */
@@ -6977,29 +6977,29 @@ export interface BlockdevOptionsBlklogwrites {
    * the log super block is updated to disk (default: 4096)
    */
   'log-super-update-interval'?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for blkreplay.
  *
  * @since 4.2
  */
-export interface BlockdevOptionsBlkreplay {
+export type BlockdevOptionsBlkreplay = {
   /** disk image which should be controlled with blkreplay */
   image: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for blkverify.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsBlkverify {
+export type BlockdevOptionsBlkverify = {
   /** block device to be tested */
   test: BlockdevRef;
   /** raw image used for verification */
   raw: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for the copy-before-write
@@ -7012,7 +7012,7 @@ export interface BlockdevOptionsBlkverify {
  *
  * @since 6.2
  */
-export interface BlockdevOptionsCbw {
+export type BlockdevOptionsCbw = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /** The target for copy-before-write operations. */
@@ -7047,14 +7047,14 @@ export interface BlockdevOptionsCbw {
    * (Since 9.2)
    */
   'min-cluster-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for the copy-on-read driver.
  *
  * @since 6.0
  */
-export interface BlockdevOptionsCor {
+export type BlockdevOptionsCor = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -7065,7 +7065,7 @@ export interface BlockdevOptionsCor {
    * all backing layers may be copied.
    */
   bottom?: string;
-}
+};
 
 /**
  * Driver specific block device options for FTP connections over the
@@ -7073,7 +7073,7 @@ export interface BlockdevOptionsCor {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlFtp {
+export type BlockdevOptionsCurlFtp = {
   /** URL of the image file */
   url: string;
   /**
@@ -7100,7 +7100,7 @@ export interface BlockdevOptionsCurlFtp {
    * password for proxy authentication (defaults to no password)
    */
   'proxy-password-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for FTPS connections over the
@@ -7108,7 +7108,7 @@ export interface BlockdevOptionsCurlFtp {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlFtps {
+export type BlockdevOptionsCurlFtps = {
   /** URL of the image file */
   url: string;
   /**
@@ -7140,7 +7140,7 @@ export interface BlockdevOptionsCurlFtps {
    * (defaults to true)
    */
   sslverify?: boolean;
-}
+};
 
 /**
  * Driver specific block device options for HTTP connections over the
@@ -7148,7 +7148,7 @@ export interface BlockdevOptionsCurlFtps {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlHttp {
+export type BlockdevOptionsCurlHttp = {
   /** URL of the image file */
   url: string;
   /**
@@ -7186,7 +7186,7 @@ export interface BlockdevOptionsCurlHttp {
    * data in a secure way.  See `cookie` for the format.  (since 2.10)
    */
   'cookie-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for HTTPS connections over the
@@ -7194,7 +7194,7 @@ export interface BlockdevOptionsCurlHttp {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlHttps {
+export type BlockdevOptionsCurlHttps = {
   /** URL of the image file */
   url: string;
   /**
@@ -7237,7 +7237,7 @@ export interface BlockdevOptionsCurlHttps {
    * data in a secure way.  See `cookie` for the format.  (since 2.10)
    */
   'cookie-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for the file backend.
@@ -7252,7 +7252,7 @@ export interface BlockdevOptionsCurlHttps {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsFile {
+export type BlockdevOptionsFile = {
   /** path to the image file */
   filename: string;
   /**
@@ -7293,7 +7293,7 @@ export interface BlockdevOptionsFile {
    * Unstable: Member x-check-cache-dropped is meant for debugging.
    */
   'x-check-cache-dropped'?: boolean;
-}
+};
 
 /**
  * Driver specific block device options for image format that have no
@@ -7301,7 +7301,7 @@ export interface BlockdevOptionsFile {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsGenericCOWFormat {
+export type BlockdevOptionsGenericCOWFormat = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -7310,7 +7310,7 @@ export interface BlockdevOptionsGenericCOWFormat {
    * the backing file stored the image file.
    */
   backing?: BlockdevRefOrNull;
-}
+};
 
 /**
  * Driver specific block device options for image format that have no
@@ -7318,17 +7318,17 @@ export interface BlockdevOptionsGenericCOWFormat {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsGenericFormat {
+export type BlockdevOptionsGenericFormat = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for Gluster
  *
  * @since 2.9
  */
-export interface BlockdevOptionsGluster {
+export type BlockdevOptionsGluster = {
   /** name of gluster volume where VM image resides */
   volume: string;
   /** absolute path to image file in gluster volume */
@@ -7339,14 +7339,14 @@ export interface BlockdevOptionsGluster {
   debug?: number | bigint;
   /** libgfapi log file (default /dev/stderr) (Since 2.8) */
   logfile?: string;
-}
+};
 
 /**
  * Driver specific block device options for iscsi
  *
  * @since 2.9
  */
-export interface BlockdevOptionsIscsi {
+export type BlockdevOptionsIscsi = {
   /** The iscsi transport type */
   transport: IscsiTransport;
   /** The address of the iscsi portal */
@@ -7379,14 +7379,14 @@ export interface BlockdevOptionsIscsi {
    * means no timeout and is the default.
    */
   timeout?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for LUKS.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsLUKS {
+export type BlockdevOptionsLUKS = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -7397,7 +7397,7 @@ export interface BlockdevOptionsLUKS {
   'key-secret'?: string;
   /** block device holding a detached LUKS header.  (since 9.0) */
   header?: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for the NVMe backend.
@@ -7407,7 +7407,7 @@ export interface BlockdevOptionsLUKS {
  *
  * @since 2.12
  */
-export interface BlockdevOptionsNVMe {
+export type BlockdevOptionsNVMe = {
   /**
    * PCI controller address of the NVMe device in format
    * hhhh:bb:ss.f (host:bus:slot.function)
@@ -7415,14 +7415,14 @@ export interface BlockdevOptionsNVMe {
   device: string;
   /** namespace number of the device, starting from 1. */
   namespace: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for NBD.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsNbd {
+export type BlockdevOptionsNbd = {
   /** NBD server address */
   server: SocketAddress;
   /** export name */
@@ -7462,14 +7462,14 @@ export interface BlockdevOptionsNbd {
    * Default 0 (Since 7.0)
    */
   'open-timeout'?: number;
-}
+};
 
 /**
  * Driver specific block device option for NFS
  *
  * @since 2.9
  */
-export interface BlockdevOptionsNfs {
+export type BlockdevOptionsNfs = {
   /** host address */
   server: NFSServer;
   /** path of the image on the host */
@@ -7501,14 +7501,14 @@ export interface BlockdevOptionsNfs {
   'page-cache-size'?: number | bigint;
   /** set the NFS debug level (max 2) (defaults to libnfs default) */
   debug?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for the null backend.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsNull {
+export type BlockdevOptionsNull = {
   /** size of the device in bytes. */
   size?: number | bigint;
   /**
@@ -7523,7 +7523,7 @@ export interface BlockdevOptionsNull {
    * (default: false; since: 4.1)
    */
   'read-zeroes'?: boolean;
-}
+};
 
 /**
  * Filter driver intended to be inserted between format and protocol
@@ -7531,7 +7531,7 @@ export interface BlockdevOptionsNull {
  *
  * @since 6.0
  */
-export interface BlockdevOptionsPreallocate {
+export type BlockdevOptionsPreallocate = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -7541,14 +7541,14 @@ export interface BlockdevOptionsPreallocate {
   'prealloc-align'?: number | bigint;
   /** how much to preallocate, default 134217728 (128M) */
   'prealloc-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for qcow.
  *
  * @since 2.10
  */
-export interface BlockdevOptionsQcow {
+export type BlockdevOptionsQcow = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -7562,14 +7562,14 @@ export interface BlockdevOptionsQcow {
    * except when doing a metadata-only probe of the image.
    */
   encrypt?: BlockdevQcowEncryption;
-}
+};
 
 /**
  * Driver specific block device options for qcow2.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsQcow2 {
+export type BlockdevOptionsQcow2 = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -7662,14 +7662,14 @@ export interface BlockdevOptionsQcow2 {
    * file name is loaded from the image file.  (since 4.0)
    */
   'data-file'?: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for Quorum
  *
  * @since 2.9
  */
-export interface BlockdevOptionsQuorum {
+export type BlockdevOptionsQuorum = {
   /**
    * true if the driver must print content mismatch set to
    * false by default
@@ -7689,24 +7689,24 @@ export interface BlockdevOptionsQuorum {
    * (Since 2.2)
    */
   'read-pattern'?: QuorumReadPattern;
-}
+};
 
 /**
  * Driver specific block device options for the raw driver.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsRaw {
+export type BlockdevOptionsRaw = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /** position where the block device starts */
   offset?: number | bigint;
   /** the assumed size of the device */
   size?: number | bigint;
-}
+};
 
 /** @since 2.9 */
-export interface BlockdevOptionsRbd {
+export type BlockdevOptionsRbd = {
   /** Ceph pool name. */
   pool: string;
   /** Rados namespace name in the Ceph pool.  (Since 5.0) */
@@ -7741,14 +7741,14 @@ export interface BlockdevOptionsRbd {
    * Ceph option.
    */
   server?: InetSocketAddressBase[];
-}
+};
 
 /**
  * Driver specific block device options for replication
  *
  * @since 2.9
  */
-export interface BlockdevOptionsReplication {
+export type BlockdevOptionsReplication = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /** the replication mode */
@@ -7759,10 +7759,10 @@ export interface BlockdevOptionsReplication {
    * primary mode.
    */
   'top-id'?: string;
-}
+};
 
 /** @since 2.9 */
-export interface BlockdevOptionsSsh {
+export type BlockdevOptionsSsh = {
   /** host address */
   server: InetSocketAddress;
   /** path to the image on the host */
@@ -7774,14 +7774,14 @@ export interface BlockdevOptionsSsh {
    * (default: known_hosts)
    */
   'host-key-check'?: SshHostKeyCheck;
-}
+};
 
 /**
  * Driver specific block device options for the throttle driver
  *
  * @since 2.11
  */
-export interface BlockdevOptionsThrottle {
+export type BlockdevOptionsThrottle = {
   /**
    * the name of the throttle-group object to use.  It
    * must already exist.
@@ -7789,14 +7789,14 @@ export interface BlockdevOptionsThrottle {
   'throttle-group': string;
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for the vvfat protocol.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsVVFAT {
+export type BlockdevOptionsVVFAT = {
   /** directory to be exported as FAT image */
   dir: string;
   /** FAT type: 12, 16 or 32 */
@@ -7815,7 +7815,7 @@ export interface BlockdevOptionsVVFAT {
   label?: string;
   /** whether to allow write operations (default: false) */
   rw?: boolean;
-}
+};
 
 /** @since 2.10 */
 export type BlockdevQcow2Encryption =
@@ -7882,10 +7882,10 @@ export type BlockdevRefOrNull =
  *
  * @since 2.12
  */
-export interface BlockdevRemoveMediumArguments {
+export type BlockdevRemoveMediumArguments = {
   /** The name or QOM path of the guest device */
   id: string;
-}
+};
 
 /**
  * Reopens one or more block devices using the given set of options.
@@ -7927,9 +7927,9 @@ export interface BlockdevRemoveMediumArguments {
  *
  * @since 6.1
  */
-export interface BlockdevReopenArguments {
+export type BlockdevReopenArguments = {
   options: BlockdevOptions[];
-}
+};
 
 /**
  * Activate or inactivate a block device. Use this to manage the handover of
@@ -7941,7 +7941,7 @@ export interface BlockdevReopenArguments {
  *
  * @since 10.0
  */
-export interface BlockdevSetActiveArguments {
+export type BlockdevSetActiveArguments = {
   /**
    * Name of the graph node to activate or inactivate. By default, all
    * nodes are affected by the operation.
@@ -7952,10 +7952,10 @@ export interface BlockdevSetActiveArguments {
    * false if they should be inactive.
    */
   active: boolean;
-}
+};
 
 /** @since 2.5 */
-export interface BlockdevSnapshot {
+export type BlockdevSnapshot = {
   /** device or node name that will have a snapshot taken. */
   node: string;
   /**
@@ -7965,7 +7965,7 @@ export interface BlockdevSnapshot {
    * "backing": null to blockdev-add).
    */
   overlay: string;
-}
+};
 
 /**
  * Synchronously delete an internal snapshot of a block device, when
@@ -7975,7 +7975,7 @@ export interface BlockdevSnapshot {
  *
  * @since 1.7
  */
-export interface BlockdevSnapshotDeleteInternalSyncArguments {
+export type BlockdevSnapshotDeleteInternalSyncArguments = {
   /**
    * the device name or node-name of a root node to delete the
    * snapshot from
@@ -7985,10 +7985,10 @@ export interface BlockdevSnapshotDeleteInternalSyncArguments {
   id?: string;
   /** optional the snapshot's name to be deleted */
   name?: string;
-}
+};
 
 /** @since 1.7 */
-export interface BlockdevSnapshotInternal {
+export type BlockdevSnapshotInternal = {
   /**
    * the device name or node-name of a root node to generate the
    * snapshot from
@@ -7996,15 +7996,15 @@ export interface BlockdevSnapshotInternal {
   device: string;
   /** the name of the internal snapshot to be created */
   name: string;
-}
+};
 
 /** @since 1.7 */
-export interface BlockdevSnapshotInternalWrapper {
+export type BlockdevSnapshotInternalWrapper = {
   data: BlockdevSnapshotInternal;
-}
+};
 
 /** Either `device` or `node-name` must be set but not both. */
-export interface BlockdevSnapshotSync {
+export type BlockdevSnapshotSync = {
   /** the name of the device to take a snapshot of. */
   device?: string;
   /**
@@ -8030,17 +8030,17 @@ export interface BlockdevSnapshotSync {
    * 'absolute-paths'.
    */
   mode?: NewImageMode;
-}
+};
 
 /** @since 1.1 */
-export interface BlockdevSnapshotSyncWrapper {
+export type BlockdevSnapshotSyncWrapper = {
   data: BlockdevSnapshotSync;
-}
+};
 
 /** @since 2.5 */
-export interface BlockdevSnapshotWrapper {
+export type BlockdevSnapshotWrapper = {
   data: BlockdevSnapshot;
-}
+};
 
 /**
  * - `dynamic`: Growing image file
@@ -8126,7 +8126,7 @@ export type COLOMode =
  *
  * @since 3.1
  */
-export interface COLOStatus {
+export type COLOStatus = {
   /**
    * COLO running mode.  If COLO is running, this field will
    * return 'primary' or 'secondary'.
@@ -8140,19 +8140,19 @@ export interface COLOStatus {
   'last-mode': COLOMode;
   /** describes the reason for the COLO exit. */
   reason: COLOExitReason;
-}
+};
 
 /**
  * Record of a single error including header log.
  *
  * @since 8.0
  */
-export interface CXLUncorErrorRecord {
+export type CXLUncorErrorRecord = {
   /** Type of error */
   type: CxlUncorErrorType;
   /** 16 DWORD of header. */
   header: number[];
-}
+};
 
 /**
  * Start measuring dirty page rate of the VM.  Results can be retrieved
@@ -8185,7 +8185,7 @@ export interface CXLUncorErrorRecord {
  *
  * @since 5.2
  */
-export interface CalcDirtyRateArguments {
+export type CalcDirtyRateArguments = {
   /**
    * time period for which dirty page rate is calculated.  By
    * default it is specified in seconds, but the unit can be set
@@ -8214,14 +8214,14 @@ export interface CalcDirtyRateArguments {
    * (Since 6.1)
    */
   mode?: DirtyRateMeasureMode;
-}
+};
 
 /**
  * Properties for can-host-socketcan objects.
  *
  * @since 2.12
  */
-export interface CanHostSocketcanProperties {
+export type CanHostSocketcanProperties = {
   /** interface name of the host system CAN bus to connect to */
   if: string;
   /**
@@ -8229,7 +8229,7 @@ export interface CanHostSocketcanProperties {
    * interface
    */
   canbus: string;
-}
+};
 
 /**
  * Cancel the upper limit of dirty page rate for virtual CPUs.
@@ -8240,10 +8240,10 @@ export interface CanHostSocketcanProperties {
  *
  * @since 7.1
  */
-export interface CancelVcpuDirtyLimitArguments {
+export type CancelVcpuDirtyLimitArguments = {
   /** index of a virtual CPU, default is all. */
   'cpu-index'?: number | bigint;
-}
+};
 
 /**
  * Change the backing file in the image file metadata.  This does not
@@ -8254,7 +8254,7 @@ export interface CancelVcpuDirtyLimitArguments {
  *
  * @since 2.1
  */
-export interface ChangeBackingFileArguments {
+export type ChangeBackingFileArguments = {
   /**
    * The device name or node-name of the root node that owns
    * image-node-name.
@@ -8272,7 +8272,7 @@ export interface ChangeBackingFileArguments {
    * string or the image chain may not be able to be reopened again.
    */
   'backing-file': string;
-}
+};
 
 /**
  * Change the VNC server password.
@@ -8283,22 +8283,22 @@ export interface ChangeBackingFileArguments {
  *
  * @since 1.1
  */
-export interface ChangeVncPasswordArguments {
+export type ChangeVncPasswordArguments = {
   /** the new password to use with VNC authentication */
   password: string;
-}
+};
 
 /**
  * Add a character device backend
  *
  * @since 1.4
  */
-export interface ChardevAddArguments {
+export type ChardevAddArguments = {
   /** the chardev's ID, must be unique */
   id: string;
   /** backend type and parameters */
   backend: ChardevBackend;
-}
+};
 
 /**
  * Configuration info for the new chardev backend.
@@ -8327,10 +8327,10 @@ export type ChardevBackend =
  *
  * @since 2.0
  */
-export interface ChardevBackendInfo {
+export type ChardevBackendInfo = {
   /** The backend name */
   name: string;
-}
+};
 
 /**
  * - `file`: regular files
@@ -8387,19 +8387,19 @@ export type ChardevBackendKind =
  *
  * @since 2.10
  */
-export interface ChardevChangeArguments {
+export type ChardevChangeArguments = {
   /** the chardev's ID, must exist */
   id: string;
   /** new backend type and parameters */
   backend: ChardevBackend;
-}
+};
 
 /**
  * Configuration shared across all chardev backends
  *
  * @since 2.6
  */
-export interface ChardevCommon {
+export type ChardevCommon = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8407,20 +8407,20 @@ export interface ChardevCommon {
    * truncate)
    */
   logappend?: boolean;
-}
+};
 
 /** @since 2.6 */
-export interface ChardevCommonWrapper {
+export type ChardevCommonWrapper = {
   /** Configuration shared across all chardev backends */
   data: ChardevCommon;
-}
+};
 
 /**
  * Configuration info for DBus chardevs.
  *
  * @since 7.0
  */
-export interface ChardevDBus {
+export type ChardevDBus = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8430,20 +8430,20 @@ export interface ChardevDBus {
   logappend?: boolean;
   /** name of the channel (following docs/spice-port-fqdn.txt) */
   name: string;
-}
+};
 
 /** @since 7.0 */
-export interface ChardevDBusWrapper {
+export type ChardevDBusWrapper = {
   /** Configuration info for DBus chardevs */
   data: ChardevDBus;
-}
+};
 
 /**
  * Configuration info for file chardevs.
  *
  * @since 1.4
  */
-export interface ChardevFile {
+export type ChardevFile = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8460,20 +8460,20 @@ export interface ChardevFile {
    * (Since 2.6)
    */
   append?: boolean;
-}
+};
 
 /** @since 1.4 */
-export interface ChardevFileWrapper {
+export type ChardevFileWrapper = {
   /** Configuration info for file chardevs */
   data: ChardevFile;
-}
+};
 
 /**
  * Configuration info for device and pipe chardevs.
  *
  * @since 1.4
  */
-export interface ChardevHostdev {
+export type ChardevHostdev = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8486,20 +8486,20 @@ export interface ChardevHostdev {
    * /dev/ttyS0 on Unix or COM1: on Windows
    */
   device: string;
-}
+};
 
 /** @since 1.4 */
-export interface ChardevHostdevWrapper {
+export type ChardevHostdevWrapper = {
   /** Configuration info for device and pipe chardevs */
   data: ChardevHostdev;
-}
+};
 
 /**
  * Configuration info for hub chardevs.
  *
  * @since 10.0
  */
-export interface ChardevHub {
+export type ChardevHub = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8509,13 +8509,13 @@ export interface ChardevHub {
   logappend?: boolean;
   /** IDs to be added to this hub (maximum 4 devices). */
   chardevs: string[];
-}
+};
 
 /** @since 10.0 */
-export interface ChardevHubWrapper {
+export type ChardevHubWrapper = {
   /** Configuration info for hub chardevs */
   data: ChardevHub;
-}
+};
 
 /**
  * Information about a character device.
@@ -8525,7 +8525,7 @@ export interface ChardevHubWrapper {
  *
  * @since 0.14
  */
-export interface ChardevInfo {
+export type ChardevInfo = {
   /** the label of the character device */
   label: string;
   /** the filename of the character device */
@@ -8536,14 +8536,14 @@ export interface ChardevInfo {
    * state (since 2.1)
    */
   'frontend-open': boolean;
-}
+};
 
 /**
  * Configuration info for mux chardevs.
  *
  * @since 1.5
  */
-export interface ChardevMux {
+export type ChardevMux = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8553,20 +8553,20 @@ export interface ChardevMux {
   logappend?: boolean;
   /** name of the base chardev. */
   chardev: string;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevMuxWrapper {
+export type ChardevMuxWrapper = {
   /** Configuration info for mux chardevs */
   data: ChardevMux;
-}
+};
 
 /**
  * Configuration info for pty implementation.
  *
  * @since 9.2
  */
-export interface ChardevPty {
+export type ChardevPty = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8579,20 +8579,20 @@ export interface ChardevPty {
    * allocated PTY
    */
   path?: string;
-}
+};
 
 /** @since 9.2 */
-export interface ChardevPtyWrapper {
+export type ChardevPtyWrapper = {
   /** Configuration info for pty chardevs */
   data: ChardevPty;
-}
+};
 
 /**
  * Configuration info for qemu vdagent implementation.
  *
  * @since 6.1
  */
-export interface ChardevQemuVDAgent {
+export type ChardevQemuVDAgent = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8604,43 +8604,43 @@ export interface ChardevQemuVDAgent {
   mouse?: boolean;
   /** enable/disable clipboard, default is disabled. */
   clipboard?: boolean;
-}
+};
 
 /** @since 6.1 */
-export interface ChardevQemuVDAgentWrapper {
+export type ChardevQemuVDAgentWrapper = {
   /** Configuration info for qemu vdagent implementation */
   data: ChardevQemuVDAgent;
-}
+};
 
 /**
  * Remove a character device backend
  *
  * @since 1.4
  */
-export interface ChardevRemoveArguments {
+export type ChardevRemoveArguments = {
   /** the chardev's ID, must exist and not be in use */
   id: string;
-}
+};
 
 /**
  * Return info about the chardev backend just created.
  *
  * @since 1.4
  */
-export interface ChardevReturn {
+export type ChardevReturn = {
   /**
    * name of the slave pseudoterminal device, present if and only
    * if a chardev of type 'pty' was created
    */
   pty?: string;
-}
+};
 
 /**
  * Configuration info for ring buffer chardevs.
  *
  * @since 1.5
  */
-export interface ChardevRingbuf {
+export type ChardevRingbuf = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8650,30 +8650,30 @@ export interface ChardevRingbuf {
   logappend?: boolean;
   /** ring buffer size, must be power of two, default is 65536 */
   size?: number | bigint;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevRingbufWrapper {
+export type ChardevRingbufWrapper = {
   /** Configuration info for ring buffer chardevs */
   data: ChardevRingbuf;
-}
+};
 
 /**
  * Send a break to a character device
  *
  * @since 2.10
  */
-export interface ChardevSendBreakArguments {
+export type ChardevSendBreakArguments = {
   /** the chardev's ID, must exist */
   id: string;
-}
+};
 
 /**
  * Configuration info for (stream) socket chardevs.
  *
  * @since 1.4
  */
-export interface ChardevSocket {
+export type ChardevSocket = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8736,20 +8736,20 @@ export interface ChardevSocket {
    * (default: 0) (Since: 9.2)
    */
   'reconnect-ms'?: number | bigint;
-}
+};
 
 /** @since 1.4 */
-export interface ChardevSocketWrapper {
+export type ChardevSocketWrapper = {
   /** Configuration info for (stream) socket chardevs */
   data: ChardevSocket;
-}
+};
 
 /**
  * Configuration info for spice vm channel chardevs.
  *
  * @since 1.5
  */
-export interface ChardevSpiceChannel {
+export type ChardevSpiceChannel = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8759,20 +8759,20 @@ export interface ChardevSpiceChannel {
   logappend?: boolean;
   /** kind of channel (for example vdagent). */
   type: string;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevSpiceChannelWrapper {
+export type ChardevSpiceChannelWrapper = {
   /** Configuration info for spice vm channel chardevs */
   data: ChardevSpiceChannel;
-}
+};
 
 /**
  * Configuration info for spice port chardevs.
  *
  * @since 1.5
  */
-export interface ChardevSpicePort {
+export type ChardevSpicePort = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8782,20 +8782,20 @@ export interface ChardevSpicePort {
   logappend?: boolean;
   /** name of the channel (see docs/spice-port-fqdn.txt) */
   fqdn: string;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevSpicePortWrapper {
+export type ChardevSpicePortWrapper = {
   /** Configuration info for spice port chardevs */
   data: ChardevSpicePort;
-}
+};
 
 /**
  * Configuration info for stdio chardevs.
  *
  * @since 1.5
  */
-export interface ChardevStdio {
+export type ChardevStdio = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8808,20 +8808,20 @@ export interface ChardevStdio {
    * to qemu.  Default: true.
    */
   signal?: boolean;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevStdioWrapper {
+export type ChardevStdioWrapper = {
   /** Configuration info for stdio chardevs */
   data: ChardevStdio;
-}
+};
 
 /**
  * Configuration info for datagram socket chardevs.
  *
  * @since 1.5
  */
-export interface ChardevUdp {
+export type ChardevUdp = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8833,13 +8833,13 @@ export interface ChardevUdp {
   remote: SocketAddressLegacy;
   /** local address */
   local?: SocketAddressLegacy;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevUdpWrapper {
+export type ChardevUdpWrapper = {
   /** Configuration info for datagram socket chardevs */
   data: ChardevUdp;
-}
+};
 
 /**
  * Configuration info for virtual console chardevs.
@@ -8850,7 +8850,7 @@ export interface ChardevUdpWrapper {
  *
  * @since 1.5
  */
-export interface ChardevVC {
+export type ChardevVC = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -8866,13 +8866,13 @@ export interface ChardevVC {
   cols?: number | bigint;
   /** console height, in chars */
   rows?: number | bigint;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevVCWrapper {
+export type ChardevVCWrapper = {
   /** Configuration info for virtual console chardevs */
   data: ChardevVC;
-}
+};
 
 /**
  * Set migration information for remote display.  This makes the server
@@ -8881,7 +8881,7 @@ export interface ChardevVCWrapper {
  *
  * @since 0.14
  */
-export interface ClientMigrateInfoArguments {
+export type ClientMigrateInfoArguments = {
   /** must be "spice" */
   protocol: string;
   /** migration target hostname */
@@ -8892,24 +8892,24 @@ export interface ClientMigrateInfoArguments {
   'tls-port'?: number | bigint;
   /** server certificate subject */
   'cert-subject'?: string;
-}
+};
 
 /**
  * Close a file descriptor previously passed via SCM rights
  *
  * @since 0.14
  */
-export interface ClosefdArguments {
+export type ClosefdArguments = {
   /** file descriptor name */
   fdname: string;
-}
+};
 
 /**
  * Properties for colo-compare objects.
  *
  * @since 2.8
  */
-export interface ColoCompareProperties {
+export type ColoCompareProperties = {
   /**
    * name of the character device backend to use for the
    * primary input (incoming packets are redirected to `outdev`)
@@ -8954,7 +8954,7 @@ export interface ColoCompareProperties {
    * (default: false)
    */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Emitted when VM finishes COLO mode due to some errors happening or
@@ -8962,22 +8962,22 @@ export interface ColoCompareProperties {
  *
  * @since 3.1
  */
-export interface ColoExitEventData {
+export type ColoExitEventData = {
   /** report COLO mode when COLO exited. */
   mode: COLOMode;
   /** describes the reason for the COLO exit. */
   reason: COLOExitReason;
-}
+};
 
 /**
  * Information about a QMP command
  *
  * @since 0.14
  */
-export interface CommandInfo {
+export type CommandInfo = {
   /** The command name */
   name: string;
-}
+};
 
 /**
  * Details about a command line option, including its list of parameter
@@ -8985,19 +8985,19 @@ export interface CommandInfo {
  *
  * @since 1.5
  */
-export interface CommandLineOptionInfo {
+export type CommandLineOptionInfo = {
   /** option name */
   option: string;
   /** an array of `CommandLineParameterInfo` */
   parameters: CommandLineParameterInfo[];
-}
+};
 
 /**
  * Details about a single parameter of a command line option.
  *
  * @since 1.5
  */
-export interface CommandLineParameterInfo {
+export type CommandLineParameterInfo = {
   /** parameter name */
   name: string;
   /** parameter `CommandLineParameterType` */
@@ -9006,7 +9006,7 @@ export interface CommandLineParameterInfo {
   help?: string;
   /** default value string (since 2.1) */
   default?: string;
-}
+};
 
 /**
  * Possible types for an option parameter.
@@ -9030,7 +9030,7 @@ export type CommandLineParameterType =
  *
  * @since 9.1
  */
-export interface CompatProperty {
+export type CompatProperty = {
   /** name of the QOM type to which the default applies */
   'qom-type': string;
   /** name of its property to which the default applies */
@@ -9040,7 +9040,7 @@ export interface CompatProperty {
    * the "default" default, to avoid this use -machine none)
    */
   value: string;
-}
+};
 
 /**
  * Virtual CPU definition.
@@ -9062,7 +9062,7 @@ export interface CompatProperty {
  *
  * @since 1.2
  */
-export interface CpuDefinitionInfo {
+export type CpuDefinitionInfo = {
   /** the name of the CPU definition */
   name: string;
   /**
@@ -9106,7 +9106,7 @@ export interface CpuDefinitionInfo {
    * deprecation policy.  (since 5.2)
    */
   deprecated: boolean;
-}
+};
 
 /**
  * Information about a virtual CPU
@@ -9132,14 +9132,14 @@ export type CpuInfoFast = {
  *
  * @since 2.12
  */
-export interface CpuInfoS390 {
+export type CpuInfoS390 = {
   /** the virtual CPU's state */
   'cpu-state': S390CpuState;
   /** the virtual CPU's dedication (since 8.2) */
   dedicated?: boolean;
   /** the virtual CPU's entitlement (since 8.2) */
   entitlement?: S390CpuEntitlement;
-}
+};
 
 /**
  * Properties identifying a CPU.
@@ -9155,7 +9155,7 @@ export interface CpuInfoS390 {
  *
  * @since 2.7
  */
-export interface CpuInstanceProperties {
+export type CpuInstanceProperties = {
   /** NUMA node ID the CPU belongs to */
   'node-id'?: number | bigint;
   /**
@@ -9189,17 +9189,17 @@ export interface CpuInstanceProperties {
   'core-id'?: number | bigint;
   /** thread number within the core the CPU  belongs to */
   'thread-id'?: number | bigint;
-}
+};
 
 /**
  * The result of a cpu model expansion.
  *
  * @since 2.8
  */
-export interface CpuModelExpansionInfo {
+export type CpuModelExpansionInfo = {
   /** the expanded CpuModelInfo. */
   model: CpuModelInfo;
-}
+};
 
 /**
  * An enumeration of CPU model expansion types.
@@ -9234,12 +9234,12 @@ export type CpuModelExpansionType =
  *
  * @since 2.8
  */
-export interface CpuModelInfo {
+export type CpuModelInfo = {
   /** the name of the CPU definition the model is based on */
   name: string;
   /** a dictionary of QOM properties to be applied */
   props?: JsonValue;
-}
+};
 
 /**
  * Properties for cryptodev-backend and cryptodev-backend-builtin
@@ -9247,7 +9247,7 @@ export interface CpuModelInfo {
  *
  * @since 2.8
  */
-export interface CryptodevBackendProperties {
+export type CryptodevBackendProperties = {
   /**
    * the number of queues for the cryptodev backend.  Ignored
    * for cryptodev-backend and must be 1 for
@@ -9258,14 +9258,14 @@ export interface CryptodevBackendProperties {
   'throttle-bps'?: number | bigint;
   /** limit total operations per second (Since 8.0) */
   'throttle-ops'?: number | bigint;
-}
+};
 
 /**
  * Properties for cryptodev-vhost-user objects.
  *
  * @since 2.12
  */
-export interface CryptodevVhostUserProperties {
+export type CryptodevVhostUserProperties = {
   /**
    * the number of queues for the cryptodev backend.  Ignored
    * for cryptodev-backend and must be 1 for
@@ -9281,20 +9281,20 @@ export interface CryptodevVhostUserProperties {
    * connects to the vhost-user server
    */
   chardev: string;
-}
+};
 
 /**
  * Information describing the running machine parameters.
  *
  * @since 4.0
  */
-export interface CurrentMachineParams {
+export type CurrentMachineParams = {
   /**
    * true if the machine supports wake up from
    * suspend
    */
   'wakeup-suspend-support': boolean;
-}
+};
 
 /**
  * Initiate adding dynamic capacity extents to a host.  This simulates
@@ -9305,7 +9305,7 @@ export interface CurrentMachineParams {
  *
  * @since 9.1
  */
-export interface CxlAddDynamicCapacityArguments {
+export type CxlAddDynamicCapacityArguments = {
   /** path to the CXL Dynamic Capacity Device in the QOM tree. */
   path: string;
   /**
@@ -9336,7 +9336,7 @@ export interface CxlAddDynamicCapacityArguments {
    * (CXL) Specification, Revision 3.1, Table 7-70.
    */
   extents: CxlDynamicCapacityExtent[];
-}
+};
 
 /**
  * Type of CXL correctable error to inject
@@ -9367,7 +9367,7 @@ export type CxlCorErrorType =
  *
  * @since 9.1
  */
-export interface CxlDynamicCapacityExtent {
+export type CxlDynamicCapacityExtent = {
   /**
    * The offset (in bytes) to the start of the region where the
    * extent belongs to.
@@ -9375,7 +9375,7 @@ export interface CxlDynamicCapacityExtent {
   offset: number | bigint;
   /** The length of the extent in bytes. */
   len: number | bigint;
-}
+};
 
 /**
  * CXL has a number of separate event logs for different types of
@@ -9435,12 +9435,12 @@ export type CxlExtentSelectionPolicy =
  *
  * @since 8.0
  */
-export interface CxlInjectCorrectableErrorArguments {
+export type CxlInjectCorrectableErrorArguments = {
   /** CXL Type 3 device canonical QOM path */
   path: string;
   /** Type of error. */
   type: CxlCorErrorType;
-}
+};
 
 /**
  * Inject an event record for a DRAM Event (CXL r3.0 8.2.9.2.1.2).
@@ -9449,7 +9449,7 @@ export interface CxlInjectCorrectableErrorArguments {
  *
  * @since 8.1
  */
-export interface CxlInjectDramEventArguments {
+export type CxlInjectDramEventArguments = {
   /** CXL type 3 device canonical QOM path */
   path: string;
   /** Event log to add the event to */
@@ -9513,7 +9513,7 @@ export interface CxlInjectDramEventArguments {
    * set in the nibble-mask.  Up to 4 nibbles may be covered.
    */
   'correction-mask'?: (number | bigint)[];
-}
+};
 
 /**
  * Inject an event record for a General Media Event (CXL r3.0
@@ -9522,7 +9522,7 @@ export interface CxlInjectDramEventArguments {
  *
  * @since 8.1
  */
-export interface CxlInjectGeneralMediaEventArguments {
+export type CxlInjectGeneralMediaEventArguments = {
   /** CXL type 3 device canonical QOM path */
   path: string;
   /** event log to add the event to */
@@ -9576,7 +9576,7 @@ export interface CxlInjectGeneralMediaEventArguments {
    * May describe a field replaceable sub-component of the device.
    */
   'component-id'?: string;
-}
+};
 
 /**
  * Inject an event record for a Memory Module Event (CXL r3.0
@@ -9585,7 +9585,7 @@ export interface CxlInjectGeneralMediaEventArguments {
  *
  * @since 8.1
  */
-export interface CxlInjectMemoryModuleEventArguments {
+export type CxlInjectMemoryModuleEventArguments = {
   /** CXL type 3 device canonical QOM path */
   path: string;
   /** Event Log to add the event to */
@@ -9636,7 +9636,7 @@ export interface CxlInjectMemoryModuleEventArguments {
    * errors in persistent memory
    */
   'corrected-persistent-error-count': number;
-}
+};
 
 /**
  * Poison records indicate that a CXL memory device knows that a
@@ -9648,14 +9648,14 @@ export interface CxlInjectMemoryModuleEventArguments {
  *
  * @since 8.1
  */
-export interface CxlInjectPoisonArguments {
+export type CxlInjectPoisonArguments = {
   /** CXL type 3 device canonical QOM path */
   path: string;
   /** Start address; must be 64 byte aligned. */
   start: number | bigint;
   /** Length of poison to inject; must be a multiple of 64 bytes. */
   length: number | bigint;
-}
+};
 
 /**
  * Command to allow injection of multiple errors in one go.  This
@@ -9663,12 +9663,12 @@ export interface CxlInjectPoisonArguments {
  *
  * @since 8.0
  */
-export interface CxlInjectUncorrectableErrorsArguments {
+export type CxlInjectUncorrectableErrorsArguments = {
   /** CXL Type 3 device canonical QOM path */
   path: string;
   /** Errors to inject */
   errors: CXLUncorErrorRecord[];
-}
+};
 
 /**
  * Initiate release of dynamic capacity extents from a host.  This
@@ -9679,7 +9679,7 @@ export interface CxlInjectUncorrectableErrorsArguments {
  *
  * @since 9.1
  */
-export interface CxlReleaseDynamicCapacityArguments {
+export type CxlReleaseDynamicCapacityArguments = {
   /** path to the CXL Dynamic Capacity Device in the QOM tree. */
   path: string;
   /**
@@ -9727,7 +9727,7 @@ export interface CxlReleaseDynamicCapacityArguments {
    * Link (CXL) Specification, Revision 3.1, Table 7-71.
    */
   extents: CxlDynamicCapacityExtent[];
-}
+};
 
 /**
  * Type of uncorrectable CXL error to inject.  These errors are
@@ -9774,7 +9774,7 @@ export type CxlUncorErrorType =
  *
  * @since 5.0
  */
-export interface DBusVMStateProperties {
+export type DBusVMStateProperties = {
   /** the name of the DBus bus to connect to */
   addr: string;
   /**
@@ -9782,7 +9782,7 @@ export interface DBusVMStateProperties {
    * should be included in the VM state on migration
    */
   'id-list'?: string;
-}
+};
 
 /**
  * An enumeration of data format.
@@ -9812,14 +9812,14 @@ export type DataFormat =
  *
  * @since 0.13
  */
-export interface DeviceAddArguments {
+export type DeviceAddArguments = {
   /** the name of the new device's driver */
   driver: string;
   /** the device's parent bus (device tree path) */
   bus?: string;
   /** the device's ID, must be unique */
   id?: string;
-}
+};
 
 /**
  * Remove a device from a guest
@@ -9836,10 +9836,10 @@ export interface DeviceAddArguments {
  *
  * @since 0.14
  */
-export interface DeviceDelArguments {
+export type DeviceDelArguments = {
   /** the device's ID or QOM path */
   id: string;
-}
+};
 
 /**
  * Emitted whenever the device removal completion is acknowledged by
@@ -9849,12 +9849,12 @@ export interface DeviceDelArguments {
  *
  * @since 1.5
  */
-export interface DeviceDeletedEventData {
+export type DeviceDeletedEventData = {
   /** the device's ID if it has one */
   device?: string;
   /** the device's QOM path */
   path: string;
-}
+};
 
 /**
  * List properties associated with a device.
@@ -9865,10 +9865,10 @@ export interface DeviceDeletedEventData {
  *
  * @since 1.2
  */
-export interface DeviceListPropertiesArguments {
+export type DeviceListPropertiesArguments = {
   /** the type name of a device */
   typename: string;
-}
+};
 
 /**
  * Synchronize device configuration from host to guest part.  First,
@@ -9882,10 +9882,10 @@ export interface DeviceListPropertiesArguments {
  *
  * @since 9.2
  */
-export interface DeviceSyncConfigArguments {
+export type DeviceSyncConfigArguments = {
   /** the device's ID or QOM path */
   id: string;
-}
+};
 
 /**
  * Emitted whenever the tray of a removable device is moved by the
@@ -9893,7 +9893,7 @@ export interface DeviceSyncConfigArguments {
  *
  * @since 1.1
  */
-export interface DeviceTrayMovedEventData {
+export type DeviceTrayMovedEventData = {
   /**
    * Block device name.  This is always present for
    * compatibility reasons, but it can be empty ("") if the image
@@ -9907,7 +9907,7 @@ export interface DeviceTrayMovedEventData {
    * closed
    */
   'tray-open': boolean;
-}
+};
 
 /**
  * Emitted when a device hot unplug fails due to a guest reported
@@ -9915,19 +9915,19 @@ export interface DeviceTrayMovedEventData {
  *
  * @since 6.2
  */
-export interface DeviceUnplugGuestErrorEventData {
+export type DeviceUnplugGuestErrorEventData = {
   /** the device's ID if it has one */
   device?: string;
   /** the device's QOM path */
   path: string;
-}
+};
 
 /**
  * Dirty page rate limit information of a virtual CPU.
  *
  * @since 7.1
  */
-export interface DirtyLimitInfo {
+export type DirtyLimitInfo = {
   /** index of a virtual CPU. */
   'cpu-index': number | bigint;
   /**
@@ -9937,14 +9937,14 @@ export interface DirtyLimitInfo {
   'limit-rate': number | bigint;
   /** current dirty page rate (MB/s) for a virtual CPU. */
   'current-rate': number | bigint;
-}
+};
 
 /**
  * Information about measured dirty page rate.
  *
  * @since 5.2
  */
-export interface DirtyRateInfo {
+export type DirtyRateInfo = {
   /**
    * an estimate of the dirty page rate of the VM in units
    * of MiB/s.  Value is present only when `status` is 'measured'.
@@ -9973,7 +9973,7 @@ export interface DirtyRateInfo {
    * specified (Since 6.2)
    */
   'vcpu-dirty-rate'?: DirtyRateVcpu[];
-}
+};
 
 /**
  * Method used to measure dirty page rate.  Differences between
@@ -10009,29 +10009,29 @@ export type DirtyRateStatus =
  *
  * @since 6.2
  */
-export interface DirtyRateVcpu {
+export type DirtyRateVcpu = {
   /** vcpu index. */
   id: number | bigint;
   /** dirty rate. */
   'dirty-rate': number | bigint;
-}
+};
 
 /**
  * Curses display options.
  *
  * @since 4.0
  */
-export interface DisplayCurses {
+export type DisplayCurses = {
   /** Font charset used by guest (default: CP437). */
   charset?: string;
-}
+};
 
 /**
  * DBus display options.
  *
  * @since 7.0
  */
-export interface DisplayDBus {
+export type DisplayDBus = {
   /**
    * Which DRM render node should be used.  Default is the
    * first available node on the host.
@@ -10046,20 +10046,20 @@ export interface DisplayDBus {
   p2p?: boolean;
   /** Use the specified DBus audiodev to export audio. */
   audiodev?: string;
-}
+};
 
 /**
  * EGL headless display options.
  *
  * @since 3.1
  */
-export interface DisplayEGLHeadless {
+export type DisplayEGLHeadless = {
   /**
    * Which DRM render node should be used.  Default is the
    * first available node on the host.
    */
   rendernode?: string;
-}
+};
 
 /**
  * Display OpenGL mode.
@@ -10082,7 +10082,7 @@ export type DisplayGLMode =
  *
  * @since 2.12
  */
-export interface DisplayGTK {
+export type DisplayGTK = {
   /** Grab keyboard input on mouse hover. */
   'grab-on-hover'?: boolean;
   /**
@@ -10105,7 +10105,7 @@ export interface DisplayGTK {
    * (Since 8.0)
    */
   'show-menubar'?: boolean;
-}
+};
 
 /**
  * Display (user interface) options.
@@ -10161,10 +10161,10 @@ export type DisplayReloadOptions =
  *
  * @since 6.0
  */
-export interface DisplayReloadOptionsVNC {
+export type DisplayReloadOptionsVNC = {
   /** reload tls certs or not. */
   'tls-certs'?: boolean;
-}
+};
 
 /**
  * Available DisplayReload types.
@@ -10181,13 +10181,13 @@ export type DisplayReloadType =
  *
  * @since 7.1
  */
-export interface DisplaySDL {
+export type DisplaySDL = {
   /**
    * Modifier keys that should be pressed together with the
    * "G" key to release the mouse grab.
    */
   'grab-mod'?: HotKeyMod;
-}
+};
 
 /**
  * Display (user interface) type.
@@ -10226,14 +10226,14 @@ export type DisplayUpdateOptions =
  *
  * @since 7.1
  */
-export interface DisplayUpdateOptionsVNC {
+export type DisplayUpdateOptionsVNC = {
   /**
    * If specified, change set of addresses to listen for
    * connections.  Addresses configured for websockets are not
    * touched.
    */
   addresses?: SocketAddress[];
-}
+};
 
 /**
  * Available DisplayUpdate types.
@@ -10246,7 +10246,7 @@ export type DisplayUpdateType =
   | 'vnc';
 
 /** @since 1.6 */
-export interface DriveBackup {
+export type DriveBackup = {
   /**
    * identifier for the newly-created block job.  If omitted,
    * the device name will be used.  (Since 2.7)
@@ -10348,19 +10348,19 @@ export interface DriveBackup {
    * 'absolute-paths'.
    */
   mode?: NewImageMode;
-}
+};
 
 /** @since 1.6 */
-export interface DriveBackupWrapper {
+export type DriveBackupWrapper = {
   data: DriveBackup;
-}
+};
 
 /**
  * A set of parameters describing drive mirror setup.
  *
  * @since 1.3
  */
-export interface DriveMirror {
+export type DriveMirror = {
   /**
    * identifier for the newly-created block job.  If omitted,
    * the device name will be used.  (Since 2.7)
@@ -10460,14 +10460,14 @@ export interface DriveMirror {
    * Defaults to true.  (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * Emitted when background dump has completed
  *
  * @since 2.6
  */
-export interface DumpCompletedEventData {
+export type DumpCompletedEventData = {
   /** final dump status */
   result: DumpQueryResult;
   /**
@@ -10476,7 +10476,7 @@ export interface DumpCompletedEventData {
    * interpret the error string.
    */
   error?: string;
-}
+};
 
 /**
  * Dump guest's memory to vmcore.  It is a synchronous operation that
@@ -10504,7 +10504,7 @@ export interface DumpCompletedEventData {
  *
  * @since 1.2
  */
-export interface DumpGuestMemoryArguments {
+export type DumpGuestMemoryArguments = {
   /**
    * if true, do paging to get guest's memory mapping.  This
    * allows using gdb to process the core file.
@@ -10536,13 +10536,13 @@ export interface DumpGuestMemoryArguments {
    * at the same time (since 2.0)
    */
   format?: DumpGuestMemoryFormat;
-}
+};
 
 /** @since 2.0 */
-export interface DumpGuestMemoryCapability {
+export type DumpGuestMemoryCapability = {
   /** the available formats for dump-guest-memory */
   formats: DumpGuestMemoryFormat[];
-}
+};
 
 /**
  * An enumeration of guest-memory-dump's format.
@@ -10573,14 +10573,14 @@ export type DumpGuestMemoryFormat =
  *
  * @since 2.6
  */
-export interface DumpQueryResult {
+export type DumpQueryResult = {
   /** enum of `DumpStatus`, which shows current dump status */
   status: DumpStatus;
   /** bytes written in latest dump (uncompressed) */
   completed: number | bigint;
   /** total bytes to be written in latest dump (uncompressed) */
   total: number | bigint;
-}
+};
 
 /**
  * Describe the status of a long-running background guest memory dump.
@@ -10603,20 +10603,20 @@ export type DumpStatus =
  *
  * @since 7.2
  */
-export interface DumpdtbArguments {
+export type DumpdtbArguments = {
   /** name of the dtb file to be created */
   filename: string;
-}
+};
 
 /**
  * An eBPF ELF object.
  *
  * @since 9.0
  */
-export interface EbpfObject {
+export type EbpfObject = {
   /** the eBPF object encoded in base64 */
   object: string;
-}
+};
 
 /**
  * The eBPF programs that can be gotten with request-ebpf.
@@ -10635,7 +10635,7 @@ export type EbpfProgramID =
  *
  * @since 0.14
  */
-export interface EjectArguments {
+export type EjectArguments = {
   /**
    * Block device name
    *
@@ -10649,14 +10649,14 @@ export interface EjectArguments {
    * If not specified, the default value is false.
    */
   force?: boolean;
-}
+};
 
 /**
  * Information about a Xen event channel port
  *
  * @since 8.0
  */
-export interface EvtchnInfo {
+export type EvtchnInfo = {
   /** the port number */
   port: number;
   /** target vCPU for this port */
@@ -10671,7 +10671,7 @@ export interface EvtchnInfo {
   pending: boolean;
   /** port is masked */
   masked: boolean;
-}
+};
 
 /**
  * An enumeration of Xen event channel port types.
@@ -10722,13 +10722,13 @@ export type ExpirePasswordOptions = {
  *
  * @since 7.0
  */
-export interface ExpirePasswordOptionsVnc {
+export type ExpirePasswordOptionsVnc = {
   /**
    * The id of the display where the expiration should be
    * changed.  Defaults to the first.
    */
   display?: string;
-}
+};
 
 /**
  * Emitted when VIRTIO_NET_F_STANDBY was enabled during feature
@@ -10738,17 +10738,17 @@ export interface ExpirePasswordOptionsVnc {
  *
  * @since 4.2
  */
-export interface FailoverNegotiatedEventData {
+export type FailoverNegotiatedEventData = {
   /** QEMU device id of the unplugged device */
   'device-id': string;
-}
+};
 
 /**
  * A file descriptor name or number.
  *
  * @since 1.2
  */
-export interface FdSocketAddress {
+export type FdSocketAddress = {
   /**
    * decimal is for file descriptor number, otherwise it's a file
    * descriptor name.  Named file descriptors are permitted in
@@ -10757,52 +10757,52 @@ export interface FdSocketAddress {
    * contexts where no monitor context is active.
    */
   str: string;
-}
+};
 
 /** @since 1.3 */
-export interface FdSocketAddressWrapper {
+export type FdSocketAddressWrapper = {
   /** file descriptor name or number */
   data: FdSocketAddress;
-}
+};
 
 /**
  * Information about a file descriptor that belongs to an fd set.
  *
  * @since 1.2
  */
-export interface FdsetFdInfo {
+export type FdsetFdInfo = {
   /** The file descriptor value. */
   fd: number | bigint;
   /** A free-form string that can be used to describe the fd. */
   opaque?: string;
-}
+};
 
 /**
  * Information about an fd set.
  *
  * @since 1.2
  */
-export interface FdsetInfo {
+export type FdsetInfo = {
   /** The ID of the fd set. */
   'fdset-id': number | bigint;
   /** A list of file descriptors that belong to this fd set. */
   fds: FdsetFdInfo[];
-}
+};
 
 /** @since 8.2 */
-export interface FileMigrationArgs {
+export type FileMigrationArgs = {
   /** The file to receive the migration stream */
   filename: string;
   /** The file offset where the migration stream will start */
   offset: number | bigint;
-}
+};
 
 /**
  * Properties for filter-buffer objects.
  *
  * @since 2.5
  */
-export interface FilterBufferProperties {
+export type FilterBufferProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -10834,14 +10834,14 @@ export interface FilterBufferProperties {
    * interval.
    */
   interval: number;
-}
+};
 
 /**
  * Properties for filter-dump objects.
  *
  * @since 2.5
  */
-export interface FilterDumpProperties {
+export type FilterDumpProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -10874,14 +10874,14 @@ export interface FilterDumpProperties {
    * (default: 65536)
    */
   maxlen?: number;
-}
+};
 
 /**
  * Properties for filter-mirror objects.
  *
  * @since 2.6
  */
-export interface FilterMirrorProperties {
+export type FilterMirrorProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -10917,7 +10917,7 @@ export interface FilterMirrorProperties {
    * (default: false)
    */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Properties for filter-redirector objects.
@@ -10927,7 +10927,7 @@ export interface FilterMirrorProperties {
  *
  * @since 2.6
  */
-export interface FilterRedirectorProperties {
+export type FilterRedirectorProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -10968,14 +10968,14 @@ export interface FilterRedirectorProperties {
    * (default: false)
    */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Properties for filter-rewriter objects.
  *
  * @since 2.8
  */
-export interface FilterRewriterProperties {
+export type FilterRewriterProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -11006,7 +11006,7 @@ export interface FilterRewriterProperties {
    * (default: false)
    */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Possible allow_other modes for FUSE exports.
@@ -11033,10 +11033,10 @@ export type FuseExportAllowOther =
  *
  * @since 0.14
  */
-export interface GetfdArguments {
+export type GetfdArguments = {
   /** file descriptor name */
   fdname: string;
-}
+};
 
 /**
  * Key combinations to toggle input-linux between host and guest.
@@ -11063,12 +11063,12 @@ export type GrabToggleKeys =
  *
  * @since 5.0
  */
-export interface GuestCrashloadedEventData {
+export type GuestCrashloadedEventData = {
   /** action that has been taken, currently always "run" */
   action: GuestPanicAction;
   /** information about a panic */
   info?: GuestPanicInformation;
-}
+};
 
 /**
  * An enumeration of the actions taken when guest OS panic is detected
@@ -11098,7 +11098,7 @@ export type GuestPanicInformation =
  *
  * @since 2.9
  */
-export interface GuestPanicInformationHyperV {
+export type GuestPanicInformationHyperV = {
   /**
    * for Windows, STOP code for the guest crash.  For Linux,
    * an error code.
@@ -11125,14 +11125,14 @@ export interface GuestPanicInformationHyperV {
    * stack pointer of the guest.
    */
   arg5: number | bigint;
-}
+};
 
 /**
  * S390 specific guest panic information (PSW)
  *
  * @since 2.12
  */
-export interface GuestPanicInformationS390 {
+export type GuestPanicInformationS390 = {
   /** core id of the CPU that crashed */
   core: number;
   /** control fields of guest PSW */
@@ -11141,7 +11141,7 @@ export interface GuestPanicInformationS390 {
   'psw-addr': number | bigint;
   /** guest crash reason */
   reason: S390CrashReason;
-}
+};
 
 /**
  * An enumeration of the guest panic information types
@@ -11160,22 +11160,22 @@ export type GuestPanicInformationType =
  *
  * @since 1.5
  */
-export interface GuestPanickedEventData {
+export type GuestPanickedEventData = {
   /** action that has been taken, currently always "pause" */
   action: GuestPanicAction;
   /** information about a panic (since 2.9) */
   info?: GuestPanicInformation;
-}
+};
 
 /**
  * GUID information.
  *
  * @since 2.9
  */
-export interface GuidInfo {
+export type GuidInfo = {
   /** the globally unique identifier */
   guid: string;
-}
+};
 
 /**
  * Cache associativity in the Memory Side Cache Information Structure
@@ -11289,7 +11289,7 @@ export type HotKeyMod =
  *
  * @since 2.7
  */
-export interface HotpluggableCPU {
+export type HotpluggableCPU = {
   /** CPU object type for usage with device_add command */
   type: string;
   /**
@@ -11307,7 +11307,7 @@ export interface HotpluggableCPU {
    * if CPU is not present.
    */
   'qom-path'?: string;
-}
+};
 
 /**
  * Execute a command on the human monitor and return the output.
@@ -11327,25 +11327,25 @@ export interface HotpluggableCPU {
  *
  * @since 0.14
  */
-export interface HumanMonitorCommandArguments {
+export type HumanMonitorCommandArguments = {
   /** the command to execute in the human monitor */
   'command-line': string;
   /** The CPU to use for commands that require an implicit CPU */
   'cpu-index'?: number | bigint;
-}
+};
 
 /** @since 6.2 */
-export interface HumanReadableText {
+export type HumanReadableText = {
   /** Formatted output intended for humans. */
   'human-readable-text': string;
-}
+};
 
 /**
  * hv-balloon provided memory state information
  *
  * @since 8.2
  */
-export interface HvBalloonDeviceInfo {
+export type HvBalloonDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -11354,20 +11354,20 @@ export interface HvBalloonDeviceInfo {
   'max-size': number | bigint;
   /** memory backend linked with device */
   memdev?: string;
-}
+};
 
 /** @since 8.2 */
-export interface HvBalloonDeviceInfoWrapper {
+export type HvBalloonDeviceInfoWrapper = {
   /** hv-balloon provided memory state information */
   data: HvBalloonDeviceInfo;
-}
+};
 
 /**
  * hv-balloon guest-provided memory status information.
  *
  * @since 8.2
  */
-export interface HvBalloonInfo {
+export type HvBalloonInfo = {
   /**
    * the amount of memory in use inside the guest plus the
    * amount of the memory unusable inside the guest (ballooned out,
@@ -11379,14 +11379,14 @@ export interface HvBalloonInfo {
    * new allocations ("free")
    */
   available: number | bigint;
-}
+};
 
 /**
  * Properties for iommufd objects.
  *
  * @since 9.0
  */
-export interface IOMMUFDProperties {
+export type IOMMUFDProperties = {
   /**
    * file descriptor name previously passed via 'getfd' command,
    * which represents a pre-opened /dev/iommu.  This allows the
@@ -11395,14 +11395,14 @@ export interface IOMMUFDProperties {
    * process, e.g. DPDK.  (default: QEMU opens /dev/iommu by itself)
    */
   fd?: string;
-}
+};
 
 /**
  * Information about an iothread
  *
  * @since 2.0
  */
-export interface IOThreadInfo {
+export type IOThreadInfo = {
   /** the identifier of the iothread */
   id: string;
   /** ID of the underlying host thread */
@@ -11427,7 +11427,7 @@ export interface IOThreadInfo {
    * engine, 0 means that the engine will use its default (since 6.1)
    */
   'aio-max-batch': number | bigint;
-}
+};
 
 /**
  * Supported image format types.
@@ -11447,7 +11447,7 @@ export type ImageFormat =
  *
  * @since 1.3
  */
-export interface ImageInfo {
+export type ImageInfo = {
   /** name of the image file */
   filename: string;
   /** format of the image file */
@@ -11479,7 +11479,7 @@ export interface ImageInfo {
   'format-specific'?: ImageInfoSpecific;
   /** info of the backing image */
   'backing-image'?: ImageInfo;
-}
+};
 
 /**
  * A discriminated record of image format specific information
@@ -11495,16 +11495,16 @@ export type ImageInfoSpecific =
   | ({ type: 'file' } & ImageInfoSpecificFileWrapper);
 
 /** @since 8.0 */
-export interface ImageInfoSpecificFile {
+export type ImageInfoSpecificFile = {
   /** Extent size hint (if available) */
   'extent-size-hint'?: number | bigint;
-}
+};
 
 /** @since 8.0 */
-export interface ImageInfoSpecificFileWrapper {
+export type ImageInfoSpecificFileWrapper = {
   /** image information specific to files */
   data: ImageInfoSpecificFile;
-}
+};
 
 /**
  * - `luks`: Since 2.7
@@ -11521,13 +11521,13 @@ export type ImageInfoSpecificKind =
   | 'file';
 
 /** @since 2.7 */
-export interface ImageInfoSpecificLUKSWrapper {
+export type ImageInfoSpecificLUKSWrapper = {
   /** image information specific to LUKS */
   data: QCryptoBlockInfoLUKS;
-}
+};
 
 /** @since 1.7 */
-export interface ImageInfoSpecificQCow2 {
+export type ImageInfoSpecificQCow2 = {
   /** compatibility level */
   compat: string;
   /**
@@ -11565,7 +11565,7 @@ export interface ImageInfoSpecificQCow2 {
   bitmaps?: Qcow2BitmapInfo[];
   /** the image cluster compression method (since 5.1) */
   'compression-type': Qcow2CompressionType;
-}
+};
 
 /** @since 2.10 */
 export type ImageInfoSpecificQCow2Encryption =
@@ -11573,25 +11573,25 @@ export type ImageInfoSpecificQCow2Encryption =
   | ({ format: 'luks' } & QCryptoBlockInfoLUKS);
 
 /** @since 1.7 */
-export interface ImageInfoSpecificQCow2Wrapper {
+export type ImageInfoSpecificQCow2Wrapper = {
   /** image information specific to QCOW2 */
   data: ImageInfoSpecificQCow2;
-}
+};
 
 /** @since 6.1 */
-export interface ImageInfoSpecificRbd {
+export type ImageInfoSpecificRbd = {
   /** Image encryption format */
   'encryption-format'?: RbdImageEncryptionFormat;
-}
+};
 
 /** @since 6.1 */
-export interface ImageInfoSpecificRbdWrapper {
+export type ImageInfoSpecificRbdWrapper = {
   /** image information specific to RBD */
   data: ImageInfoSpecificRbd;
-}
+};
 
 /** @since 1.7 */
-export interface ImageInfoSpecificVmdk {
+export type ImageInfoSpecificVmdk = {
   /** The create type of VMDK image */
   'create-type': string;
   /** Content id of image */
@@ -11600,13 +11600,13 @@ export interface ImageInfoSpecificVmdk {
   'parent-cid': number | bigint;
   /** List of extent files */
   extents: VmdkExtentInfo[];
-}
+};
 
 /** @since 6.1 */
-export interface ImageInfoSpecificVmdkWrapper {
+export type ImageInfoSpecificVmdkWrapper = {
   /** image information specific to VMDK */
   data: ImageInfoSpecificVmdk;
-}
+};
 
 /**
  * Captures a socket address or address range in the Internet
@@ -11614,7 +11614,7 @@ export interface ImageInfoSpecificVmdkWrapper {
  *
  * @since 1.3
  */
-export interface InetSocketAddress {
+export type InetSocketAddress = {
   /** host part of the address */
   host: string;
   /** port part of the address */
@@ -11647,20 +11647,20 @@ export interface InetSocketAddress {
   'keep-alive'?: boolean;
   /** enable multi-path TCP.  (Since 6.1) */
   mptcp?: boolean;
-}
+};
 
-export interface InetSocketAddressBase {
+export type InetSocketAddressBase = {
   /** host part of the address */
   host: string;
   /** port part of the address */
   port: string;
-}
+};
 
 /** @since 1.3 */
-export interface InetSocketAddressWrapper {
+export type InetSocketAddressWrapper = {
   /** internet domain socket address */
   data: InetSocketAddress;
-}
+};
 
 /**
  * Position axis of a pointer input device (mouse, tablet).
@@ -11676,7 +11676,7 @@ export type InputAxis =
  *
  * @since 4.2
  */
-export interface InputBarrierProperties {
+export type InputBarrierProperties = {
   /**
    * the screen name as declared in the screens section of
    * barrier.conf
@@ -11700,25 +11700,25 @@ export interface InputBarrierProperties {
   width?: string;
   /** the height of secondary screen in pixels (default: "1080") */
   height?: string;
-}
+};
 
 /**
  * Pointer button input event.
  *
  * @since 2.0
  */
-export interface InputBtnEvent {
+export type InputBtnEvent = {
   /** Which button this event is for. */
   button: InputButton;
   /** True for key-down and false for key-up events. */
   down: boolean;
-}
+};
 
 /** @since 2.0 */
-export interface InputBtnEventWrapper {
+export type InputBtnEventWrapper = {
   /** Pointer button input event */
   data: InputBtnEvent;
-}
+};
 
 /**
  * Button of a pointer input device (mouse, tablet).
@@ -11773,25 +11773,25 @@ export type InputEventKind =
  *
  * @since 2.0
  */
-export interface InputKeyEvent {
+export type InputKeyEvent = {
   /** Which key this event is for. */
   key: KeyValue;
   /** True for key-down and false for key-up events. */
   down: boolean;
-}
+};
 
 /** @since 2.0 */
-export interface InputKeyEventWrapper {
+export type InputKeyEventWrapper = {
   /** Keyboard input event */
   data: InputKeyEvent;
-}
+};
 
 /**
  * Properties for input-linux objects.
  *
  * @since 2.6
  */
-export interface InputLinuxProperties {
+export type InputLinuxProperties = {
   /** the path of the host evdev device to use */
   evdev: string;
   /**
@@ -11806,14 +11806,14 @@ export interface InputLinuxProperties {
    * (default: ctrl-ctrl)
    */
   'grab-toggle'?: GrabToggleKeys;
-}
+};
 
 /**
  * Pointer motion input event.
  *
  * @since 2.0
  */
-export interface InputMoveEvent {
+export type InputMoveEvent = {
   /** Which axis is referenced by `value`. */
   axis: InputAxis;
   /**
@@ -11821,20 +11821,20 @@ export interface InputMoveEvent {
    * is 0 to 0x7fff.
    */
   value: number | bigint;
-}
+};
 
 /** @since 2.0 */
-export interface InputMoveEventWrapper {
+export type InputMoveEventWrapper = {
   /** Pointer motion input event */
   data: InputMoveEvent;
-}
+};
 
 /**
  * MultiTouch input event.
  *
  * @since 8.1
  */
-export interface InputMultiTouchEvent {
+export type InputMultiTouchEvent = {
   /** The type of multi-touch event. */
   type: InputMultiTouchType;
   /** Which slot has generated the event. */
@@ -11848,13 +11848,13 @@ export interface InputMultiTouchEvent {
   axis: InputAxis;
   /** Contact position. */
   value: number | bigint;
-}
+};
 
 /** @since 8.1 */
-export interface InputMultiTouchEventWrapper {
+export type InputMultiTouchEventWrapper = {
   /** MultiTouch input event */
   data: InputMultiTouchEvent;
-}
+};
 
 /**
  * Type of a multi-touch event.
@@ -11895,7 +11895,7 @@ export type InputMultiTouchType =
  *
  * @since 2.6
  */
-export interface InputSendEventArguments {
+export type InputSendEventArguments = {
   /** display device to send event(s) to. */
   device?: string;
   /**
@@ -11905,13 +11905,13 @@ export interface InputSendEventArguments {
   head?: number | bigint;
   /** List of InputEvent union. */
   events: InputEvent[];
-}
+};
 
 /** @since 1.3 */
-export interface IntWrapper {
+export type IntWrapper = {
   /** a numeric key code */
   data: number | bigint;
-}
+};
 
 /**
  * An enumeration of the I/O operation types
@@ -11932,7 +11932,7 @@ export type IoOperationType =
  *
  * @since 2.0
  */
-export interface IothreadProperties {
+export type IothreadProperties = {
   /**
    * maximum number of requests in a batch for the AIO
    * engine, 0 means that the engine will use its default.
@@ -11967,7 +11967,7 @@ export interface IothreadProperties {
    * encountering events.  0 selects a default behaviour (default: 0)
    */
   'poll-shrink'?: number | bigint;
-}
+};
 
 /**
  * An enumeration of header digests supported by libiscsi
@@ -12028,20 +12028,20 @@ export type JSONType =
  *
  * @since 3.0
  */
-export interface JobCancelArguments {
+export type JobCancelArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Manually trigger completion of an active job in the READY state.
  *
  * @since 3.0
  */
-export interface JobCompleteArguments {
+export type JobCompleteArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Deletes a job that is in the CONCLUDED state.  This command only
@@ -12055,10 +12055,10 @@ export interface JobCompleteArguments {
  *
  * @since 3.0
  */
-export interface JobDismissArguments {
+export type JobDismissArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Instructs all jobs in a transaction (or a single job if it is not
@@ -12072,13 +12072,13 @@ export interface JobDismissArguments {
  *
  * @since 3.0
  */
-export interface JobFinalizeArguments {
+export type JobFinalizeArguments = {
   /**
    * The identifier of any job in the transaction, or of a job that
    * is not part of any transaction.
    */
   id: string;
-}
+};
 
 /**
  * Information about a job.
@@ -12089,7 +12089,7 @@ export interface JobFinalizeArguments {
  *
  * @since 3.0
  */
-export interface JobInfo {
+export type JobInfo = {
   /** The job identifier */
   id: string;
   /** The kind of job that is being performed */
@@ -12115,7 +12115,7 @@ export interface JobInfo {
    * completion.
    */
   error?: string;
-}
+};
 
 /**
  * Pause an active job.
@@ -12131,10 +12131,10 @@ export interface JobInfo {
  *
  * @since 3.0
  */
-export interface JobPauseArguments {
+export type JobPauseArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Resume a paused job.
@@ -12144,10 +12144,10 @@ export interface JobPauseArguments {
  *
  * @since 3.0
  */
-export interface JobResumeArguments {
+export type JobResumeArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Indicates the present state of a given job in its lifetime.
@@ -12184,12 +12184,12 @@ export type JobStatus =
  *
  * @since 3.0
  */
-export interface JobStatusChangeEventData {
+export type JobStatusChangeEventData = {
   /** The job identifier */
   id: string;
   /** The new job status */
   status: JobStatus;
-}
+};
 
 /**
  * Type of a background job.
@@ -12236,19 +12236,19 @@ export type KeyValueKind =
  *
  * @since 0.14
  */
-export interface KvmInfo {
+export type KvmInfo = {
   /** true if KVM acceleration is active */
   enabled: boolean;
   /** true if KVM acceleration is built into this executable */
   present: boolean;
-}
+};
 
 /**
  * Information describing a machine.
  *
  * @since 1.2
  */
-export interface MachineInfo {
+export type MachineInfo = {
   /** the name of the machine */
   name: string;
   /** an alias for the machine name */
@@ -12293,14 +12293,14 @@ export interface MachineInfo {
    * Unstable: Member `compat-props` is experimental.
    */
   'compat-props'?: CompatProperty[];
-}
+};
 
 /**
  * Properties for the main-loop object.
  *
  * @since 7.1
  */
-export interface MainLoopProperties {
+export type MainLoopProperties = {
   /**
    * maximum number of requests in a batch for the AIO
    * engine, 0 means that the engine will use its default.
@@ -12317,14 +12317,14 @@ export interface MainLoopProperties {
    * contain (default:64)
    */
   'thread-pool-max'?: number | bigint;
-}
+};
 
 /**
  * Information about memory backend
  *
  * @since 2.1
  */
-export interface Memdev {
+export type Memdev = {
   /** backend's ID if backend has 'id' property (since 2.9) */
   id?: string;
   /** memory backend size */
@@ -12349,7 +12349,7 @@ export interface Memdev {
   'host-nodes': number[];
   /** memory policy of memory backend */
   policy: HostMemPolicy;
-}
+};
 
 /**
  * Properties for memory-backend-epc objects.
@@ -12360,7 +12360,7 @@ export interface Memdev {
  *
  * @since 6.2
  */
-export interface MemoryBackendEpcProperties {
+export type MemoryBackendEpcProperties = {
   /**
    * if true, include the memory in core dumps (default depends on
    * the machine type)
@@ -12408,14 +12408,14 @@ export interface MemoryBackendEpcProperties {
    * (default: false generally, but true for machine types <= 4.0)
    */
   'x-use-canonical-path-for-ramblock-id'?: boolean;
-}
+};
 
 /**
  * Properties for memory-backend-file objects.
  *
  * @since 2.1
  */
-export interface MemoryBackendFileProperties {
+export type MemoryBackendFileProperties = {
   /**
    * if true, include the memory in core dumps (default depends on
    * the machine type)
@@ -12521,14 +12521,14 @@ export interface MemoryBackendFileProperties {
    * since 8.2)
    */
   rom?: OnOffAuto;
-}
+};
 
 /**
  * Properties for memory-backend-memfd objects.
  *
  * @since 2.12
  */
-export interface MemoryBackendMemfdProperties {
+export type MemoryBackendMemfdProperties = {
   /**
    * if true, include the memory in core dumps (default depends on
    * the machine type)
@@ -12593,7 +12593,7 @@ export interface MemoryBackendMemfdProperties {
    * resizing of the memory (default: true)
    */
   seal?: boolean;
-}
+};
 
 /**
  * Properties for objects of classes derived from memory-backend.
@@ -12606,7 +12606,7 @@ export interface MemoryBackendMemfdProperties {
  *
  * @since 2.1
  */
-export interface MemoryBackendProperties {
+export type MemoryBackendProperties = {
   /**
    * if true, include the memory in core dumps (default depends on
    * the machine type)
@@ -12654,7 +12654,7 @@ export interface MemoryBackendProperties {
    * (default: false generally, but true for machine types <= 4.0)
    */
   'x-use-canonical-path-for-ramblock-id'?: boolean;
-}
+};
 
 /**
  * Properties for memory-backend-shm objects.
@@ -12664,7 +12664,7 @@ export interface MemoryBackendProperties {
  *
  * @since 9.1
  */
-export interface MemoryBackendShmProperties {
+export type MemoryBackendShmProperties = {
   /**
    * if true, include the memory in core dumps (default depends on
    * the machine type)
@@ -12712,7 +12712,7 @@ export interface MemoryBackendShmProperties {
    * (default: false generally, but true for machine types <= 4.0)
    */
   'x-use-canonical-path-for-ramblock-id'?: boolean;
-}
+};
 
 /**
  * Union containing information about a memory device
@@ -12752,14 +12752,14 @@ export type MemoryDeviceInfoKind =
  *
  * @since 5.1
  */
-export interface MemoryDeviceSizeChangeEventData {
+export type MemoryDeviceSizeChangeEventData = {
   /** device's ID */
   id?: string;
   /** the new size of memory that the device provides */
   size: number | bigint;
   /** path to the device object in the QOM tree (since 6.2) */
   'qom-path': string;
-}
+};
 
 /**
  * Actions taken by QEMU in response to a hardware memory failure.
@@ -12782,21 +12782,21 @@ export type MemoryFailureAction =
  *
  * @since 5.2
  */
-export interface MemoryFailureEventData {
+export type MemoryFailureEventData = {
   /** recipient is defined as `MemoryFailureRecipient`. */
   recipient: MemoryFailureRecipient;
   /** action that has been taken. */
   action: MemoryFailureAction;
   /** flags for MemoryFailureAction. */
   flags: MemoryFailureFlags;
-}
+};
 
 /**
  * Additional information on memory failures.
  *
  * @since 5.2
  */
-export interface MemoryFailureFlags {
+export type MemoryFailureFlags = {
   /**
    * whether a memory failure event is action-required
    * or action-optional (e.g. a failure during memory scrub).
@@ -12807,7 +12807,7 @@ export interface MemoryFailureFlags {
    * was still in progress.
    */
   recursive: boolean;
-}
+};
 
 /**
  * Hardware memory failure occurs, handled by recipient.
@@ -12826,7 +12826,7 @@ export type MemoryFailureRecipient =
  *
  * @since 2.11
  */
-export interface MemoryInfo {
+export type MemoryInfo = {
   /**
    * size of "base" memory specified with command line
    * option -m.
@@ -12838,14 +12838,14 @@ export interface MemoryInfo {
    * CONFIG_MEM_DEVICE not defined at build time).
    */
   'plugged-memory'?: number | bigint;
-}
+};
 
 /**
  * Save a portion of guest memory to a file.
  *
  * @since 0.14
  */
-export interface MemsaveArguments {
+export type MemsaveArguments = {
   /** the virtual address of the guest to start from */
   val: number | bigint;
   /** the size of memory region to save */
@@ -12857,7 +12857,7 @@ export interface MemsaveArguments {
    * virtual address (defaults to CPU 0)
    */
   'cpu-index'?: number | bigint;
-}
+};
 
 /**
  * This mode allows the user to quit QEMU, optionally update and
@@ -12952,7 +12952,7 @@ export type MigMode =
  *
  * @since 0.14
  */
-export interface MigrateArguments {
+export type MigrateArguments = {
   /** the Uniform Resource Identifier of the destination VM */
   uri?: string;
   /**
@@ -12967,17 +12967,17 @@ export interface MigrateArguments {
   detach?: boolean;
   /** resume one paused migration, default "off".  (since 3.0) */
   resume?: boolean;
-}
+};
 
 /**
  * Continue migration when it's in a paused state.
  *
  * @since 2.11
  */
-export interface MigrateContinueArguments {
+export type MigrateContinueArguments = {
   /** The state the migration is currently expected to be in */
   state: MigrationStatus;
-}
+};
 
 /**
  * Start an incoming migration, the qemu must have been started with
@@ -13002,7 +13002,7 @@ export interface MigrateContinueArguments {
  *
  * @since 2.3
  */
-export interface MigrateIncomingArguments {
+export type MigrateIncomingArguments = {
   /**
    * The Uniform Resource Identifier identifying the source or
    * address to listen on
@@ -13020,34 +13020,34 @@ export interface MigrateIncomingArguments {
    * (since 9.1)
    */
   'exit-on-error'?: boolean;
-}
+};
 
 /**
  * Provide a recovery migration stream URI.
  *
  * @since 3.0
  */
-export interface MigrateRecoverArguments {
+export type MigrateRecoverArguments = {
   /** the URI to be used for the recovery of migration stream. */
   uri: string;
-}
+};
 
 /**
  * Enable/Disable the following migration capabilities (like xbzrle)
  *
  * @since 1.2
  */
-export interface MigrateSetCapabilitiesArguments {
+export type MigrateSetCapabilitiesArguments = {
   /** json array of capability modifications to make */
   capabilities: MigrationCapabilityStatus[];
-}
+};
 
 /**
  * Note: empty value works only since 2.9.
  *
  * @since 2.4
  */
-export interface MigrateSetParameters {
+export type MigrateSetParameters = {
   /**
    * Initial delay (in milliseconds) before sending
    * the first announce (Since 4.0)
@@ -13260,7 +13260,7 @@ export interface MigrateSetParameters {
    * (Since 9.1)
    */
   'direct-io'?: boolean;
-}
+};
 
 /**
  * Migration endpoint configuration.
@@ -13346,24 +13346,24 @@ export type MigrationCapability =
  *
  * @since 1.2
  */
-export interface MigrationCapabilityStatus {
+export type MigrationCapabilityStatus = {
   /** capability enum */
   capability: MigrationCapability;
   /** capability state bool */
   state: boolean;
-}
+};
 
 /**
  * Migration stream channel parameters.
  *
  * @since 8.1
  */
-export interface MigrationChannel {
+export type MigrationChannel = {
   /** Channel type for transferring packet information. */
   'channel-type': MigrationChannelType;
   /** Migration endpoint configuration on destination interface. */
   addr: MigrationAddress;
-}
+};
 
 /**
  * The migration channel-type request options.
@@ -13382,23 +13382,23 @@ export type MigrationChannelType =
  *
  * @since 2.4
  */
-export interface MigrationEventData {
+export type MigrationEventData = {
   /** `MigrationStatus` describing the current migration status. */
   status: MigrationStatus;
-}
+};
 
 /** @since 8.2 */
-export interface MigrationExecCommand {
+export type MigrationExecCommand = {
   /** command (list head) and arguments to execute. */
   args: string[];
-}
+};
 
 /**
  * Information about current migration process.
  *
  * @since 0.14
  */
-export interface MigrationInfo {
+export type MigrationInfo = {
   /**
    * `MigrationStatus` describing the current migration status.
    * If this field is not returned, no migration process has been
@@ -13498,7 +13498,7 @@ export interface MigrationInfo {
    * zero means guest doesn't dirty memory.  (Since 8.1)
    */
   'dirty-limit-ring-full-time'?: number | bigint;
-}
+};
 
 /**
  * The optional members aren't actually optional.
@@ -13509,7 +13509,7 @@ export interface MigrationInfo {
  *
  * @since 2.4
  */
-export interface MigrationParameters {
+export type MigrationParameters = {
   /**
    * Initial delay (in milliseconds) before sending
    * the first announce (Since 4.0)
@@ -13716,7 +13716,7 @@ export interface MigrationParameters {
    * (Since 9.1)
    */
   'direct-io'?: boolean;
-}
+};
 
 /**
  * Emitted from the source side of a migration at the start of each
@@ -13724,17 +13724,17 @@ export interface MigrationParameters {
  *
  * @since 2.6
  */
-export interface MigrationPassEventData {
+export type MigrationPassEventData = {
   /** An incrementing count (starting at 1 on the first pass) */
   pass: number | bigint;
-}
+};
 
 /**
  * Detailed migration status.
  *
  * @since 0.14
  */
-export interface MigrationStats {
+export type MigrationStats = {
   /** amount of bytes already transferred to the target VM */
   transferred: number | bigint;
   /**
@@ -13801,7 +13801,7 @@ export interface MigrationStats {
    * 7.1)
    */
   'dirty-sync-missed-zero-copy': number | bigint;
-}
+};
 
 /**
  * An enumeration of migration status.
@@ -13846,12 +13846,12 @@ export type MigrationStatus =
  *
  * @since 7.2
  */
-export interface MigrationThreadInfo {
+export type MigrationThreadInfo = {
   /** the name of migration thread */
   name: string;
   /** ID of the underlying host thread */
   'thread-id': number | bigint;
-}
+};
 
 /**
  * An enumeration whose values tell the mirror block job when to
@@ -13890,7 +13890,7 @@ export type MirrorSyncMode =
  *
  * @since 0.14
  */
-export interface MouseInfo {
+export type MouseInfo = {
   /** the name of the mouse device */
   name: string;
   /** the index of the mouse device */
@@ -13902,7 +13902,7 @@ export interface MouseInfo {
    * input
    */
   absolute: boolean;
-}
+};
 
 /**
  * An enumeration of multifd compression methods.
@@ -13923,12 +13923,12 @@ export type MultiFDCompression =
  *
  * @since 2.9
  */
-export interface NFSServer {
+export type NFSServer = {
   /** transport type used for NFS (only TCP supported) */
   type: NFSTransport;
   /** host address for NFS server */
   host: string;
-}
+};
 
 /**
  * An enumeration of NFS transport types
@@ -13945,17 +13945,17 @@ export type NFSTransport =
  *
  * @since 0.14
  */
-export interface NameInfo {
+export type NameInfo = {
   /** The name of the guest */
   name?: string;
-}
+};
 
 /**
  * An NBD block export, per legacy nbd-server-add command.
  *
  * @since 5.0
  */
-export interface NbdServerAddOptions {
+export type NbdServerAddOptions = {
   /**
    * Export name.  If unspecified, the `device` parameter is used
    * as the export name.  (Since 2.12)
@@ -13980,14 +13980,14 @@ export interface NbdServerAddOptions {
    * bitmap (since 4.0).
    */
   bitmap?: string;
-}
+};
 
 /**
  * Keep this type consistent with the NbdServerOptions type.  The only
  * intended difference is using SocketAddressLegacy instead of
  * SocketAddress.
  */
-export interface NbdServerOptionsLegacy {
+export type NbdServerOptionsLegacy = {
   /**
    * Time limit, in seconds, at which a client
    * that has not completed the negotiation handshake will be
@@ -14013,14 +14013,14 @@ export interface NbdServerOptionsLegacy {
   'max-connections'?: number;
   /** Address on which to listen (since 1.3). */
   addr: SocketAddressLegacy;
-}
+};
 
 /**
  * Remove NBD export by name.
  *
  * @since 2.12
  */
-export interface NbdServerRemoveArguments {
+export type NbdServerRemoveArguments = {
   /** Block export id. */
   name: string;
   /**
@@ -14028,7 +14028,7 @@ export interface NbdServerRemoveArguments {
    * description.  Default is 'safe'.
    */
   mode?: BlockExportRemoveMode;
-}
+};
 
 /**
  * Available netdev drivers.
@@ -14076,7 +14076,7 @@ export type NetFilterDirection =
  *
  * @since 1.2
  */
-export interface NetLegacyNicOptions {
+export type NetLegacyNicOptions = {
   /** id of -netdev to connect to */
   netdev?: string;
   /** MAC address */
@@ -14087,7 +14087,7 @@ export interface NetLegacyNicOptions {
   addr?: string;
   /** number of MSI-x vectors, 0 to disable MSI-X */
   vectors?: number;
-}
+};
 
 /**
  * Captures the configuration of a network device.
@@ -14119,22 +14119,22 @@ export type Netdev = {
  *
  * @since 1.2
  */
-export interface NetdevBridgeOptions {
+export type NetdevBridgeOptions = {
   /** bridge name */
   br?: string;
   /** command to execute to configure bridge */
   helper?: string;
-}
+};
 
 /**
  * Remove a network backend.
  *
  * @since 0.14
  */
-export interface NetdevDelArguments {
+export type NetdevDelArguments = {
   /** the name of the network backend to remove */
   id: string;
-}
+};
 
 /**
  * Configuration info for datagram socket netdev.
@@ -14162,19 +14162,19 @@ export interface NetdevDelArguments {
  *
  * @since 7.2
  */
-export interface NetdevDgramOptions {
+export type NetdevDgramOptions = {
   /** local address */
   local?: SocketAddress;
   /** remote address */
   remote?: SocketAddress;
-}
+};
 
 /**
  * Connect two or more net clients through a software hub.
  *
  * @since 1.2
  */
-export interface NetdevHubPortOptions {
+export type NetdevHubPortOptions = {
   /** hub identifier number */
   hubid: number;
   /**
@@ -14182,14 +14182,14 @@ export interface NetdevHubPortOptions {
    * 2.12)
    */
   netdev?: string;
-}
+};
 
 /**
  * Configure an Ethernet over L2TPv3 tunnel.
  *
  * @since 2.1
  */
-export interface NetdevL2TPv3Options {
+export type NetdevL2TPv3Options = {
   /** source address */
   src: string;
   /** destination address */
@@ -14227,14 +14227,14 @@ export interface NetdevL2TPv3Options {
    * application-specific data before the packet payload
    */
   offset?: number;
-}
+};
 
 /**
  * Connect a client to a netmap-enabled NIC or to a VALE switch port
  *
  * @since 2.0
  */
-export interface NetdevNetmapOptions {
+export type NetdevNetmapOptions = {
   /**
    * Either the name of an existing network interface supported
    * by netmap, or the name of a VALE port (created on the fly).  A
@@ -14246,7 +14246,7 @@ export interface NetdevNetmapOptions {
   ifname: string;
   /** path of the netmap device (default: '/dev/netmap'). */
   devname?: string;
-}
+};
 
 /**
  * Socket netdevs are used to establish a network connection to another
@@ -14254,7 +14254,7 @@ export interface NetdevNetmapOptions {
  *
  * @since 1.2
  */
-export interface NetdevSocketOptions {
+export type NetdevSocketOptions = {
   /** file descriptor of an already opened socket */
   fd?: string;
   /** port number, and optional hostname, to listen on */
@@ -14267,29 +14267,29 @@ export interface NetdevSocketOptions {
   localaddr?: string;
   /** UDP unicast address and port number */
   udp?: string;
-}
+};
 
 /**
  * Emitted when the netdev stream backend is connected
  *
  * @since 7.2
  */
-export interface NetdevStreamConnectedEventData {
+export type NetdevStreamConnectedEventData = {
   /** QEMU netdev id that is connected */
   'netdev-id': string;
   /** The destination address */
   addr: SocketAddress;
-}
+};
 
 /**
  * Emitted when the netdev stream backend is disconnected
  *
  * @since 7.2
  */
-export interface NetdevStreamDisconnectedEventData {
+export type NetdevStreamDisconnectedEventData = {
   /** QEMU netdev id that is disconnected */
   'netdev-id': string;
-}
+};
 
 /**
  * Configuration info for stream socket netdev
@@ -14298,7 +14298,7 @@ export interface NetdevStreamDisconnectedEventData {
  *
  * @since 7.2
  */
-export interface NetdevStreamOptions {
+export type NetdevStreamOptions = {
   /**
    * socket address to listen on (server=true) or connect to
    * (server=false)
@@ -14322,14 +14322,14 @@ export interface NetdevStreamOptions {
    * exclusive with `reconnect`.  (default: 0) (Since: 9.2)
    */
   'reconnect-ms'?: number | bigint;
-}
+};
 
 /**
  * Used to configure a host TAP network interface backend.
  *
  * @since 1.2
  */
-export interface NetdevTapOptions {
+export type NetdevTapOptions = {
   /** interface name */
   ifname?: string;
   /** file descriptor of an already opened tap */
@@ -14369,7 +14369,7 @@ export interface NetdevTapOptions {
    * polling for tap (since 2.7)
    */
   'poll-us'?: number;
-}
+};
 
 /**
  * Use the user mode network stack which requires no administrator
@@ -14377,7 +14377,7 @@ export interface NetdevTapOptions {
  *
  * @since 1.2
  */
-export interface NetdevUserOptions {
+export type NetdevUserOptions = {
   /** client hostname reported by the builtin DHCP server */
   hostname?: string;
   /** isolate the guest from the host */
@@ -14449,14 +14449,14 @@ export interface NetdevUserOptions {
   guestfwd?: String[];
   /** RFC2132 "TFTP server name" string (Since 3.1) */
   'tftp-server-name'?: string;
-}
+};
 
 /**
  * Connect to a vde switch running on the host.
  *
  * @since 1.2
  */
-export interface NetdevVdeOptions {
+export type NetdevVdeOptions = {
   /** socket path */
   sock?: string;
   /** port number */
@@ -14465,36 +14465,36 @@ export interface NetdevVdeOptions {
   group?: string;
   /** permissions for socket */
   mode?: number;
-}
+};
 
 /**
  * Emitted when the vhost-user chardev is connected
  *
  * @since 10.0
  */
-export interface NetdevVhostUserConnectedEventData {
+export type NetdevVhostUserConnectedEventData = {
   /** QEMU netdev id that is connected */
   'netdev-id': string;
   /** The character device id used by the QEMU netdev */
   'chardev-id': string;
-}
+};
 
 /**
  * Emitted when the vhost-user chardev is disconnected
  *
  * @since 10.0
  */
-export interface NetdevVhostUserDisconnectedEventData {
+export type NetdevVhostUserDisconnectedEventData = {
   /** QEMU netdev id that is disconnected */
   'netdev-id': string;
-}
+};
 
 /**
  * Vhost-user network backend
  *
  * @since 2.1
  */
-export interface NetdevVhostUserOptions {
+export type NetdevVhostUserOptions = {
   /** name of a unix socket chardev */
   chardev: string;
   /** vhost on for non-MSIX virtio guests (default: false). */
@@ -14504,7 +14504,7 @@ export interface NetdevVhostUserOptions {
    * (default: 1) (Since 2.5)
    */
   queues?: number | bigint;
-}
+};
 
 /**
  * Vhost-vdpa network backend
@@ -14514,7 +14514,7 @@ export interface NetdevVhostUserOptions {
  *
  * @since 5.1
  */
-export interface NetdevVhostVDPAOptions {
+export type NetdevVhostVDPAOptions = {
   /** path of vhost-vdpa device (default:'/dev/vhost-vdpa-0') */
   vhostdev?: string;
   /** file descriptor of an already opened vhost vdpa device */
@@ -14531,7 +14531,7 @@ export interface NetdevVhostVDPAOptions {
    * Unstable: Member `x-svq` is experimental.
    */
   'x-svq'?: boolean;
-}
+};
 
 /**
  * Indicates where to insert a netfilter relative to a given other
@@ -14551,7 +14551,7 @@ export type NetfilterInsert =
  *
  * @since 2.5
  */
-export interface NetfilterProperties {
+export type NetfilterProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -14577,7 +14577,7 @@ export interface NetfilterProperties {
    * (default: behind)
    */
   insert?: NetfilterInsert;
-}
+};
 
 /**
  * The network address family
@@ -14616,12 +14616,12 @@ export type NewImageMode =
  *
  * @since 1.6
  */
-export interface NicRxFilterChangedEventData {
+export type NicRxFilterChangedEventData = {
   /** net client name */
   name?: string;
   /** device path */
   path: string;
-}
+};
 
 /**
  * Option "-numa cpu" overrides default cpu to node mapping.  It
@@ -14631,7 +14631,7 @@ export interface NicRxFilterChangedEventData {
  *
  * @since 2.10
  */
-export interface NumaCpuOptions {
+export type NumaCpuOptions = {
   /** NUMA node ID the CPU belongs to */
   'node-id'?: number | bigint;
   /**
@@ -14665,14 +14665,14 @@ export interface NumaCpuOptions {
   'core-id'?: number | bigint;
   /** thread number within the core the CPU  belongs to */
   'thread-id'?: number | bigint;
-}
+};
 
 /**
  * Set the distance between 2 NUMA nodes.
  *
  * @since 2.10
  */
-export interface NumaDistOptions {
+export type NumaDistOptions = {
   /** source NUMA node. */
   src: number;
   /** destination NUMA node. */
@@ -14683,7 +14683,7 @@ export interface NumaDistOptions {
    * them to 255.
    */
   val: number;
-}
+};
 
 /**
  * Set the memory side cache information for a given memory domain.
@@ -14693,7 +14693,7 @@ export interface NumaDistOptions {
  *
  * @since 5.0
  */
-export interface NumaHmatCacheOptions {
+export type NumaHmatCacheOptions = {
   /** the memory proximity domain to which the memory belongs. */
   'node-id': number;
   /** the size of memory side cache in bytes. */
@@ -14709,7 +14709,7 @@ export interface NumaHmatCacheOptions {
   policy: HmatCacheWritePolicy;
   /** the cache Line size in bytes. */
   line: number;
-}
+};
 
 /**
  * Set the system locality latency and bandwidth information between
@@ -14720,7 +14720,7 @@ export interface NumaHmatCacheOptions {
  *
  * @since 5.0
  */
-export interface NumaHmatLBOptions {
+export type NumaHmatLBOptions = {
   /** the Initiator Proximity Domain. */
   initiator: number;
   /** the Target Proximity Domain. */
@@ -14745,14 +14745,14 @@ export interface NumaHmatLBOptions {
    * proximity domain, the bandwidth unit is "Bytes per second".
    */
   bandwidth?: number | bigint;
-}
+};
 
 /**
  * Create a guest NUMA node.  (for OptsVisitor)
  *
  * @since 2.1
  */
-export interface NumaNodeOptions {
+export type NumaNodeOptions = {
   /** NUMA node ID (increase by 1 from 0 if omitted) */
   nodeid?: number;
   /**
@@ -14779,7 +14779,7 @@ export interface NumaNodeOptions {
    * to this node, and therefore has the best performance (since 5.0)
    */
   initiator?: number;
-}
+};
 
 /**
  * A discriminated record of NUMA options.  (for OptsVisitor)
@@ -14814,10 +14814,10 @@ export type NumaOptionsType =
  *
  * @since 2.0
  */
-export interface ObjectDelArguments {
+export type ObjectDelArguments = {
   /** the name of the QOM object to remove */
   id: string;
-}
+};
 
 /**
  * Describes the options of a user creatable QOM object.
@@ -14890,7 +14890,7 @@ export type ObjectOptions = {
  *
  * @since 1.2
  */
-export interface ObjectPropertyInfo {
+export type ObjectPropertyInfo = {
   /** the name of the property */
   name: string;
   /**
@@ -14902,7 +14902,7 @@ export interface ObjectPropertyInfo {
   description?: string;
   /** the default value, if any (since 5.0) */
   'default-value'?: JsonValue;
-}
+};
 
 /**
  * - `x-remote-object` (unstable): 
@@ -14966,7 +14966,7 @@ export type ObjectType =
  *
  * @since 1.1
  */
-export interface ObjectTypeInfo {
+export type ObjectTypeInfo = {
   /** the type name found in the search */
   name: string;
   /**
@@ -14976,7 +14976,7 @@ export interface ObjectTypeInfo {
   abstract?: boolean;
   /** Name of parent type, if any (since 2.10) */
   parent?: string;
-}
+};
 
 /**
  * An enumeration of possible behaviors for copy-before-write operation
@@ -15010,7 +15010,7 @@ export type OnOffAuto =
  *
  * @since 2.1
  */
-export interface PCDIMMDeviceInfo {
+export type PCDIMMDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address, where device is mapped */
@@ -15030,20 +15030,20 @@ export interface PCDIMMDeviceInfo {
    * machine is running
    */
   hotpluggable: boolean;
-}
+};
 
 /** @since 2.1 */
-export interface PCDIMMDeviceInfoWrapper {
+export type PCDIMMDeviceInfoWrapper = {
   /** PCDIMMDevice state information */
   data: PCDIMMDeviceInfo;
-}
+};
 
 /**
  * Information about a persistent reservation manager
  *
  * @since 3.0
  */
-export interface PRManagerInfo {
+export type PRManagerInfo = {
   /** the identifier of the persistent reservation manager */
   id: string;
   /**
@@ -15051,7 +15051,7 @@ export interface PRManagerInfo {
    * to the underlying storage or helper
    */
   connected: boolean;
-}
+};
 
 /**
  * - `pause`: Pause the VM
@@ -15072,19 +15072,19 @@ export type PanicAction =
  *
  * @since 0.14
  */
-export interface PciBridgeInfo {
+export type PciBridgeInfo = {
   /** information about the bus the device resides on */
   bus: PciBusInfo;
   /** a list of `PciDeviceInfo` for each device on this bridge */
   devices?: PciDeviceInfo[];
-}
+};
 
 /**
  * Information about a bus of a PCI Bridge device
  *
  * @since 2.4
  */
-export interface PciBusInfo {
+export type PciBusInfo = {
   /**
    * primary bus interface number.  This should be the number of
    * the bus the device resides on.
@@ -15109,14 +15109,14 @@ export interface PciBusInfo {
    * on this bridge
    */
   prefetchable_range: PciMemoryRange;
-}
+};
 
 /**
  * Information about the Class of a PCI device
  *
  * @since 2.4
  */
-export interface PciDeviceClass {
+export type PciDeviceClass = {
   /**
    * a string description of the device's class (not stable, and
    * should only be treated as informational)
@@ -15124,14 +15124,14 @@ export interface PciDeviceClass {
   desc?: string;
   /** the class code of the device */
   class: number | bigint;
-}
+};
 
 /**
  * Information about the Id of a PCI device
  *
  * @since 2.4
  */
-export interface PciDeviceId {
+export type PciDeviceId = {
   /** the PCI device id */
   device: number | bigint;
   /** the PCI vendor id */
@@ -15140,14 +15140,14 @@ export interface PciDeviceId {
   subsystem?: number | bigint;
   /** the PCI subsystem vendor id (since 3.1) */
   'subsystem-vendor'?: number | bigint;
-}
+};
 
 /**
  * Information about a PCI device
  *
  * @since 0.14
  */
-export interface PciDeviceInfo {
+export type PciDeviceInfo = {
   /** the bus number of the device */
   bus: number | bigint;
   /** the slot the device is located in */
@@ -15168,38 +15168,38 @@ export interface PciDeviceInfo {
   pci_bridge?: PciBridgeInfo;
   /** a list of the PCI I/O regions associated with the device */
   regions: PciMemoryRegion[];
-}
+};
 
 /**
  * Information about a PCI bus
  *
  * @since 0.14
  */
-export interface PciInfo {
+export type PciInfo = {
   /** the bus index */
   bus: number | bigint;
   /** a list of devices on this bus */
   devices: PciDeviceInfo[];
-}
+};
 
 /**
  * A PCI device memory region
  *
  * @since 0.14
  */
-export interface PciMemoryRange {
+export type PciMemoryRange = {
   /** the starting address (guest physical) */
   base: number | bigint;
   /** the ending address (guest physical) */
   limit: number | bigint;
-}
+};
 
 /**
  * Information about a PCI device I/O region.
  *
  * @since 0.14
  */
-export interface PciMemoryRegion {
+export type PciMemoryRegion = {
   /** the index of the Base Address Register for this region */
   bar: number | bigint;
   /**
@@ -15215,34 +15215,34 @@ export interface PciMemoryRegion {
   prefetch?: boolean;
   /** if `type` is 'memory', true if the BAR is 64-bit */
   mem_type_64?: boolean;
-}
+};
 
 /**
  * Save a portion of guest physical memory to a file.
  *
  * @since 0.14
  */
-export interface PmemsaveArguments {
+export type PmemsaveArguments = {
   /** the physical address of the guest to start from */
   val: number | bigint;
   /** the size of memory region to save */
   size: number | bigint;
   /** the file to save the memory to as binary data */
   filename: string;
-}
+};
 
 /**
  * Properties for pr-manager-helper objects.
  *
  * @since 2.11
  */
-export interface PrManagerHelperProperties {
+export type PrManagerHelperProperties = {
   /**
    * the path to a Unix domain socket for connecting to the
    * external helper
    */
   path: string;
-}
+};
 
 /**
  * Emitted whenever the connected status of a persistent reservation
@@ -15250,12 +15250,12 @@ export interface PrManagerHelperProperties {
  *
  * @since 3.0
  */
-export interface PrManagerStatusChangedEventData {
+export type PrManagerStatusChangedEventData = {
   /** The id of the PR manager object */
   id: string;
   /** true if the PR manager is connected to a backend */
   connected: boolean;
-}
+};
 
 /**
  * Preallocation mode of QEMU image file
@@ -15302,14 +15302,14 @@ export type QAuthZListPolicy =
  *
  * @since 4.0
  */
-export interface QAuthZListRule {
+export type QAuthZListRule = {
   /** a string or glob to match against a user identity */
   match: string;
   /** the result to return if `match` evaluates to true */
   policy: QAuthZListPolicy;
   /** the format of the `match` rule (default 'exact') */
   format?: QAuthZListFormat;
-}
+};
 
 /**
  * The options that are available for all encryption formats when
@@ -15330,7 +15330,7 @@ export type QCryptoBlockAmendOptions =
  *
  * @since 5.1
  */
-export interface QCryptoBlockAmendOptionsLUKS {
+export type QCryptoBlockAmendOptionsLUKS = {
   /** the desired state of the keyslots */
   state: QCryptoBlockLUKSKeyslotState;
   /**
@@ -15364,7 +15364,7 @@ export interface QCryptoBlockAmendOptionsLUKS {
    * same secret that was used to open the image
    */
   secret?: string;
-}
+};
 
 /**
  * The options that are available for all encryption formats when
@@ -15381,7 +15381,7 @@ export type QCryptoBlockCreateOptions =
  *
  * @since 2.6
  */
-export interface QCryptoBlockCreateOptionsLUKS {
+export type QCryptoBlockCreateOptionsLUKS = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key.  Mandatory except when probing image for
@@ -15418,7 +15418,7 @@ export interface QCryptoBlockCreateOptionsLUKS {
    * processing.  Currently defaults to 2000.  (since 2.8)
    */
   'iter-time'?: number | bigint;
-}
+};
 
 /**
  * The supported full disk encryption formats
@@ -15437,7 +15437,7 @@ export type QCryptoBlockFormat =
  *
  * @since 2.7
  */
-export interface QCryptoBlockInfoLUKS {
+export type QCryptoBlockInfoLUKS = {
   /** the cipher algorithm for data encryption */
   'cipher-alg': QCryptoCipherAlgo;
   /** the cipher mode for data encryption */
@@ -15458,14 +15458,14 @@ export interface QCryptoBlockInfoLUKS {
   uuid: string;
   /** information about each key slot */
   slots: QCryptoBlockInfoLUKSSlot[];
-}
+};
 
 /**
  * Information about the LUKS block encryption key slot options
  *
  * @since 2.7
  */
-export interface QCryptoBlockInfoLUKSSlot {
+export type QCryptoBlockInfoLUKSSlot = {
   /** whether the key slot is currently in use */
   active: boolean;
   /** number of PBKDF2 iterations for key material */
@@ -15474,7 +15474,7 @@ export interface QCryptoBlockInfoLUKSSlot {
   stripes?: number | bigint;
   /** offset to the key material in bytes */
   'key-offset': number | bigint;
-}
+};
 
 /**
  * Defines state of keyslots that are affected by the update
@@ -15493,28 +15493,28 @@ export type QCryptoBlockLUKSKeyslotState =
  *
  * @since 2.6
  */
-export interface QCryptoBlockOptionsLUKS {
+export type QCryptoBlockOptionsLUKS = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key.  Mandatory except when probing image for
    * metadata only.
    */
   'key-secret'?: string;
-}
+};
 
 /**
  * The options that apply to QCow/QCow2 AES-CBC encryption format
  *
  * @since 2.6
  */
-export interface QCryptoBlockOptionsQCow {
+export type QCryptoBlockOptionsQCow = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key.  Mandatory except when probing image for
    * metadata only.
    */
   'key-secret'?: string;
-}
+};
 
 /**
  * The supported algorithms for content encryption ciphers
@@ -15638,12 +15638,12 @@ export type QCryptoTLSCredsEndpoint =
  *
  * @since 8.0
  */
-export interface QCryptodevBackendClient {
+export type QCryptodevBackendClient = {
   /** the queue index of the crypto device */
   queue: number;
   /** the type of the crypto device */
   type: QCryptodevBackendType;
-}
+};
 
 /**
  * The supported service types of a crypto device.
@@ -15682,14 +15682,14 @@ export type QCryptodevBackendType =
  *
  * @since 8.0
  */
-export interface QCryptodevInfo {
+export type QCryptodevInfo = {
   /** the id of the crypto device */
   id: string;
   /** supported service types of a crypto device */
   service: QCryptodevBackendServiceType[];
   /** the additional information of the crypto device */
   client: QCryptodevBackendClient[];
-}
+};
 
 /**
  * An enumeration of key name.
@@ -15913,10 +15913,10 @@ export type QKeyCode =
   | 'f24';
 
 /** @since 1.3 */
-export interface QKeyCodeWrapper {
+export type QKeyCodeWrapper = {
   /** An enumeration of key name */
   data: QKeyCode;
-}
+};
 
 /**
  * Enumeration of capabilities to be advertised during initial client
@@ -15956,14 +15956,14 @@ export type QapiVfioMigrationState =
  *
  * @since 4.0
  */
-export interface Qcow2BitmapInfo {
+export type Qcow2BitmapInfo = {
   /** the name of the bitmap */
   name: string;
   /** granularity of the bitmap in bytes */
   granularity: number;
   /** flags of the bitmap */
   flags: Qcow2BitmapInfoFlags[];
-}
+};
 
 /**
  * An enumeration of flags that a bitmap can report to the user.
@@ -15998,7 +15998,7 @@ export type Qcow2CompressionType =
  *
  * @since 2.9
  */
-export interface Qcow2OverlapCheckFlags {
+export type Qcow2OverlapCheckFlags = {
   /**
    * Specifies a template mode which can be adjusted using the
    * other flags, defaults to 'cached'
@@ -16022,7 +16022,7 @@ export interface Qcow2OverlapCheckFlags {
   'inactive-l2'?: boolean;
   /** Qcow2 bitmap directory (since 3.0) */
   'bitmap-directory'?: boolean;
-}
+};
 
 /**
  * General overlap check modes.
@@ -16064,7 +16064,7 @@ export type Qcow2OverlapChecks =
  *
  * @since 0.13
  */
-export interface QmpCapabilitiesArguments {
+export type QmpCapabilitiesArguments = {
   /**
    * An optional list of QMPCapability values to enable.  The
    * client must not enable any capability that is not mentioned in
@@ -16072,7 +16072,7 @@ export interface QmpCapabilitiesArguments {
    * means no QMP capabilities will be enabled.  (since 2.12)
    */
   enable?: QMPCapability[];
-}
+};
 
 /**
  * This command will get a property from a object model path and return
@@ -16094,7 +16094,7 @@ export interface QmpCapabilitiesArguments {
  *
  * @since 1.2
  */
-export interface QomGetArguments {
+export type QomGetArguments = {
   /**
    * The path within the object model.  There are two forms of
    * supported paths--absolute and partial paths.
@@ -16102,7 +16102,7 @@ export interface QomGetArguments {
   path: string;
   /** The property name to read */
   property: string;
-}
+};
 
 /**
  * This command will list any properties of a object given a path in
@@ -16110,13 +16110,13 @@ export interface QomGetArguments {
  *
  * @since 1.2
  */
-export interface QomListArguments {
+export type QomListArguments = {
   /**
    * the path within the object model.  See `qom-get` for a
    * description of this parameter.
    */
   path: string;
-}
+};
 
 /**
  * List properties associated with a QOM object.
@@ -16127,17 +16127,17 @@ export interface QomListArguments {
  *
  * @since 2.12
  */
-export interface QomListPropertiesArguments {
+export type QomListPropertiesArguments = {
   /** the type name of an object */
   typename: string;
-}
+};
 
 /**
  * This command will return a list of types given search parameters
  *
  * @since 1.1
  */
-export interface QomListTypesArguments {
+export type QomListTypesArguments = {
   /**
    * if specified, only return types that implement this
    * type name
@@ -16145,14 +16145,14 @@ export interface QomListTypesArguments {
   implements?: string;
   /** if true, include abstract types in the results */
   abstract?: boolean;
-}
+};
 
 /**
  * This command will set a property from a object model path.
  *
  * @since 1.2
  */
-export interface QomSetArguments {
+export type QomSetArguments = {
   /** see `qom-get` for a description of this parameter */
   path: string;
   /** the property name to set */
@@ -16162,26 +16162,26 @@ export interface QomSetArguments {
    * See `qom-get` for a description of type mapping.
    */
   value: JsonValue;
-}
+};
 
 /**
  * Properties for qtest objects.
  *
  * @since 6.0
  */
-export interface QtestProperties {
+export type QtestProperties = {
   /** the chardev to be used to receive qtest commands on. */
   chardev: string;
   /** the path to a log file */
   log?: string;
-}
+};
 
 /**
  * Query the `BlockStats` for all virtual block devices.
  *
  * @since 0.14
  */
-export interface QueryBlockstatsArguments {
+export type QueryBlockstatsArguments = {
   /**
    * If true, the command will query all the block nodes
    * that have a node name, in a list which will include "parent"
@@ -16192,17 +16192,17 @@ export interface QueryBlockstatsArguments {
    * mode.  (Since 2.3)
    */
   'query-nodes'?: boolean;
-}
+};
 
 /**
  * Query command line option schema.
  *
  * @since 1.5
  */
-export interface QueryCommandLineOptionsArguments {
+export type QueryCommandLineOptionsArguments = {
   /** option name */
   option?: string;
-}
+};
 
 /**
  * Expands a given CPU model, `model`, (or a combination of CPU model +
@@ -16233,32 +16233,32 @@ export interface QueryCommandLineOptionsArguments {
  *
  * @since 2.8
  */
-export interface QueryCpuModelExpansionArguments {
+export type QueryCpuModelExpansionArguments = {
   /** expansion type, specifying how to expand the CPU model */
   type: CpuModelExpansionType;
   /** description of the CPU model to expand */
   model: CpuModelInfo;
-}
+};
 
 /**
  * Query results of the most recent invocation of `calc-dirty-rate`.
  *
  * @since 5.2
  */
-export interface QueryDirtyRateArguments {
+export type QueryDirtyRateArguments = {
   /**
    * time unit in which to report calculation time.
    * By default it is reported in seconds.  (Since 8.2)
    */
   'calc-time-unit'?: TimeUnit;
-}
+};
 
 /**
  * Return a list of supported machines
  *
  * @since 1.2
  */
-export interface QueryMachinesArguments {
+export type QueryMachinesArguments = {
   /**
    * if true, also return compatibility properties.
    * (default: false) (since 9.1)
@@ -16266,37 +16266,37 @@ export interface QueryMachinesArguments {
    * Unstable: Argument `compat-props` is experimental.
    */
   'compat-props'?: boolean;
-}
+};
 
 /**
  * Get the named block driver list
  *
  * @since 2.0
  */
-export interface QueryNamedBlockNodesArguments {
+export type QueryNamedBlockNodesArguments = {
   /**
    * Omit the nested data about backing image ("backing-image"
    * key) if true.  Default is false (Since 5.0)
    */
   flat?: boolean;
-}
+};
 
 /**
  * Return rocker switch information.
  *
  * @since 2.4
  */
-export interface QueryRockerArguments {
+export type QueryRockerArguments = {
   /** switch name */
   name: string;
-}
+};
 
 /**
  * Return rocker OF-DPA flow information.
  *
  * @since 2.4
  */
-export interface QueryRockerOfDpaFlowsArguments {
+export type QueryRockerOfDpaFlowsArguments = {
   /** switch name */
   name: string;
   /**
@@ -16304,14 +16304,14 @@ export interface QueryRockerOfDpaFlowsArguments {
    * information for all tables.
    */
   'tbl-id'?: number;
-}
+};
 
 /**
  * Return rocker OF-DPA group information.
  *
  * @since 2.4
  */
-export interface QueryRockerOfDpaGroupsArguments {
+export type QueryRockerOfDpaGroupsArguments = {
   /** switch name */
   name: string;
   /**
@@ -16319,27 +16319,27 @@ export interface QueryRockerOfDpaGroupsArguments {
    * information for all group types.
    */
   type?: number;
-}
+};
 
 /**
  * Return rocker switch port information.
  *
  * @since 2.4
  */
-export interface QueryRockerPortsArguments {
+export type QueryRockerPortsArguments = {
   /** port name */
   name: string;
-}
+};
 
 /**
  * Return rx-filter information for all NICs (or for the given NIC).
  *
  * @since 1.6
  */
-export interface QueryRxFilterArguments {
+export type QueryRxFilterArguments = {
   /** net client name */
   name?: string;
-}
+};
 
 /**
  * This command is used to get the SEV attestation report, and is
@@ -16347,13 +16347,13 @@ export interface QueryRxFilterArguments {
  *
  * @since 6.1
  */
-export interface QuerySevAttestationReportArguments {
+export type QuerySevAttestationReportArguments = {
   /**
    * a random 16 bytes value encoded in base64 (it will be
    * included in report)
    */
   mnonce: string;
-}
+};
 
 /**
  * Return the schema for all available runtime-collected statistics.
@@ -16372,10 +16372,10 @@ export interface QuerySevAttestationReportArguments {
  *
  * @since 7.1
  */
-export interface QueryStatsSchemasArguments {
+export type QueryStatsSchemasArguments = {
   /** a provider to restrict the query to. */
   provider?: StatsProvider;
-}
+};
 
 /**
  * Emitted by the Quorum block driver if it fails to establish a quorum
@@ -16384,14 +16384,14 @@ export interface QueryStatsSchemasArguments {
  *
  * @since 2.0
  */
-export interface QuorumFailureEventData {
+export type QuorumFailureEventData = {
   /** device name if defined else node name */
   reference: string;
   /** number of the first sector of the failed read operation */
   'sector-num': number | bigint;
   /** failed read operation sector count */
   'sectors-count': number | bigint;
-}
+};
 
 /**
  * An enumeration of the quorum operation types
@@ -16426,7 +16426,7 @@ export type QuorumReadPattern =
  *
  * @since 2.0
  */
-export interface QuorumReportBadEventData {
+export type QuorumReportBadEventData = {
   /** quorum operation type (Since 2.6) */
   type: QuorumOpType;
   /**
@@ -16442,7 +16442,7 @@ export interface QuorumReportBadEventData {
   'sector-num': number | bigint;
   /** failed read operation sector count */
   'sectors-count': number | bigint;
-}
+};
 
 /** @since 3.0 */
 export type RbdAuthMode =
@@ -16456,7 +16456,7 @@ export type RbdEncryptionCreateOptions =
   | { format: 'luks-any' };
 
 /** @since 6.1 */
-export interface RbdEncryptionCreateOptionsLUKS {
+export type RbdEncryptionCreateOptionsLUKS = {
   /**
    * ID of a QCryptoSecret object providing a passphrase for
    * unlocking the encryption
@@ -16464,10 +16464,10 @@ export interface RbdEncryptionCreateOptionsLUKS {
   'key-secret': string;
   /** The encryption algorithm */
   'cipher-alg'?: QCryptoCipherAlgo;
-}
+};
 
 /** @since 6.1 */
-export interface RbdEncryptionCreateOptionsLUKS2 {
+export type RbdEncryptionCreateOptionsLUKS2 = {
   /**
    * ID of a QCryptoSecret object providing a passphrase for
    * unlocking the encryption
@@ -16475,7 +16475,7 @@ export interface RbdEncryptionCreateOptionsLUKS2 {
   'key-secret': string;
   /** The encryption algorithm */
   'cipher-alg'?: QCryptoCipherAlgo;
-}
+};
 
 /** @since 6.1 */
 export type RbdEncryptionOptions = {
@@ -16493,31 +16493,31 @@ export type RbdEncryptionOptions = {
 );
 
 /** @since 6.1 */
-export interface RbdEncryptionOptionsLUKS {
+export type RbdEncryptionOptionsLUKS = {
   /**
    * ID of a QCryptoSecret object providing a passphrase for
    * unlocking the encryption
    */
   'key-secret': string;
-}
+};
 
 /** @since 6.1 */
-export interface RbdEncryptionOptionsLUKS2 {
+export type RbdEncryptionOptionsLUKS2 = {
   /**
    * ID of a QCryptoSecret object providing a passphrase for
    * unlocking the encryption
    */
   'key-secret': string;
-}
+};
 
 /** @since 8.0 */
-export interface RbdEncryptionOptionsLUKSAny {
+export type RbdEncryptionOptionsLUKSAny = {
   /**
    * ID of a QCryptoSecret object providing a passphrase for
    * unlocking the encryption
    */
   'key-secret': string;
-}
+};
 
 /**
  * - `luks-any`: Used for opening either luks or luks2 (Since 8.0)
@@ -16546,7 +16546,7 @@ export type RebootAction =
  *
  * @since 6.0
  */
-export interface RemoteObjectProperties {
+export type RemoteObjectProperties = {
   /** file descriptor name previously passed via 'getfd' command */
   fd: string;
   /**
@@ -16554,7 +16554,7 @@ export interface RemoteObjectProperties {
    * descriptor
    */
   devid: string;
-}
+};
 
 /**
  * Remove a file descriptor from an fd set.
@@ -16566,12 +16566,12 @@ export interface RemoteObjectProperties {
  *
  * @since 1.2
  */
-export interface RemoveFdArguments {
+export type RemoveFdArguments = {
   /** The ID of the fd set that the file descriptor belongs to. */
   'fdset-id': number | bigint;
   /** The file descriptor that is to be removed. */
   fd?: number | bigint;
-}
+};
 
 /**
  * Set replay breakpoint at instruction count `icount`.  Execution stops
@@ -16583,17 +16583,17 @@ export interface RemoveFdArguments {
  *
  * @since 5.2
  */
-export interface ReplayBreakArguments {
+export type ReplayBreakArguments = {
   /** instruction count to stop at */
   icount: number | bigint;
-}
+};
 
 /**
  * Record/replay information.
  *
  * @since 5.2
  */
-export interface ReplayInfo {
+export type ReplayInfo = {
   /** current mode. */
   mode: ReplayMode;
   /**
@@ -16603,7 +16603,7 @@ export interface ReplayInfo {
   filename?: string;
   /** current number of executed instructions. */
   icount: number | bigint;
-}
+};
 
 /**
  * Mode of the replay subsystem.
@@ -16629,10 +16629,10 @@ export type ReplayMode =
  *
  * @since 5.2
  */
-export interface ReplaySeekArguments {
+export type ReplaySeekArguments = {
   /** target instruction count */
   icount: number | bigint;
-}
+};
 
 /**
  * An enumeration of replication modes.
@@ -16651,7 +16651,7 @@ export type ReplicationMode =
  *
  * @since 2.9
  */
-export interface ReplicationStatus {
+export type ReplicationStatus = {
   /** true if an error happened, false if replication is normal. */
   error: boolean;
   /**
@@ -16659,7 +16659,7 @@ export interface ReplicationStatus {
    * 'true'.
    */
   desc?: string;
-}
+};
 
 /**
  * Retrieve an eBPF object that can be loaded with libbpf.  Management
@@ -16668,17 +16668,17 @@ export interface ReplicationStatus {
  *
  * @since 9.0
  */
-export interface RequestEbpfArguments {
+export type RequestEbpfArguments = {
   /** The ID of the program to return. */
   id: EbpfProgramID;
-}
+};
 
 /**
  * Emitted when the virtual machine is reset
  *
  * @since 0.12
  */
-export interface ResetEventData {
+export type ResetEventData = {
   /**
    * If true, the reset was triggered by a guest request (such as
    * a guest-initiated ACPI reboot request or other hardware-specific
@@ -16688,7 +16688,7 @@ export interface ResetEventData {
   guest: boolean;
   /** The `ShutdownCause` of the RESET.  (since 4.0) */
   reason: ShutdownCause;
-}
+};
 
 /**
  * Read from a ring buffer character device.
@@ -16703,14 +16703,14 @@ export interface ResetEventData {
  *
  * @since 1.4
  */
-export interface RingbufReadArguments {
+export type RingbufReadArguments = {
   /** the ring buffer character device name */
   device: string;
   /** how many bytes to read at most */
   size: number | bigint;
   /** data encoding (default 'utf8'). */
   format?: DataFormat;
-}
+};
 
 /**
  * Write to a ring buffer character device.
@@ -16723,21 +16723,21 @@ export interface RingbufReadArguments {
  *
  * @since 1.4
  */
-export interface RingbufWriteArguments {
+export type RingbufWriteArguments = {
   /** the ring buffer character device name */
   device: string;
   /** data to write */
   data: string;
   /** data encoding (default 'utf8'). */
   format?: DataFormat;
-}
+};
 
 /**
  * Properties for rng-egd objects.
  *
  * @since 1.3
  */
-export interface RngEgdProperties {
+export type RngEgdProperties = {
   /**
    * if true, the device is opened immediately when applying
    * this option and will probably fail when processing the next
@@ -16752,14 +16752,14 @@ export interface RngEgdProperties {
    * connection to the RNG daemon
    */
   chardev: string;
-}
+};
 
 /**
  * Properties for objects of classes derived from rng.
  *
  * @since 1.3
  */
-export interface RngProperties {
+export type RngProperties = {
   /**
    * if true, the device is opened immediately when applying
    * this option and will probably fail when processing the next
@@ -16770,14 +16770,14 @@ export interface RngProperties {
    * make sense, and false is already the default.
    */
   opened?: boolean;
-}
+};
 
 /**
  * Properties for rng-random objects.
  *
  * @since 1.3
  */
-export interface RngRandomProperties {
+export type RngRandomProperties = {
   /**
    * if true, the device is opened immediately when applying
    * this option and will probably fail when processing the next
@@ -16792,14 +16792,14 @@ export interface RngRandomProperties {
    * from (default: "/dev/urandom")
    */
   filename?: string;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlow {
+export type RockerOfDpaFlow = {
   /** flow unique cookie ID */
   cookie: number | bigint;
   /** count of matches (hits) on flow */
@@ -16810,7 +16810,7 @@ export interface RockerOfDpaFlow {
   mask: RockerOfDpaFlowMask;
   /** flow action */
   action: RockerOfDpaFlowAction;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow action
@@ -16820,7 +16820,7 @@ export interface RockerOfDpaFlow {
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlowAction {
+export type RockerOfDpaFlowAction = {
   /** next table ID */
   'goto-tbl'?: number;
   /** group ID */
@@ -16833,7 +16833,7 @@ export interface RockerOfDpaFlowAction {
   'new-vlan-id'?: number;
   /** physical output port */
   'out-pport'?: number;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow key
@@ -16843,7 +16843,7 @@ export interface RockerOfDpaFlowAction {
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlowKey {
+export type RockerOfDpaFlowKey = {
   /** key priority, 0 being lowest priority */
   priority: number;
   /** flow table ID */
@@ -16866,7 +16866,7 @@ export interface RockerOfDpaFlowKey {
   'ip-tos'?: number;
   /** IP header destination address */
   'ip-dst'?: string;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow mask
@@ -16876,7 +16876,7 @@ export interface RockerOfDpaFlowKey {
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlowMask {
+export type RockerOfDpaFlowMask = {
   /** physical input port */
   'in-pport'?: number;
   /** tunnel ID */
@@ -16891,7 +16891,7 @@ export interface RockerOfDpaFlowMask {
   'ip-proto'?: number;
   /** IP header TOS field */
   'ip-tos'?: number;
-}
+};
 
 /**
  * Rocker switch OF-DPA group
@@ -16901,7 +16901,7 @@ export interface RockerOfDpaFlowMask {
  *
  * @since 2.4
  */
-export interface RockerOfDpaGroup {
+export type RockerOfDpaGroup = {
   /** group unique ID */
   id: number;
   /** group type */
@@ -16928,14 +16928,14 @@ export interface RockerOfDpaGroup {
   'set-eth-dst'?: string;
   /** perform TTL check */
   'ttl-check'?: number;
-}
+};
 
 /**
  * Rocker switch port information.
  *
  * @since 2.4
  */
-export interface RockerPort {
+export type RockerPort = {
   /** port name */
   name: string;
   /** port is enabled for I/O */
@@ -16948,7 +16948,7 @@ export interface RockerPort {
   duplex: RockerPortDuplex;
   /** port link autoneg */
   autoneg: RockerPortAutoneg;
-}
+};
 
 /**
  * An enumeration of port autoneg states.
@@ -16979,14 +16979,14 @@ export type RockerPortDuplex =
  *
  * @since 2.4
  */
-export interface RockerSwitch {
+export type RockerSwitch = {
   /** switch name */
   name: string;
   /** switch ID */
   id: number | bigint;
   /** number of front-panel ports */
   ports: number;
-}
+};
 
 /**
  * Emitted when the guest changes the RTC time.
@@ -16997,7 +16997,7 @@ export interface RockerSwitch {
  *
  * @since 0.13
  */
-export interface RtcChangeEventData {
+export type RtcChangeEventData = {
   /**
    * offset in seconds between base RTC clock (as specified by
    * -rtc base), and new RTC clock value
@@ -17005,7 +17005,7 @@ export interface RtcChangeEventData {
   offset: number | bigint;
   /** path to the RTC object in the QOM tree */
   'qom-path': string;
-}
+};
 
 /**
  * An enumeration of VM run states.
@@ -17050,7 +17050,7 @@ export type RunState =
  *
  * @since 1.6
  */
-export interface RxFilterInfo {
+export type RxFilterInfo = {
   /** net client name */
   name: string;
   /** whether promiscuous mode is enabled */
@@ -17075,7 +17075,7 @@ export interface RxFilterInfo {
   'unicast-table': string[];
   /** a list of multicast macaddr string */
   'multicast-table': string[];
-}
+};
 
 /**
  * Packets receiving state
@@ -17139,19 +17139,19 @@ export type S390CrashReason =
  *
  * @since 7.0
  */
-export interface SGXEPCSection {
+export type SGXEPCSection = {
   /** the numa node */
   node: number | bigint;
   /** the size of EPC section */
   size: number | bigint;
-}
+};
 
 /**
  * Information about intel Safe Guard eXtension (SGX) support
  *
  * @since 6.2
  */
-export interface SGXInfo {
+export type SGXInfo = {
   /** true if SGX is supported */
   sgx: boolean;
   /** true if SGX1 is supported */
@@ -17162,7 +17162,7 @@ export interface SGXInfo {
   flc: boolean;
   /** The EPC sections info for guest (Since: 7.0) */
   sections: SGXEPCSection[];
-}
+};
 
 /** @since 2.5 */
 export type SchemaInfo = {
@@ -17198,24 +17198,24 @@ export type SchemaInfo = {
  *
  * @since 2.5
  */
-export interface SchemaInfoAlternate {
+export type SchemaInfoAlternate = {
   /**
    * the alternate type's members, in no particular order.  The
    * members' wire encoding is distinct, see
    * :doc:`/devel/qapi-code-gen` section Alternate types.
    */
   members: SchemaInfoAlternateMember[];
-}
+};
 
 /**
  * An alternate member.
  *
  * @since 2.5
  */
-export interface SchemaInfoAlternateMember {
+export type SchemaInfoAlternateMember = {
   /** the name of the member's type. */
   type: string;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'array'.
@@ -17224,27 +17224,27 @@ export interface SchemaInfoAlternateMember {
  *
  * @since 2.5
  */
-export interface SchemaInfoArray {
+export type SchemaInfoArray = {
   /** the array type's element type. */
   'element-type': string;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'builtin'.
  *
  * @since 2.5
  */
-export interface SchemaInfoBuiltin {
+export type SchemaInfoBuiltin = {
   /** the JSON type used for this type on the wire. */
   'json-type': JSONType;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'command'.
  *
  * @since 2.5
  */
-export interface SchemaInfoCommand {
+export type SchemaInfoCommand = {
   /**
    * the name of the object type that provides the command's
    * parameters.
@@ -17257,7 +17257,7 @@ export interface SchemaInfoCommand {
    * defaults to false (Since: 2.12)
    */
   'allow-oob'?: boolean;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'enum'.
@@ -17266,7 +17266,7 @@ export interface SchemaInfoCommand {
  *
  * @since 2.5
  */
-export interface SchemaInfoEnum {
+export type SchemaInfoEnum = {
   /**
    * the enum type's members, in no particular order (since
    * 6.2).
@@ -17280,14 +17280,14 @@ export interface SchemaInfoEnum {
    * @deprecated Member `values` is deprecated.  Use `members` instead.
    */
   values: string[];
-}
+};
 
 /**
  * An object member.
  *
  * @since 6.2
  */
-export interface SchemaInfoEnumMember {
+export type SchemaInfoEnumMember = {
   /** the member's name, as defined in the QAPI schema. */
   name: string;
   /**
@@ -17295,20 +17295,20 @@ export interface SchemaInfoEnumMember {
    * particular order.
    */
   features?: string[];
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'event'.
  *
  * @since 2.5
  */
-export interface SchemaInfoEvent {
+export type SchemaInfoEvent = {
   /**
    * the name of the object type that provides the event's
    * parameters.
    */
   'arg-type': string;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'object'.
@@ -17317,7 +17317,7 @@ export interface SchemaInfoEvent {
  *
  * @since 2.5
  */
-export interface SchemaInfoObject {
+export type SchemaInfoObject = {
   /**
    * the object type's (non-variant) members, in no particular
    * order.
@@ -17335,14 +17335,14 @@ export interface SchemaInfoObject {
    * from the order of the values of the enum type of the `tag`.
    */
   variants?: SchemaInfoObjectVariant[];
-}
+};
 
 /**
  * An object member.
  *
  * @since 2.5
  */
-export interface SchemaInfoObjectMember {
+export type SchemaInfoObjectMember = {
   /** the member's name, as defined in the QAPI schema. */
   name: string;
   /** the name of the member's type. */
@@ -17360,14 +17360,14 @@ export interface SchemaInfoObjectMember {
    * particular order.  (since 5.0)
    */
   features?: string[];
-}
+};
 
 /**
  * The variant members for a value of the type tag.
  *
  * @since 2.5
  */
-export interface SchemaInfoObjectVariant {
+export type SchemaInfoObjectVariant = {
   /** a value of the type tag. */
   case: string;
   /**
@@ -17375,7 +17375,7 @@ export interface SchemaInfoObjectVariant {
    * when the type tag has value `case`.
    */
   type: string;
-}
+};
 
 /**
  * This is a `SchemaInfo`'s meta type, i.e. the kind of entity it
@@ -17405,7 +17405,7 @@ export type SchemaMetaType =
  *
  * @since 0.14
  */
-export interface ScreendumpArguments {
+export type ScreendumpArguments = {
   /** the path of a new file to store the image */
   filename: string;
   /**
@@ -17423,14 +17423,14 @@ export interface ScreendumpArguments {
   head?: number | bigint;
   /** image format for screendump.  (default: ppm) (Since 7.1) */
   format?: ImageFormat;
-}
+};
 
 /**
  * Properties for secret_keyring objects.
  *
  * @since 5.1
  */
-export interface SecretKeyringProperties {
+export type SecretKeyringProperties = {
   /**
    * the data format that the secret is provided in
    * (default: raw)
@@ -17451,7 +17451,7 @@ export interface SecretKeyringProperties {
   iv?: string;
   /** serial number that identifies a key to get from the kernel */
   serial: number;
-}
+};
 
 /**
  * Properties for secret objects.
@@ -17460,7 +17460,7 @@ export interface SecretKeyringProperties {
  *
  * @since 2.6
  */
-export interface SecretProperties {
+export type SecretProperties = {
   /**
    * the data format that the secret is provided in
    * (default: raw)
@@ -17483,14 +17483,14 @@ export interface SecretProperties {
   data?: string;
   /** the filename to load the data associated with the secret from */
   file?: string;
-}
+};
 
 /**
  * Send keys to guest.
  *
  * @since 1.3
  */
-export interface SendKeyArguments {
+export type SendKeyArguments = {
   /**
    * An array of `KeyValue` elements.  All `KeyValues` in this array
    * are simultaneously sent to the guest.  A `KeyValue.number` value
@@ -17503,7 +17503,7 @@ export interface SendKeyArguments {
    * 100
    */
   'hold-time'?: number | bigint;
-}
+};
 
 /**
  * Set the actions that will be taken by the emulator in response to
@@ -17511,7 +17511,7 @@ export interface SendKeyArguments {
  *
  * @since 6.0
  */
-export interface SetActionArguments {
+export type SetActionArguments = {
   /** `RebootAction` action taken on guest reboot. */
   reboot?: RebootAction;
   /** `ShutdownAction` action taken on guest shutdown. */
@@ -17520,7 +17520,7 @@ export interface SetActionArguments {
   panic?: PanicAction;
   /** `WatchdogAction` action taken when watchdog timer expires. */
   watchdog?: WatchdogAction;
-}
+};
 
 /**
  * Sets the link status of a virtual network adapter.
@@ -17531,12 +17531,12 @@ export interface SetActionArguments {
  *
  * @since 0.14
  */
-export interface SetLinkArguments {
+export type SetLinkArguments = {
   /** the device name of the virtual network adapter */
   name: string;
   /** true to set the link status to be up */
   up: boolean;
-}
+};
 
 /**
  * An action to take on changing a password on a connection with active
@@ -17577,13 +17577,13 @@ export type SetPasswordOptions = {
  *
  * @since 7.0
  */
-export interface SetPasswordOptionsVnc {
+export type SetPasswordOptionsVnc = {
   /**
    * The id of the display where the password should be
    * changed.  Defaults to the first.
    */
   display?: string;
-}
+};
 
 /**
  * Set the upper limit of dirty page rate for virtual CPUs.
@@ -17594,12 +17594,12 @@ export interface SetPasswordOptionsVnc {
  *
  * @since 7.1
  */
-export interface SetVcpuDirtyLimitArguments {
+export type SetVcpuDirtyLimitArguments = {
   /** index of a virtual CPU, default is all. */
   'cpu-index'?: number | bigint;
   /** upper limit of dirty page rate (MB/s) for virtual CPUs. */
   'dirty-rate': number | bigint;
-}
+};
 
 /**
  * The struct describes attestation report for a Secure Encrypted
@@ -17607,10 +17607,10 @@ export interface SetVcpuDirtyLimitArguments {
  *
  * @since 6.1
  */
-export interface SevAttestationReport {
+export type SevAttestationReport = {
   /** guest attestation report (base64 encoded) */
   data: string;
-}
+};
 
 /**
  * The struct describes capability for a Secure Encrypted
@@ -17618,7 +17618,7 @@ export interface SevAttestationReport {
  *
  * @since 2.12
  */
-export interface SevCapability {
+export type SevCapability = {
   /** Platform Diffie-Hellman key (base64 encoded) */
   pdh: string;
   /** PDH certificate chain (base64 encoded) */
@@ -17632,26 +17632,26 @@ export interface SevCapability {
    * SEV is enabled
    */
   'reduced-phys-bits': number | bigint;
-}
+};
 
 /**
  * Information specific to legacy SEV/SEV-ES guests.
  *
  * @since 2.12
  */
-export interface SevGuestInfo {
+export type SevGuestInfo = {
   /** SEV policy value */
   policy: number;
   /** SEV firmware handle */
   handle: number;
-}
+};
 
 /**
  * Properties for sev-guest objects.
  *
  * @since 2.12
  */
-export interface SevGuestProperties {
+export type SevGuestProperties = {
   /** SEV device to use (default: "/dev/sev") */
   'sev-device'?: string;
   /** C-bit location in page table entry (default: 0) */
@@ -17689,7 +17689,7 @@ export interface SevGuestProperties {
    * (default: off) (since 9.1)
    */
   'legacy-vm-type'?: OnOffAuto;
-}
+};
 
 /**
  * An enumeration indicating the type of SEV guest being run.
@@ -17729,34 +17729,34 @@ export type SevInfo = {
  *
  * @since 6.0
  */
-export interface SevInjectLaunchSecretArguments {
+export type SevInjectLaunchSecretArguments = {
   /** the launch secret packet header encoded in base64 */
   'packet-header': string;
   /** the launch secret data to be injected encoded in base64 */
   secret: string;
   /** the guest physical address where secret will be injected. */
   gpa?: number | bigint;
-}
+};
 
 /**
  * SEV Guest Launch measurement information
  *
  * @since 2.12
  */
-export interface SevLaunchMeasureInfo {
+export type SevLaunchMeasureInfo = {
   /** the measurement value encoded in base64 */
   data: string;
-}
+};
 
 /**
  * Information specific to SEV-SNP guests.
  *
  * @since 9.1
  */
-export interface SevSnpGuestInfo {
+export type SevSnpGuestInfo = {
   /** SEV-SNP policy value */
   'snp-policy': number | bigint;
-}
+};
 
 /**
  * Properties for sev-snp-guest objects.  Most of these are direct
@@ -17771,7 +17771,7 @@ export interface SevSnpGuestInfo {
  *
  * @since 9.1
  */
-export interface SevSnpGuestProperties {
+export type SevSnpGuestProperties = {
   /** SEV device to use (default: "/dev/sev") */
   'sev-device'?: string;
   /** C-bit location in page table entry (default: 0) */
@@ -17831,7 +17831,7 @@ export interface SevSnpGuestProperties {
    * (default: false) (since: 9.1)
    */
   'vcek-disabled'?: boolean;
-}
+};
 
 /**
  * An enumeration of SEV state information used during `query-sev`.
@@ -17858,7 +17858,7 @@ export type SevState =
  *
  * @since 6.2
  */
-export interface SgxEPCDeviceInfo {
+export type SgxEPCDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -17869,13 +17869,13 @@ export interface SgxEPCDeviceInfo {
   node: number | bigint;
   /** memory backend linked with device */
   memdev: string;
-}
+};
 
 /** @since 6.2 */
-export interface SgxEPCDeviceInfoWrapper {
+export type SgxEPCDeviceInfoWrapper = {
   /** Sgx EPC state information */
   data: SgxEPCDeviceInfo;
-}
+};
 
 /**
  * Possible QEMU actions upon guest shutdown
@@ -17927,7 +17927,7 @@ export type ShutdownCause =
  *
  * @since 0.12
  */
-export interface ShutdownEventData {
+export type ShutdownEventData = {
   /**
    * If true, the shutdown was triggered by a guest request (such
    * as a guest-initiated ACPI shutdown request or other
@@ -17940,7 +17940,7 @@ export interface ShutdownEventData {
    * (since 4.0)
    */
   reason: ShutdownCause;
-}
+};
 
 /**
  * Delete a VM snapshot
@@ -17952,17 +17952,17 @@ export interface ShutdownEventData {
  *
  * @since 6.0
  */
-export interface SnapshotDeleteArguments {
+export type SnapshotDeleteArguments = {
   /** identifier for the newly created job */
   'job-id': string;
   /** name of the snapshot to delete. */
   tag: string;
   /** list of block device node names to delete a snapshot from */
   devices: string[];
-}
+};
 
 /** @since 1.3 */
-export interface SnapshotInfo {
+export type SnapshotInfo = {
   /** unique snapshot id */
   id: string;
   /** user chosen name */
@@ -17988,7 +17988,7 @@ export interface SnapshotInfo {
    * 5.2)
    */
   icount?: number | bigint;
-}
+};
 
 /**
  * Load a VM snapshot
@@ -18007,7 +18007,7 @@ export interface SnapshotInfo {
  *
  * @since 6.0
  */
-export interface SnapshotLoadArguments {
+export type SnapshotLoadArguments = {
   /** identifier for the newly created job */
   'job-id': string;
   /** name of the snapshot to load. */
@@ -18016,7 +18016,7 @@ export interface SnapshotLoadArguments {
   vmstate: string;
   /** list of block device node names to load a snapshot from */
   devices: string[];
-}
+};
 
 /**
  * Save a VM snapshot
@@ -18037,7 +18037,7 @@ export interface SnapshotLoadArguments {
  *
  * @since 6.0
  */
-export interface SnapshotSaveArguments {
+export type SnapshotSaveArguments = {
   /** identifier for the newly created job */
   'job-id': string;
   /** name of the snapshot to create */
@@ -18046,7 +18046,7 @@ export interface SnapshotSaveArguments {
   vmstate: string;
   /** list of block device node names to save a snapshot to */
   devices: string[];
-}
+};
 
 /**
  * Captures the address of a socket, which could also be a socket file
@@ -18093,21 +18093,21 @@ export type SocketAddressType =
  *
  * @since 2.1
  */
-export interface SpiceBasicInfo {
+export type SpiceBasicInfo = {
   /** IP address */
   host: string;
   /** port number */
   port: string;
   /** address family */
   family: NetworkAddressFamily;
-}
+};
 
 /**
  * Information about a SPICE client channel.
  *
  * @since 0.14
  */
-export interface SpiceChannel {
+export type SpiceChannel = {
   /** IP address */
   host: string;
   /** port number */
@@ -18133,31 +18133,31 @@ export interface SpiceChannel {
   'channel-id': number | bigint;
   /** true if the channel is encrypted, false otherwise. */
   tls: boolean;
-}
+};
 
 /**
  * Emitted when a SPICE client establishes a connection
  *
  * @since 0.14
  */
-export interface SpiceConnectedEventData {
+export type SpiceConnectedEventData = {
   /** server information */
   server: SpiceBasicInfo;
   /** client information */
   client: SpiceBasicInfo;
-}
+};
 
 /**
  * Emitted when the SPICE connection is closed
  *
  * @since 0.14
  */
-export interface SpiceDisconnectedEventData {
+export type SpiceDisconnectedEventData = {
   /** server information */
   server: SpiceBasicInfo;
   /** client information */
   client: SpiceBasicInfo;
-}
+};
 
 /**
  * Information about the SPICE session.
@@ -18168,7 +18168,7 @@ export interface SpiceDisconnectedEventData {
  *
  * @since 0.14
  */
-export interface SpiceInfo {
+export type SpiceInfo = {
   /** true if the SPICE server is enabled, false otherwise */
   enabled: boolean;
   /**
@@ -18198,7 +18198,7 @@ export interface SpiceInfo {
   'mouse-mode': SpiceQueryMouseMode;
   /** a list of `SpiceChannel` for each active spice channel */
   channels?: SpiceChannel[];
-}
+};
 
 /**
  * Emitted after initial handshake and authentication takes place (if
@@ -18206,12 +18206,12 @@ export interface SpiceInfo {
  *
  * @since 0.14
  */
-export interface SpiceInitializedEventData {
+export type SpiceInitializedEventData = {
   /** server information */
   server: SpiceServerInfo;
   /** client information */
   client: SpiceChannel;
-}
+};
 
 /**
  * An enumeration of Spice mouse states.
@@ -18232,7 +18232,7 @@ export type SpiceQueryMouseMode =
  *
  * @since 2.1
  */
-export interface SpiceServerInfo {
+export type SpiceServerInfo = {
   /** IP address */
   host: string;
   /** port number */
@@ -18241,7 +18241,7 @@ export interface SpiceServerInfo {
   family: NetworkAddressFamily;
   /** authentication method */
   auth?: string;
-}
+};
 
 /** @since 2.12 */
 export type SshHostKeyCheck =
@@ -18273,20 +18273,20 @@ export type SshHostKeyCheckMode =
   | 'known_hosts';
 
 /** @since 2.12 */
-export interface SshHostKeyHash {
+export type SshHostKeyHash = {
   /** The hash algorithm used for the hash */
   type: SshHostKeyCheckHashType;
   /** The expected hash value */
   hash: string;
-}
+};
 
 /** @since 7.1 */
-export interface Stats {
+export type Stats = {
   /** name of stat. */
   name: string;
   /** stat value. */
   value: StatsValue;
-}
+};
 
 /**
  * The arguments to the query-stats command; specifies a target for
@@ -18324,15 +18324,15 @@ export type StatsProvider =
  *
  * @since 7.1
  */
-export interface StatsRequest {
+export type StatsRequest = {
   /** provider for which to return statistics. */
   provider: StatsProvider;
   /** statistics to be returned (all if omitted). */
   names?: string[];
-}
+};
 
 /** @since 7.1 */
-export interface StatsResult {
+export type StatsResult = {
   /** provider for this set of statistics. */
   provider: StatsProvider;
   /**
@@ -18342,14 +18342,14 @@ export interface StatsResult {
   'qom-path'?: string;
   /** list of statistics. */
   stats: Stats[];
-}
+};
 
 /**
  * Schema for all available statistics for a provider and target.
  *
  * @since 7.1
  */
-export interface StatsSchema {
+export type StatsSchema = {
   /** provider for this set of statistics. */
   provider: StatsProvider;
   /**
@@ -18359,14 +18359,14 @@ export interface StatsSchema {
   target: StatsTarget;
   /** list of statistics. */
   stats: StatsSchemaValue[];
-}
+};
 
 /**
  * Schema for a single statistic.
  *
  * @since 7.1
  */
-export interface StatsSchemaValue {
+export type StatsSchemaValue = {
   /**
    * name of the statistic; each element of the schema is uniquely
    * identified by a target, a provider (both available in
@@ -18398,7 +18398,7 @@ export interface StatsSchemaValue {
    * width of each bucket of the histogram.
    */
   'bucket-size'?: number;
-}
+};
 
 /**
  * The kinds of objects on which one can request statistics.
@@ -18449,10 +18449,10 @@ export type StatsUnit =
   | 'boolean';
 
 /** @since 7.1 */
-export interface StatsVCPUFilter {
+export type StatsVCPUFilter = {
   /** list of QOM paths for the desired vCPU objects. */
   vcpus?: string[];
-}
+};
 
 /** @since 7.1 */
 export type StatsValue =
@@ -18465,12 +18465,12 @@ export type StatsValue =
  *
  * @since 0.14
  */
-export interface StatusInfo {
+export type StatusInfo = {
   /** true if all VCPUs are runnable, false if not runnable */
   running: boolean;
   /** the virtual machine `RunState` */
   status: RunState;
-}
+};
 
 /**
  * This is a string value or the explicit lack of a string (null
@@ -18488,9 +18488,9 @@ export type StrOrNull =
  *
  * @since 1.2
  */
-export interface String {
+export type String = {
   str: string;
-}
+};
 
 /**
  * The comprehensive enumeration of QEMU system emulation ("softmmu")
@@ -18545,37 +18545,37 @@ export type SysEmuTarget =
  *
  * @since 2.11
  */
-export interface TPMEmulatorOptions {
+export type TPMEmulatorOptions = {
   /** Name of a unix socket chardev */
   chardev: string;
-}
+};
 
 /** @since 2.11 */
-export interface TPMEmulatorOptionsWrapper {
+export type TPMEmulatorOptionsWrapper = {
   /** Information about the TPM emulator type */
   data: TPMEmulatorOptions;
-}
+};
 
 /**
  * Information about the TPM
  *
  * @since 1.5
  */
-export interface TPMInfo {
+export type TPMInfo = {
   /** The Id of the TPM */
   id: string;
   /** The TPM frontend model */
   model: TpmModel;
   /** The TPM (backend) type configuration options */
   options: TpmTypeOptions;
-}
+};
 
 /**
  * Information about the TPM passthrough type
  *
  * @since 1.5
  */
-export interface TPMPassthroughOptions {
+export type TPMPassthroughOptions = {
   /** string describing the path used for accessing the TPM device */
   path?: string;
   /**
@@ -18583,30 +18583,30 @@ export interface TPMPassthroughOptions {
    * cancellation of TPM commands while they are executing
    */
   'cancel-path'?: string;
-}
+};
 
 /** @since 1.5 */
-export interface TPMPassthroughOptionsWrapper {
+export type TPMPassthroughOptionsWrapper = {
   /** Information about the TPM passthrough type */
   data: TPMPassthroughOptions;
-}
+};
 
 /**
  * Information describing the QEMU target.
  *
  * @since 1.2
  */
-export interface TargetInfo {
+export type TargetInfo = {
   /** the target architecture */
   arch: SysEmuTarget;
-}
+};
 
 /**
  * Properties for thread context objects.
  *
  * @since 7.2
  */
-export interface ThreadContextProperties {
+export type ThreadContextProperties = {
   /**
    * the list of host CPU numbers used as CPU affinity for
    * all threads created in the thread context (default: QEMU main
@@ -18621,14 +18621,14 @@ export interface ThreadContextProperties {
    * (default: QEMU main thread affinity)
    */
   'node-affinity'?: number[];
-}
+};
 
 /**
  * Properties for throttle-group objects.
  *
  * @since 2.11
  */
-export interface ThrottleGroupProperties {
+export type ThrottleGroupProperties = {
   /** limits to apply for this throttle group */
   limits?: ThrottleLimits;
   /**
@@ -18764,7 +18764,7 @@ export interface ThrottleGroupProperties {
    * future.  Use `limits` for a supported stable interface.
    */
   'x-iops-size'?: number | bigint;
-}
+};
 
 /**
  * Limit parameters for throttling.  Since some limit combinations are
@@ -18774,7 +18774,7 @@ export interface ThrottleGroupProperties {
  *
  * @since 2.11
  */
-export interface ThrottleLimits {
+export type ThrottleLimits = {
   /** limit total I/O operations per second */
   'iops-total'?: number | bigint;
   /** I/O operations burst */
@@ -18833,7 +18833,7 @@ export interface ThrottleLimits {
   'bps-write-max-length'?: number | bigint;
   /** when limiting by iops max size of an I/O in bytes */
   'iops-size'?: number | bigint;
-}
+};
 
 /**
  * Specifies unit in which time-related value is specified.
@@ -18852,7 +18852,7 @@ export type TimeUnit =
  *
  * @since 2.5
  */
-export interface TlsCredsAnonProperties {
+export type TlsCredsAnonProperties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -18872,14 +18872,14 @@ export interface TlsCredsAnonProperties {
    * https://gnutls.org/manual/html_node/Priority-Strings.html
    */
   priority?: string;
-}
+};
 
 /**
  * Properties for objects of classes derived from tls-creds.
  *
  * @since 2.5
  */
-export interface TlsCredsProperties {
+export type TlsCredsProperties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -18899,14 +18899,14 @@ export interface TlsCredsProperties {
    * https://gnutls.org/manual/html_node/Priority-Strings.html
    */
   priority?: string;
-}
+};
 
 /**
  * Properties for tls-creds-psk objects.
  *
  * @since 3.0
  */
-export interface TlsCredsPskProperties {
+export type TlsCredsPskProperties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -18932,14 +18932,14 @@ export interface TlsCredsPskProperties {
    * read back as an empty string.
    */
   username?: string;
-}
+};
 
 /**
  * Properties for tls-creds-x509 objects.
  *
  * @since 2.5
  */
-export interface TlsCredsX509Properties {
+export type TlsCredsX509Properties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -18972,7 +18972,7 @@ export interface TlsCredsX509Properties {
    * the password for decryption.
    */
   passwordid?: string;
-}
+};
 
 /**
  * An enumeration of TPM models
@@ -19015,36 +19015,36 @@ export type TpmTypeOptions =
  *
  * @since 2.2
  */
-export interface TraceEventGetStateArguments {
+export type TraceEventGetStateArguments = {
   /** Event name pattern (case-sensitive glob). */
   name: string;
-}
+};
 
 /**
  * Information of a tracing event.
  *
  * @since 2.2
  */
-export interface TraceEventInfo {
+export type TraceEventInfo = {
   /** Event name. */
   name: string;
   /** Tracing state. */
   state: TraceEventState;
-}
+};
 
 /**
  * Set the dynamic tracing state of events.
  *
  * @since 2.2
  */
-export interface TraceEventSetStateArguments {
+export type TraceEventSetStateArguments = {
   /** Event name pattern (case-sensitive glob). */
   name: string;
   /** Whether to enable tracing. */
   enable: boolean;
   /** Do not match unavailable events with `name`. */
   'ignore-unavailable'?: boolean;
-}
+};
 
 /**
  * State of a tracing event.
@@ -19142,7 +19142,7 @@ export type TransactionActionKind =
  *
  * @since 1.1
  */
-export interface TransactionArguments {
+export type TransactionArguments = {
   /**
    * List of `TransactionAction`; information needed for the
    * respective operations.
@@ -19154,29 +19154,29 @@ export interface TransactionArguments {
    * additional detail.
    */
   properties?: TransactionProperties;
-}
+};
 
 /**
  * Optional arguments to modify the behavior of a Transaction.
  *
  * @since 2.5
  */
-export interface TransactionProperties {
+export type TransactionProperties = {
   /**
    * Controls how jobs launched asynchronously by
    * Actions will complete or fail as a group.  See
    * `ActionCompletionMode` for details.
    */
   'completion-mode'?: ActionCompletionMode;
-}
+};
 
-export interface Type_423 {
+export type Type_423 = {
   'left-command-key'?: boolean;
   'full-grab'?: boolean;
   'swap-opt-cmd'?: boolean;
   'zoom-to-fit'?: boolean;
   'zoom-interpolation'?: boolean;
-}
+};
 
 export type Type_524 =
   | 'incompatible'
@@ -19184,25 +19184,25 @@ export type Type_524 =
   | 'superset'
   | 'subset';
 
-export interface Type_543 {
+export type Type_543 = {
   in?: Type_700;
   out?: Type_700;
-}
+};
 
-export interface Type_545 {
+export type Type_545 = {
   in?: AudiodevPerDirectionOptions;
   out?: AudiodevPerDirectionOptions;
   latency?: number | bigint;
-}
+};
 
-export interface Type_551 {
+export type Type_551 = {
   in?: AudiodevPerDirectionOptions;
   out?: AudiodevPerDirectionOptions;
   dev?: string;
   latency?: number | bigint;
-}
+};
 
-export interface Type_700 {
+export type Type_700 = {
   'mixing-engine'?: boolean;
   'fixed-settings'?: boolean;
   frequency?: number | bigint;
@@ -19211,14 +19211,14 @@ export interface Type_700 {
   format?: AudioFormat;
   'buffer-length'?: number | bigint;
   'buffer-count'?: number | bigint;
-}
+};
 
 /**
  * Captures a socket address in the local ("Unix socket") namespace.
  *
  * @since 1.3
  */
-export interface UnixSocketAddress {
+export type UnixSocketAddress = {
   /** filesystem path to use */
   path: string;
   /**
@@ -19233,13 +19233,13 @@ export interface UnixSocketAddress {
    * Defaults to true.  (Since 5.1)
    */
   tight?: boolean;
-}
+};
 
 /** @since 1.3 */
-export interface UnixSocketAddressWrapper {
+export type UnixSocketAddressWrapper = {
   /** UNIX domain socket address */
   data: UnixSocketAddress;
-}
+};
 
 /**
  * Emitted from source side of a migration when migration state is
@@ -19249,10 +19249,10 @@ export interface UnixSocketAddressWrapper {
  *
  * @since 4.2
  */
-export interface UnplugPrimaryEventData {
+export type UnplugPrimaryEventData = {
   /** QEMU device id of the unplugged device */
   'device-id': string;
-}
+};
 
 /**
  * Guest UUID information (Universally Unique Identifier).
@@ -19262,17 +19262,17 @@ export interface UnplugPrimaryEventData {
  *
  * @since 0.14
  */
-export interface UuidInfo {
+export type UuidInfo = {
   /** the UUID of the guest */
   UUID: string;
-}
+};
 
 /**
  * A description of QEMU's version.
  *
  * @since 0.14
  */
-export interface VersionInfo {
+export type VersionInfo = {
   /**
    * The version of QEMU.  By current convention, a micro version
    * of 50 signifies a development branch.  A micro version greater
@@ -19288,60 +19288,60 @@ export interface VersionInfo {
    * highly recommended that a unique name is used.
    */
   package: string;
-}
+};
 
 /**
  * A three-part version number.
  *
  * @since 2.4
  */
-export interface VersionTriple {
+export type VersionTriple = {
   /** The major version number. */
   major: number | bigint;
   /** The minor version number. */
   minor: number | bigint;
   /** The micro version number. */
   micro: number | bigint;
-}
+};
 
 /**
  * This event is emitted when a VFIO device migration state is changed.
  *
  * @since 9.1
  */
-export interface VfioMigrationEventData {
+export type VfioMigrationEventData = {
   /** The device's id, if it has one. */
   'device-id': string;
   /** The device's QOM path. */
   'qom-path': string;
   /** The new changed device migration state. */
   'device-state': QapiVfioMigrationState;
-}
+};
 
 /**
  * Detailed VFIO devices migration statistics
  *
  * @since 5.2
  */
-export interface VfioStats {
+export type VfioStats = {
   /**
    * amount of bytes transferred to the target VM by VFIO
    * devices
    */
   transferred: number | bigint;
-}
+};
 
 /**
  * Properties for x-vfio-user-server objects.
  *
  * @since 7.1
  */
-export interface VfioUserServerProperties {
+export type VfioUserServerProperties = {
   /** socket to be used by the libvfio-user library */
   socket: SocketAddress;
   /** the ID of the device to be emulated at the server */
   device: string;
-}
+};
 
 /**
  * Emitted when the client of a TYPE_VFIO_USER_SERVER closes the
@@ -19349,7 +19349,7 @@ export interface VfioUserServerProperties {
  *
  * @since 7.1
  */
-export interface VfuClientHangupEventData {
+export type VfuClientHangupEventData = {
   /**
    * ID of the TYPE_VFIO_USER_SERVER object.  It is the last
    * component of `vfu-qom-path` referenced below
@@ -19364,7 +19364,7 @@ export interface VfuClientHangupEventData {
   'dev-id': string;
   /** path to attached PCI device in the QOM tree */
   'dev-qom-path': string;
-}
+};
 
 /**
  * A structure defined to list the vhost user protocol features of a
@@ -19372,7 +19372,7 @@ export interface VfuClientHangupEventData {
  *
  * @since 7.2
  */
-export interface VhostDeviceProtocols {
+export type VhostDeviceProtocols = {
   /**
    * List of decoded vhost user protocol features of a vhost
    * user device
@@ -19383,7 +19383,7 @@ export interface VhostDeviceProtocols {
    * have not been decoded
    */
   'unknown-protocols'?: number | bigint;
-}
+};
 
 /**
  * Information about a vhost device.  This information will only be
@@ -19391,7 +19391,7 @@ export interface VhostDeviceProtocols {
  *
  * @since 7.2
  */
-export interface VhostStatus {
+export type VhostStatus = {
   /** vhost_dev n_mem_sections */
   'n-mem-sections': number | bigint;
   /** vhost_dev n_tmp_sections */
@@ -19416,7 +19416,7 @@ export interface VhostStatus {
   'log-enabled': boolean;
   /** vhost_dev log_size */
   'log-size': number | bigint;
-}
+};
 
 /**
  * Information of a VirtIODevice VirtQueue, including most members of
@@ -19424,7 +19424,7 @@ export interface VhostStatus {
  *
  * @since 7.2
  */
-export interface VirtQueueStatus {
+export type VirtQueueStatus = {
   /** Name of the VirtIODevice that uses this VirtQueue */
   name: string;
   /** VirtQueue queue_index */
@@ -19456,7 +19456,7 @@ export interface VirtQueueStatus {
   'signalled-used': number;
   /** VirtQueue signalled_used_valid flag */
   'signalled-used-valid': boolean;
-}
+};
 
 /**
  * Information of a vhost device's vhost_virtqueue, including most
@@ -19464,7 +19464,7 @@ export interface VirtQueueStatus {
  *
  * @since 7.2
  */
-export interface VirtVhostQueueStatus {
+export type VirtVhostQueueStatus = {
   /** Name of the VirtIODevice that uses this vhost_virtqueue */
   name: string;
   /** vhost_virtqueue kick */
@@ -19497,7 +19497,7 @@ export interface VirtVhostQueueStatus {
   'used-phys': number | bigint;
   /** vhost_virtqueue used_size */
   'used-size': number;
-}
+};
 
 /**
  * The common fields that apply to most Virtio devices.  Some devices
@@ -19505,7 +19505,7 @@ export interface VirtVhostQueueStatus {
  *
  * @since 7.2
  */
-export interface VirtioDeviceFeatures {
+export type VirtioDeviceFeatures = {
   /** List of transport features of the virtio device */
   transports: string[];
   /**
@@ -19518,7 +19518,7 @@ export interface VirtioDeviceFeatures {
    * been decoded
    */
   'unknown-dev-features'?: number | bigint;
-}
+};
 
 /**
  * A structure defined to list the configuration statuses of a virtio
@@ -19526,7 +19526,7 @@ export interface VirtioDeviceFeatures {
  *
  * @since 7.2
  */
-export interface VirtioDeviceStatus {
+export type VirtioDeviceStatus = {
   /**
    * List of decoded configuration statuses of the virtio
    * device
@@ -19537,26 +19537,26 @@ export interface VirtioDeviceStatus {
    * decoded
    */
   'unknown-statuses'?: number;
-}
+};
 
 /**
  * Basic information about a given VirtIODevice
  *
  * @since 7.2
  */
-export interface VirtioInfo {
+export type VirtioInfo = {
   /** The VirtIODevice's canonical QOM path */
   path: string;
   /** Name of the VirtIODevice */
   name: string;
-}
+};
 
 /**
  * VirtioMEMDevice state information
  *
  * @since 5.1
  */
-export interface VirtioMEMDeviceInfo {
+export type VirtioMEMDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -19573,20 +19573,20 @@ export interface VirtioMEMDeviceInfo {
   node: number | bigint;
   /** memory backend linked with the region */
   memdev: string;
-}
+};
 
 /** @since 2.1 */
-export interface VirtioMEMDeviceInfoWrapper {
+export type VirtioMEMDeviceInfoWrapper = {
   /** VirtioMEMDevice state information */
   data: VirtioMEMDeviceInfo;
-}
+};
 
 /**
  * VirtioPMEM state information
  *
  * @since 4.1
  */
-export interface VirtioPMEMDeviceInfo {
+export type VirtioPMEMDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -19595,13 +19595,13 @@ export interface VirtioPMEMDeviceInfo {
   size: number | bigint;
   /** memory backend linked with device */
   memdev: string;
-}
+};
 
 /** @since 2.1 */
-export interface VirtioPMEMDeviceInfoWrapper {
+export type VirtioPMEMDeviceInfoWrapper = {
   /** VirtioPMEM state information */
   data: VirtioPMEMDeviceInfo;
-}
+};
 
 /**
  * Information regarding a VirtQueue's VirtQueueElement including
@@ -19609,7 +19609,7 @@ export interface VirtioPMEMDeviceInfoWrapper {
  *
  * @since 7.2
  */
-export interface VirtioQueueElement {
+export type VirtioQueueElement = {
   /** Name of the VirtIODevice that uses this VirtQueue */
   name: string;
   /** Index of the element in the queue */
@@ -19620,47 +19620,47 @@ export interface VirtioQueueElement {
   avail: VirtioRingAvail;
   /** VRingUsed info */
   used: VirtioRingUsed;
-}
+};
 
 /**
  * Information regarding the avail vring (a.k.a. driver area)
  *
  * @since 7.2
  */
-export interface VirtioRingAvail {
+export type VirtioRingAvail = {
   /** VRingAvail flags */
   flags: number;
   /** VRingAvail index */
   idx: number;
   /** VRingAvail ring[] entry at provided index */
   ring: number;
-}
+};
 
 /**
  * Information regarding the vring descriptor area
  *
  * @since 7.2
  */
-export interface VirtioRingDesc {
+export type VirtioRingDesc = {
   /** Guest physical address of the descriptor area */
   addr: number | bigint;
   /** Length of the descriptor area */
   len: number;
   /** List of descriptor flags */
   flags: string[];
-}
+};
 
 /**
  * Information regarding the used vring (a.k.a. device area)
  *
  * @since 7.2
  */
-export interface VirtioRingUsed {
+export type VirtioRingUsed = {
   /** VRingUsed flags */
   flags: number;
   /** VRingUsed index */
   idx: number;
-}
+};
 
 /**
  * Full status of the virtio device with most VirtIODevice members.
@@ -19669,7 +19669,7 @@ export interface VirtioRingUsed {
  *
  * @since 7.2
  */
-export interface VirtioStatus {
+export type VirtioStatus = {
   /** VirtIODevice name */
   name: string;
   /** VirtIODevice ID */
@@ -19719,14 +19719,14 @@ export interface VirtioStatus {
    * vhost device.
    */
   'vhost-dev'?: VhostStatus;
-}
+};
 
 /**
  * Information about a VMDK extent file
  *
  * @since 8.0
  */
-export interface VmdkExtentInfo {
+export type VmdkExtentInfo = {
   /** Name of the extent file */
   filename: string;
   /** Extent type (e.g. FLAT or SPARSE) */
@@ -19737,14 +19737,14 @@ export interface VmdkExtentInfo {
   'cluster-size'?: number | bigint;
   /** Whether this extent contains compressed data */
   compressed?: boolean;
-}
+};
 
 /**
  * The basic information for vnc network connection
  *
  * @since 2.1
  */
-export interface VncBasicInfo {
+export type VncBasicInfo = {
   /** IP address */
   host: string;
   /**
@@ -19757,14 +19757,14 @@ export interface VncBasicInfo {
   family: NetworkAddressFamily;
   /** true in case the socket is a websocket (since 2.3). */
   websocket: boolean;
-}
+};
 
 /**
  * Information about a connected VNC client.
  *
  * @since 0.14
  */
-export interface VncClientInfo {
+export type VncClientInfo = {
   /** IP address */
   host: string;
   /**
@@ -19787,7 +19787,7 @@ export interface VncClientInfo {
    * used for authentication.
    */
   sasl_username?: string;
-}
+};
 
 /**
  * Emitted when a VNC client establishes a connection
@@ -19797,24 +19797,24 @@ export interface VncClientInfo {
  *
  * @since 0.13
  */
-export interface VncConnectedEventData {
+export type VncConnectedEventData = {
   /** server information */
   server: VncServerInfo;
   /** client information */
   client: VncBasicInfo;
-}
+};
 
 /**
  * Emitted when the connection is closed
  *
  * @since 0.13
  */
-export interface VncDisconnectedEventData {
+export type VncDisconnectedEventData = {
   /** server information */
   server: VncServerInfo;
   /** client information */
   client: VncClientInfo;
-}
+};
 
 /**
  * Information about the VNC session.
@@ -19839,7 +19839,7 @@ export interface VncDisconnectedEventData {
  *
  * @since 0.14
  */
-export interface VncInfo {
+export type VncInfo = {
   /** true if the VNC server is enabled, false otherwise */
   enabled: boolean;
   /**
@@ -19867,14 +19867,14 @@ export interface VncInfo {
    * clients
    */
   clients?: VncClientInfo[];
-}
+};
 
 /**
  * Information about a vnc server
  *
  * @since 2.3
  */
-export interface VncInfo2 {
+export type VncInfo2 = {
   /** vnc server name. */
   id: string;
   /**
@@ -19901,7 +19901,7 @@ export interface VncInfo2 {
   vencrypt?: VncVencryptSubAuth;
   /** The display device the vnc server is linked to. */
   display?: string;
-}
+};
 
 /**
  * Emitted after authentication takes place (if any) and the VNC
@@ -19909,12 +19909,12 @@ export interface VncInfo2 {
  *
  * @since 0.13
  */
-export interface VncInitializedEventData {
+export type VncInitializedEventData = {
   /** server information */
   server: VncServerInfo;
   /** client information */
   client: VncClientInfo;
-}
+};
 
 /**
  * vnc primary authentication method.
@@ -19937,7 +19937,7 @@ export type VncPrimaryAuth =
  *
  * @since 2.1
  */
-export interface VncServerInfo {
+export type VncServerInfo = {
   /** IP address */
   host: string;
   /**
@@ -19955,14 +19955,14 @@ export interface VncServerInfo {
    * server
    */
   auth?: string;
-}
+};
 
 /**
  * The network connection information for server
  *
  * @since 2.9
  */
-export interface VncServerInfo2 {
+export type VncServerInfo2 = {
   /** IP address */
   host: string;
   /**
@@ -19982,7 +19982,7 @@ export interface VncServerInfo2 {
    * only specified in case auth == vencrypt.
    */
   vencrypt?: VncVencryptSubAuth;
-}
+};
 
 /**
  * vnc sub authentication method with vencrypt.
@@ -20007,12 +20007,12 @@ export type VncVencryptSubAuth =
  *
  * @since 2.1
  */
-export interface VserportChangeEventData {
+export type VserportChangeEventData = {
   /** device identifier of the virtio-serial port */
   id: string;
   /** true if the guest has opened the virtio-serial port */
   open: boolean;
-}
+};
 
 /**
  * Captures a socket address in the vsock namespace.
@@ -20022,18 +20022,18 @@ export interface VserportChangeEventData {
  *
  * @since 2.8
  */
-export interface VsockSocketAddress {
+export type VsockSocketAddress = {
   /** unique host identifier */
   cid: string;
   /** port */
   port: string;
-}
+};
 
 /** @since 2.8 */
-export interface VsockSocketAddressWrapper {
+export type VsockSocketAddressWrapper = {
   /** VSOCK domain socket address */
   data: VsockSocketAddress;
-}
+};
 
 /**
  * An enumeration of the actions taken when the watchdog device's timer
@@ -20069,27 +20069,27 @@ export type WatchdogAction =
  *
  * @since 0.13
  */
-export interface WatchdogEventData {
+export type WatchdogEventData = {
   /** action that has been taken */
   action: WatchdogAction;
-}
+};
 
 /**
  * Set watchdog action.
  *
  * @since 2.11
  */
-export interface WatchdogSetActionArguments {
+export type WatchdogSetActionArguments = {
   /** `WatchdogAction` action taken when watchdog timer expires. */
   action: WatchdogAction;
-}
+};
 
 /**
  * Detailed XBZRLE migration cache statistics
  *
  * @since 1.2
  */
-export interface XBZRLECacheStats {
+export type XBZRLECacheStats = {
   /** XBZRLE cache size */
   'cache-size': number | bigint;
   /** amount of bytes already transferred to the target VM */
@@ -20104,7 +20104,7 @@ export interface XBZRLECacheStats {
   'encoding-rate': number;
   /** number of overflows */
   overflow: number | bigint;
-}
+};
 
 /**
  * Starts a job to amend format specific options of an existing open
@@ -20113,7 +20113,7 @@ export interface XBZRLECacheStats {
  *
  * @since 5.1
  */
-export interface XBlockdevAmendArguments {
+export type XBlockdevAmendArguments = {
   /** Identifier for the newly created job. */
   'job-id': string;
   /** Name of the block node to work on */
@@ -20127,7 +20127,7 @@ export interface XBlockdevAmendArguments {
    * data if IO error happens)
    */
   force?: boolean;
-}
+};
 
 /**
  * Dynamically reconfigure the block driver state graph.
@@ -20140,7 +20140,7 @@ export interface XBlockdevAmendArguments {
  *
  * @since 2.7
  */
-export interface XBlockdevChangeArguments {
+export type XBlockdevChangeArguments = {
   /** the id or name of the parent node. */
   parent: string;
   /**
@@ -20153,7 +20153,7 @@ export interface XBlockdevChangeArguments {
    * `child`.
    */
   node?: string;
-}
+};
 
 /**
  * Move `node` and its children into the `iothread`.  If `iothread` is
@@ -20163,7 +20163,7 @@ export interface XBlockdevChangeArguments {
  *
  * @since 2.12
  */
-export interface XBlockdevSetIothreadArguments {
+export type XBlockdevSetIothreadArguments = {
   /** the name of the block driver node */
   'node-name': string;
   /** the name of the IOThread object or null for the main loop */
@@ -20173,24 +20173,24 @@ export interface XBlockdevSetIothreadArguments {
    * BlockBackend is already attached
    */
   force?: boolean;
-}
+};
 
 /**
  * Block Graph - list of nodes and list of edges.
  *
  * @since 4.0
  */
-export interface XDbgBlockGraph {
+export type XDbgBlockGraph = {
   nodes: XDbgBlockGraphNode[];
   edges: XDbgBlockGraphEdge[];
-}
+};
 
 /**
  * Block Graph edge description for x-debug-query-block-graph.
  *
  * @since 4.0
  */
-export interface XDbgBlockGraphEdge {
+export type XDbgBlockGraphEdge = {
   /** parent id */
   parent: number | bigint;
   /** child id */
@@ -20204,10 +20204,10 @@ export interface XDbgBlockGraphEdge {
    * of the child while it is still attached to this parent
    */
   'shared-perm': BlockPermission[];
-}
+};
 
 /** @since 4.0 */
-export interface XDbgBlockGraphNode {
+export type XDbgBlockGraphNode = {
   /**
    * Block graph node identifier.  This `id` is generated only for
    * x-debug-query-block-graph and does not relate to any other
@@ -20225,7 +20225,7 @@ export interface XDbgBlockGraphNode {
    * the whole graph (with block-jobs and block-backends).
    */
   name: string;
-}
+};
 
 /**
  * - `block-backend`: corresponds to BlockBackend
@@ -20244,7 +20244,7 @@ export type XDbgBlockGraphNodeType =
  *
  * @since 7.2
  */
-export interface XQueryVirtioQueueElementArguments {
+export type XQueryVirtioQueueElementArguments = {
   /** VirtIODevice canonical QOM path */
   path: string;
   /** VirtQueue index to examine */
@@ -20254,7 +20254,7 @@ export interface XQueryVirtioQueueElementArguments {
    * queue)
    */
   index?: number;
-}
+};
 
 /**
  * Return the status of a given VirtIODevice's VirtQueue
@@ -20268,44 +20268,44 @@ export interface XQueryVirtioQueueElementArguments {
  *
  * @since 7.2
  */
-export interface XQueryVirtioQueueStatusArguments {
+export type XQueryVirtioQueueStatusArguments = {
   /** VirtIODevice canonical QOM path */
   path: string;
   /** VirtQueue index to examine */
   queue: number;
-}
+};
 
 /**
  * Poll for a comprehensive status of a given virtio device
  *
  * @since 7.2
  */
-export interface XQueryVirtioStatusArguments {
+export type XQueryVirtioStatusArguments = {
   /** Canonical QOM path of the VirtIODevice */
   path: string;
-}
+};
 
 /**
  * Return information of a given vhost device's vhost_virtqueue
  *
  * @since 7.2
  */
-export interface XQueryVirtioVhostQueueStatusArguments {
+export type XQueryVirtioVhostQueueStatusArguments = {
   /** VirtIODevice canonical QOM path */
   path: string;
   /** vhost_virtqueue index to examine */
   queue: number;
-}
+};
 
 /**
  * Inject a Xen event channel port (interrupt) to the guest.
  *
  * @since 8.0
  */
-export interface XenEventInjectArguments {
+export type XenEventInjectArguments = {
   /** The port number */
   port: number;
-}
+};
 
 /**
  * Load the state of all devices from file.  The RAM and the block
@@ -20313,14 +20313,14 @@ export interface XenEventInjectArguments {
  *
  * @since 2.7
  */
-export interface XenLoadDevicesStateArguments {
+export type XenLoadDevicesStateArguments = {
   /**
    * the file to load the state of the devices from as binary
    * data.  See xen-save-devices-state.txt for a description of the
    * binary format.
    */
   filename: string;
-}
+};
 
 /**
  * Save the state of all devices to file.  The RAM and the block
@@ -20328,7 +20328,7 @@ export interface XenLoadDevicesStateArguments {
  *
  * @since 1.1
  */
-export interface XenSaveDevicesStateArguments {
+export type XenSaveDevicesStateArguments = {
   /**
    * the file to save the state of the devices to as binary
    * data.  See xen-save-devices-state.txt for a description of the
@@ -20340,24 +20340,24 @@ export interface XenSaveDevicesStateArguments {
    * of a live migration.  Default to true.  (since 2.11)
    */
   live?: boolean;
-}
+};
 
 /**
  * Enable or disable the global dirty log mode.
  *
  * @since 1.3
  */
-export interface XenSetGlobalDirtyLogArguments {
+export type XenSetGlobalDirtyLogArguments = {
   /** true to enable, false to disable. */
   enable: boolean;
-}
+};
 
 /**
  * Enable or disable replication.
  *
  * @since 2.9
  */
-export interface XenSetReplicationArguments {
+export type XenSetReplicationArguments = {
   /** true to enable, false to disable. */
   enable: boolean;
   /** true for primary or false for secondary. */
@@ -20367,7 +20367,7 @@ export interface XenSetReplicationArguments {
    * if 'enable' is true.  Default value is false.
    */
   failover?: boolean;
-}
+};
 
 /**
  * Try to recover from hanging QEMU by yanking the specified instances.
@@ -20375,10 +20375,10 @@ export interface XenSetReplicationArguments {
  *
  * @since 6.0
  */
-export interface YankArguments {
+export type YankArguments = {
   /** the instances to be yanked */
   instances: YankInstance[];
-}
+};
 
 /**
  * A yank instance can be yanked with the `yank` qmp command to recover
@@ -20407,10 +20407,10 @@ export type YankInstance =
  *
  * @since 6.0
  */
-export interface YankInstanceBlockNode {
+export type YankInstanceBlockNode = {
   /** the name of the block graph node */
   'node-name': string;
-}
+};
 
 /**
  * Specifies which character device to yank.  See `YankInstance` for
@@ -20418,10 +20418,10 @@ export interface YankInstanceBlockNode {
  *
  * @since 6.0
  */
-export interface YankInstanceChardev {
+export type YankInstanceChardev = {
   /** the chardev's ID */
   id: string;
-}
+};
 
 /**
  * An enumeration of yank instance types.  See `YankInstance` for more

@@ -770,7 +770,7 @@ export interface QmpCommands {
    *
    * @since 0.13
    */
-  device_add: { args: DeviceAddArguments; returns: Record<string, never> };
+  device_add: { args: DeviceAddArguments & { [property: string]: JsonValue }; returns: Record<string, never> };
   /**
    * Remove a device from a guest
    *
@@ -2925,7 +2925,7 @@ export interface QmpEvents {
  *
  * @since 2.1
  */
-export interface ACPIOSTInfo {
+export type ACPIOSTInfo = {
   /** device ID associated with slot */
   device?: string;
   /** slot ID, unique per slot of a given `slot-type` */
@@ -2936,7 +2936,7 @@ export interface ACPIOSTInfo {
   source: number | bigint;
   /** an integer containing the status code */
   status: number | bigint;
-}
+};
 
 /**
  * - `DIMM`: memory slot
@@ -2947,19 +2947,19 @@ export type ACPISlotType =
   | 'CPU';
 
 /** @since 1.6 */
-export interface AbortWrapper {
+export type AbortWrapper = {
   data: Record<string, never>;
-}
+};
 
 /**
  * Emitted when guest executes ACPI _OST method.
  *
  * @since 2.1
  */
-export interface AcpiDeviceOstEventData {
+export type AcpiDeviceOstEventData = {
   /** OSPM Status Indication */
   info: ACPIOSTInfo;
-}
+};
 
 /**
  * An enumeration of Transactional completion modes.
@@ -2979,7 +2979,7 @@ export type ActionCompletionMode =
  *
  * @since 0.14
  */
-export interface AddClientArguments {
+export type AddClientArguments = {
   /**
    * protocol name. Valid names are "vnc", "spice", "`dbus-display`" or
    * the name of a character device (eg. from -chardev id=XXXX)
@@ -2997,7 +2997,7 @@ export interface AddClientArguments {
    * protocol
    */
   tls?: boolean;
-}
+};
 
 /**
  * Add a file descriptor, that was passed via SCM rights, to an fd set.
@@ -3008,19 +3008,19 @@ export interface AddClientArguments {
  *
  * @since 1.2
  */
-export interface AddFdArguments {
+export type AddFdArguments = {
   /** The ID of the fd set to add the file descriptor to. */
   'fdset-id'?: number | bigint;
   /** A free-form string that can be used to describe the fd. */
   opaque?: string;
-}
+};
 
 /**
  * Information about a file descriptor that was added to an fd set.
  *
  * @since 1.2
  */
-export interface AddfdInfo {
+export type AddfdInfo = {
   /** The ID of the fd set that `fd` was added to. */
   'fdset-id': number | bigint;
   /**
@@ -3028,14 +3028,14 @@ export interface AddfdInfo {
    * added to the fd set.
    */
   fd: number | bigint;
-}
+};
 
 /**
  * Parameters for self-announce timers
  *
  * @since 4.0
  */
-export interface AnnounceParameters {
+export type AnnounceParameters = {
   /**
    * Initial delay (in ms) before sending the first GARP/RARP
    * announcement
@@ -3058,14 +3058,14 @@ export interface AnnounceParameters {
    * part of the migration parameters. (Since 4.1)
    */
   id?: string;
-}
+};
 
 /**
  * Properties for authz-listfile objects.
  *
  * @since 4.0
  */
-export interface AuthZListFileProperties {
+export type AuthZListFileProperties = {
   /**
    * File name to load the configuration from. The file must
    * contain valid JSON for AuthZListProperties.
@@ -3079,36 +3079,36 @@ export interface AuthZListFileProperties {
    * CONFIG_INOTIFY1, false otherwise)
    */
   refresh?: boolean;
-}
+};
 
 /**
  * Properties for authz-list objects.
  *
  * @since 4.0
  */
-export interface AuthZListProperties {
+export type AuthZListProperties = {
   /** Default policy to apply when no rule matches (default: deny) */
   policy?: QAuthZListPolicy;
   /** Authorization rules based on matching user */
   rules?: QAuthZListRule[];
-}
+};
 
 /**
  * Properties for authz-pam objects.
  *
  * @since 4.0
  */
-export interface AuthZPAMProperties {
+export type AuthZPAMProperties = {
   /** PAM service name to use for authorization */
   service: string;
-}
+};
 
 /**
  * Properties for authz-simple objects.
  *
  * @since 4.0
  */
-export interface AuthZSimpleProperties {
+export type AuthZSimpleProperties = {
   /**
    * Identifies the allowed user. Its format depends on the network
    * service that authorization object is associated with. For
@@ -3116,7 +3116,7 @@ export interface AuthZSimpleProperties {
    * the x509 distinguished name.
    */
   identity: string;
-}
+};
 
 /**
  * Optional parameters for backup. These parameters don't affect
@@ -3124,7 +3124,7 @@ export interface AuthZSimpleProperties {
  *
  * @since 6.0
  */
-export interface BackupPerf {
+export type BackupPerf = {
   /** Use copy offloading. Default false. */
   'use-copy-range'?: boolean;
   /**
@@ -3141,7 +3141,7 @@ export interface BackupPerf {
    * target image cluster size and 64k. Default 0.
    */
   'max-chunk'?: number | bigint;
-}
+};
 
 /**
  * Request the balloon driver to change its balloon size.
@@ -3156,13 +3156,13 @@ export interface BackupPerf {
  *
  * @since 0.14
  */
-export interface BalloonArguments {
+export type BalloonArguments = {
   /**
    * the target logical size of the VM in bytes.
    * We can deduce the size of the balloon using this formula:
    */
   value: number | bigint;
-}
+};
 
 /**
  * Emitted when the guest changes the actual BALLOON level. This value is
@@ -3172,29 +3172,29 @@ export interface BalloonArguments {
  *
  * @since 1.2
  */
-export interface BalloonChangeEventData {
+export type BalloonChangeEventData = {
   /**
    * the logical size of the VM in bytes
    * Formula used: logical_vm_size = vm_ram_size - balloon_size
    */
   actual: number | bigint;
-}
+};
 
 /**
  * Information about the guest balloon device.
  *
  * @since 0.14
  */
-export interface BalloonInfo {
+export type BalloonInfo = {
   /**
    * the logical size of the VM in bytes
    * Formula used: logical_vm_size = vm_ram_size - balloon_size
    */
   actual: number | bigint;
-}
+};
 
 /** @since 5.2 */
-export interface BitmapMigrationBitmapAlias {
+export type BitmapMigrationBitmapAlias = {
   /** The name of the bitmap. */
   name: string;
   /**
@@ -3207,16 +3207,16 @@ export interface BitmapMigrationBitmapAlias {
    * (since 6.0)
    */
   transform?: BitmapMigrationBitmapAliasTransform;
-}
+};
 
 /** @since 6.0 */
-export interface BitmapMigrationBitmapAliasTransform {
+export type BitmapMigrationBitmapAliasTransform = {
   /**
    * If present, the bitmap will be made persistent
    * or transient depending on this parameter.
    */
   persistent?: boolean;
-}
+};
 
 /**
  * Maps a block node name and the bitmaps it has to aliases for dirty
@@ -3224,7 +3224,7 @@ export interface BitmapMigrationBitmapAliasTransform {
  *
  * @since 5.2
  */
-export interface BitmapMigrationNodeAlias {
+export type BitmapMigrationNodeAlias = {
   /** A block node name. */
   'node-name': string;
   /**
@@ -3234,7 +3234,7 @@ export interface BitmapMigrationNodeAlias {
   alias: string;
   /** Mappings for the bitmaps on this node. */
   bitmaps: BitmapMigrationBitmapAlias[];
-}
+};
 
 /**
  * An enumeration of possible behaviors for the synchronization of a bitmap
@@ -3337,7 +3337,7 @@ export type BlkdebugIOType =
  *
  * @since 2.9
  */
-export interface BlkdebugInjectErrorOptions {
+export type BlkdebugInjectErrorOptions = {
   /** trigger event */
   event: BlkdebugEvent;
   /**
@@ -3370,14 +3370,14 @@ export interface BlkdebugInjectErrorOptions {
   once?: boolean;
   /** fail immediately; defaults to false */
   immediately?: boolean;
-}
+};
 
 /**
  * Describes a single state-change event for blkdebug.
  *
  * @since 2.9
  */
-export interface BlkdebugSetStateOptions {
+export type BlkdebugSetStateOptions = {
   /** trigger event */
   event: BlkdebugEvent;
   /**
@@ -3390,7 +3390,7 @@ export interface BlkdebugSetStateOptions {
    * this event is triggered
    */
   new_state: number | bigint;
-}
+};
 
 /**
  * Live commit of data from overlay image nodes into backing nodes - i.e.,
@@ -3423,7 +3423,7 @@ export interface BlkdebugSetStateOptions {
  *
  * @since 1.3
  */
-export interface BlockCommitArguments {
+export type BlockCommitArguments = {
   /**
    * identifier for the newly-created block job. If
    * omitted, the device name will be used. (Since 2.7)
@@ -3501,14 +3501,14 @@ export interface BlockCommitArguments {
    * Defaults to true. (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * Information about the backing device for a block device.
  *
  * @since 0.14
  */
-export interface BlockDeviceInfo {
+export type BlockDeviceInfo = {
   /** the filename of the backing device */
   file: string;
   /** the name of the block driver node (Since 2.0) */
@@ -3627,7 +3627,7 @@ export interface BlockDeviceInfo {
    * has one or more dirty bitmaps) (Since 4.2)
    */
   'dirty-bitmaps'?: BlockDirtyInfo[];
-}
+};
 
 /**
  * An enumeration of block device I/O status.
@@ -3648,7 +3648,7 @@ export type BlockDeviceIoStatus =
  *
  * @since 0.14
  */
-export interface BlockDeviceStats {
+export type BlockDeviceStats = {
   /** The number of bytes read by the device. */
   rd_bytes: number | bigint;
   /** The number of bytes written by the device. */
@@ -3772,14 +3772,14 @@ export interface BlockDeviceStats {
   wr_latency_histogram?: BlockLatencyHistogramInfo;
   /** `BlockLatencyHistogramInfo`. (Since 4.0) */
   flush_latency_histogram?: BlockLatencyHistogramInfo;
-}
+};
 
 /**
  * Statistics of a block device during a given interval of time.
  *
  * @since 2.5
  */
-export interface BlockDeviceTimedStats {
+export type BlockDeviceTimedStats = {
   /**
    * Interval used for calculating the statistics,
    * in seconds.
@@ -3840,18 +3840,18 @@ export interface BlockDeviceTimedStats {
    * in the defined interval.
    */
   avg_wr_queue_depth: number;
-}
+};
 
 /** @since 2.4 */
-export interface BlockDirtyBitmap {
+export type BlockDirtyBitmap = {
   /** name of device/node which the bitmap is tracking */
   node: string;
   /** name of the dirty bitmap */
   name: string;
-}
+};
 
 /** @since 2.4 */
-export interface BlockDirtyBitmapAdd {
+export type BlockDirtyBitmapAdd = {
   /** name of device/node which the bitmap is tracking */
   node: string;
   /** name of the dirty bitmap (must be less than 1024 bytes) */
@@ -3874,15 +3874,15 @@ export interface BlockDirtyBitmapAdd {
    * block-dirty-bitmap-enable. Default is false. (Since: 4.0)
    */
   disabled?: boolean;
-}
+};
 
 /** @since 2.5 */
-export interface BlockDirtyBitmapAddWrapper {
+export type BlockDirtyBitmapAddWrapper = {
   data: BlockDirtyBitmapAdd;
-}
+};
 
 /** @since 4.0 */
-export interface BlockDirtyBitmapMerge {
+export type BlockDirtyBitmapMerge = {
   /** name of device/node which the `target` bitmap is tracking */
   node: string;
   /** name of the destination dirty bitmap */
@@ -3893,12 +3893,12 @@ export interface BlockDirtyBitmapMerge {
    * since 4.1.
    */
   bitmaps: BlockDirtyBitmapOrStr[];
-}
+};
 
 /** @since 4.0 */
-export interface BlockDirtyBitmapMergeWrapper {
+export type BlockDirtyBitmapMergeWrapper = {
   data: BlockDirtyBitmapMerge;
-}
+};
 
 /** @since 4.1 */
 export type BlockDirtyBitmapOrStr =
@@ -3910,22 +3910,22 @@ export type BlockDirtyBitmapOrStr =
  *
  * @since 2.10
  */
-export interface BlockDirtyBitmapSha256 {
+export type BlockDirtyBitmapSha256 = {
   /** ASCII representation of SHA256 bitmap hash */
   sha256: string;
-}
+};
 
 /** @since 2.5 */
-export interface BlockDirtyBitmapWrapper {
+export type BlockDirtyBitmapWrapper = {
   data: BlockDirtyBitmap;
-}
+};
 
 /**
  * Block dirty bitmap information.
  *
  * @since 1.3
  */
-export interface BlockDirtyInfo {
+export type BlockDirtyInfo = {
   /** the name of the dirty bitmap (Since 2.4) */
   name?: string;
   /** number of dirty bytes according to the dirty bitmap */
@@ -3955,7 +3955,7 @@ export interface BlockDirtyInfo {
    * it, use `block-dirty-bitmap-remove`. (Since 4.0)
    */
   inconsistent?: boolean;
-}
+};
 
 /**
  * An enumeration of action that has been taken when a DISK I/O occurs
@@ -3978,7 +3978,7 @@ export type BlockErrorAction =
  *
  * @since 5.2
  */
-export interface BlockExportDelArguments {
+export type BlockExportDelArguments = {
   /** Block export id. */
   id: string;
   /**
@@ -3986,24 +3986,24 @@ export interface BlockExportDelArguments {
    * Default is 'safe'.
    */
   mode?: BlockExportRemoveMode;
-}
+};
 
 /**
  * Emitted when a block export is removed and its id can be reused.
  *
  * @since 5.2
  */
-export interface BlockExportDeletedEventData {
+export type BlockExportDeletedEventData = {
   /** Block export id. */
   id: string;
-}
+};
 
 /**
  * Information about a single block export.
  *
  * @since 5.2
  */
-export interface BlockExportInfo {
+export type BlockExportInfo = {
   /** The unique identifier for the block export */
   id: string;
   /** The block export type */
@@ -4016,7 +4016,7 @@ export interface BlockExportInfo {
    * completed)
    */
   'shutting-down': boolean;
-}
+};
 
 /**
  * Describes a block export, i.e. how single node should be exported on an
@@ -4066,7 +4066,7 @@ export type BlockExportOptions = {
  *
  * @since 6.0
  */
-export interface BlockExportOptionsFuse {
+export type BlockExportOptionsFuse = {
   /**
    * Path on which to export the block device via FUSE.
    * This must point to an existing regular file.
@@ -4092,7 +4092,7 @@ export interface BlockExportOptionsFuse {
    * (since 6.1; default: auto)
    */
   'allow-other'?: FuseExportAllowOther;
-}
+};
 
 /**
  * An NBD block export (distinct options used in the NBD branch of
@@ -4100,7 +4100,7 @@ export interface BlockExportOptionsFuse {
  *
  * @since 5.2
  */
-export interface BlockExportOptionsNbd {
+export type BlockExportOptionsNbd = {
   /**
    * Export name. If unspecified, the `device` parameter is used as the
    * export name. (Since 2.12)
@@ -4126,14 +4126,14 @@ export interface BlockExportOptionsNbd {
    * inspect allocation details. (since 5.2)
    */
   'allocation-depth'?: boolean;
-}
+};
 
 /**
  * A vduse-blk block export.
  *
  * @since 7.1
  */
-export interface BlockExportOptionsVduseBlk {
+export type BlockExportOptionsVduseBlk = {
   /** the name of VDUSE device (must be unique across the host). */
   name: string;
   /** the number of virtqueues. Defaults to 1. */
@@ -4147,14 +4147,14 @@ export interface BlockExportOptionsVduseBlk {
   'logical-block-size'?: number | bigint;
   /** the serial number of virtio block device. Defaults to empty string. */
   serial?: string;
-}
+};
 
 /**
  * A vhost-user-blk block export.
  *
  * @since 5.2
  */
-export interface BlockExportOptionsVhostUserBlk {
+export type BlockExportOptionsVhostUserBlk = {
   /**
    * The vhost-user socket on which to listen. Both 'unix' and 'fd'
    * SocketAddress types are supported. Passed fds must be UNIX domain
@@ -4168,7 +4168,7 @@ export interface BlockExportOptionsVhostUserBlk {
    * to 1.
    */
   'num-queues'?: number;
-}
+};
 
 /**
  * Mode for removing a block export.
@@ -4203,7 +4203,7 @@ export type BlockExportType =
  *
  * @since 1.1
  */
-export interface BlockIOThrottle {
+export type BlockIOThrottle = {
   /**
    * Block device name
    *
@@ -4300,7 +4300,7 @@ export interface BlockIOThrottle {
   iops_size?: number | bigint;
   /** throttle group name (Since 2.4) */
   group?: string;
-}
+};
 
 /**
  * Emitted when a disk image is being marked corrupt. The image can be
@@ -4313,7 +4313,7 @@ export interface BlockIOThrottle {
  *
  * @since 1.7
  */
-export interface BlockImageCorruptedEventData {
+export type BlockImageCorruptedEventData = {
   /**
    * device name. This is always present for compatibility
    * reasons, but it can be empty ("") if the image does not
@@ -4344,7 +4344,7 @@ export interface BlockImageCorruptedEventData {
    * BLOCK_IMAGE_CORRUPTED event was fatal)
    */
   fatal: boolean;
-}
+};
 
 /**
  * Block device information.  This structure describes a virtual device and
@@ -4352,7 +4352,7 @@ export interface BlockImageCorruptedEventData {
  *
  * @since 0.14
  */
-export interface BlockInfo {
+export type BlockInfo = {
   /** The device name associated with the virtual device. */
   device: string;
   /**
@@ -4389,7 +4389,7 @@ export interface BlockInfo {
    * scsi-generic)
    */
   'io-status'?: BlockDeviceIoStatus;
-}
+};
 
 /**
  * Emitted when a disk I/O error occurs
@@ -4399,7 +4399,7 @@ export interface BlockInfo {
  *
  * @since 0.13
  */
-export interface BlockIoErrorEventData {
+export type BlockIoErrorEventData = {
   /**
    * device name. This is always present for compatibility
    * reasons, but it can be empty ("") if the image does not
@@ -4430,7 +4430,7 @@ export interface BlockIoErrorEventData {
    * be parsed by applications) (since: 2.2)
    */
   reason: string;
-}
+};
 
 /**
  * Stop an active background block operation.
@@ -4456,7 +4456,7 @@ export interface BlockIoErrorEventData {
  *
  * @since 1.1
  */
-export interface BlockJobCancelArguments {
+export type BlockJobCancelArguments = {
   /**
    * The job identifier. This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have
@@ -4469,14 +4469,14 @@ export interface BlockJobCancelArguments {
    * for the destination to complete its final synchronization (since 1.3)
    */
   force?: boolean;
-}
+};
 
 /**
  * Emitted when a block job has been cancelled
  *
  * @since 1.1
  */
-export interface BlockJobCancelledEventData {
+export type BlockJobCancelledEventData = {
   /** job type */
   type: JobType;
   /**
@@ -4493,7 +4493,7 @@ export interface BlockJobCancelledEventData {
   offset: number | bigint;
   /** rate limit, bytes per second */
   speed: number | bigint;
-}
+};
 
 /**
  * Manually trigger completion of an active background block operation.  This
@@ -4512,21 +4512,21 @@ export interface BlockJobCancelledEventData {
  *
  * @since 1.3
  */
-export interface BlockJobCompleteArguments {
+export type BlockJobCompleteArguments = {
   /**
    * The job identifier. This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have
    * other values.
    */
   device: string;
-}
+};
 
 /**
  * Emitted when a block job has completed
  *
  * @since 1.1
  */
-export interface BlockJobCompletedEventData {
+export type BlockJobCompletedEventData = {
   /** job type */
   type: JobType;
   /**
@@ -4550,7 +4550,7 @@ export interface BlockJobCompletedEventData {
    * interpret the error string
    */
   error?: string;
-}
+};
 
 /**
  * For jobs that have already concluded, remove them from the block-job-query
@@ -4564,17 +4564,17 @@ export interface BlockJobCompletedEventData {
  *
  * @since 2.12
  */
-export interface BlockJobDismissArguments {
+export type BlockJobDismissArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Emitted when a block job encounters an error
  *
  * @since 1.3
  */
-export interface BlockJobErrorEventData {
+export type BlockJobErrorEventData = {
   /**
    * The job identifier. Originally the device name but other
    * values are allowed since QEMU 2.7
@@ -4584,7 +4584,7 @@ export interface BlockJobErrorEventData {
   operation: IoOperationType;
   /** action that has been taken */
   action: BlockErrorAction;
-}
+};
 
 /**
  * Once a job that has manual=true reaches the pending state, it can be
@@ -4596,17 +4596,17 @@ export interface BlockJobErrorEventData {
  *
  * @since 2.12
  */
-export interface BlockJobFinalizeArguments {
+export type BlockJobFinalizeArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Information about a long-running block device operation.
  *
  * @since 1.1
  */
-export interface BlockJobInfo {
+export type BlockJobInfo = {
   /** the job type ('stream' for image streaming) */
   type: string;
   /**
@@ -4658,7 +4658,7 @@ export interface BlockJobInfo {
    * Not set if the job completed successfully. (since 2.12.1)
    */
   error?: string;
-}
+};
 
 /**
  * Pause an active background block operation.
@@ -4673,14 +4673,14 @@ export interface BlockJobInfo {
  *
  * @since 1.3
  */
-export interface BlockJobPauseArguments {
+export type BlockJobPauseArguments = {
   /**
    * The job identifier. This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have
    * other values.
    */
   device: string;
-}
+};
 
 /**
  * Emitted when a block job is awaiting explicit authorization to finalize graph
@@ -4689,12 +4689,12 @@ export interface BlockJobPauseArguments {
  *
  * @since 2.12
  */
-export interface BlockJobPendingEventData {
+export type BlockJobPendingEventData = {
   /** job type */
   type: JobType;
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Emitted when a block job is ready to complete
@@ -4704,7 +4704,7 @@ export interface BlockJobPendingEventData {
  *
  * @since 1.3
  */
-export interface BlockJobReadyEventData {
+export type BlockJobReadyEventData = {
   /** job type */
   type: JobType;
   /**
@@ -4721,7 +4721,7 @@ export interface BlockJobReadyEventData {
   offset: number | bigint;
   /** rate limit, bytes per second */
   speed: number | bigint;
-}
+};
 
 /**
  * Resume an active background block operation.
@@ -4734,14 +4734,14 @@ export interface BlockJobReadyEventData {
  *
  * @since 1.3
  */
-export interface BlockJobResumeArguments {
+export type BlockJobResumeArguments = {
   /**
    * The job identifier. This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have
    * other values.
    */
   device: string;
-}
+};
 
 /**
  * Set maximum speed for a background block operation.
@@ -4752,7 +4752,7 @@ export interface BlockJobResumeArguments {
  *
  * @since 1.1
  */
-export interface BlockJobSetSpeedArguments {
+export type BlockJobSetSpeedArguments = {
   /**
    * The job identifier. This used to be a device name (hence
    * the name of the parameter), but since QEMU 2.7 it can have
@@ -4764,7 +4764,7 @@ export interface BlockJobSetSpeedArguments {
    * Defaults to 0.
    */
   speed: number | bigint;
-}
+};
 
 /**
  * Block latency histogram.
@@ -4781,7 +4781,7 @@ export interface BlockJobSetSpeedArguments {
  *
  * @since 4.0
  */
-export interface BlockLatencyHistogramInfo {
+export type BlockLatencyHistogramInfo = {
   /**
    * list of interval boundary values in nanoseconds, all greater
    * than zero and in ascending order.
@@ -4796,7 +4796,7 @@ export interface BlockLatencyHistogramInfo {
    * and corresponding histogram looks like:
    */
   bins: (number | bigint)[];
-}
+};
 
 /**
  * Manage read, write and flush latency histograms for the device.
@@ -4806,7 +4806,7 @@ export interface BlockLatencyHistogramInfo {
  *
  * @since 4.0
  */
-export interface BlockLatencyHistogramSetArguments {
+export type BlockLatencyHistogramSetArguments = {
   /** The name or QOM path of the guest device. */
   id: string;
   /**
@@ -4836,7 +4836,7 @@ export interface BlockLatencyHistogramSetArguments {
    * histogram.
    */
   'boundaries-flush'?: (number | bigint)[];
-}
+};
 
 /**
  * Enum of base block permissions.
@@ -4861,14 +4861,14 @@ export type BlockPermission =
  *
  * @since 0.14
  */
-export interface BlockResizeArguments {
+export type BlockResizeArguments = {
   /** the name of the device to get the image resized */
   device?: string;
   /** graph node name to get the image resized (Since 2.0) */
   'node-name'?: string;
   /** new image size in bytes */
   size: number | bigint;
-}
+};
 
 /**
  * Change the write threshold for a block drive. An event will be
@@ -4882,7 +4882,7 @@ export interface BlockResizeArguments {
  *
  * @since 2.3
  */
-export interface BlockSetWriteThresholdArguments {
+export type BlockSetWriteThresholdArguments = {
   /** graph node name on which the threshold must be set. */
   'node-name': string;
   /**
@@ -4890,14 +4890,14 @@ export interface BlockSetWriteThresholdArguments {
    * Use 0 to disable the threshold.
    */
   'write-threshold': number | bigint;
-}
+};
 
 /**
  * Statistics of a virtual block device or a block backing device.
  *
  * @since 0.14
  */
-export interface BlockStats {
+export type BlockStats = {
   /**
    * If the stats are for a virtual block device, the name
    * corresponding to the virtual block device.
@@ -4926,7 +4926,7 @@ export interface BlockStats {
    * (Since 2.0)
    */
   backing?: BlockStats;
-}
+};
 
 /**
  * Block driver specific statistics
@@ -4943,7 +4943,7 @@ export type BlockStatsSpecific =
  *
  * @since 4.2
  */
-export interface BlockStatsSpecificFile {
+export type BlockStatsSpecificFile = {
   /**
    * The number of successful discard operations performed by
    * the driver.
@@ -4956,14 +4956,14 @@ export interface BlockStatsSpecificFile {
   'discard-nb-failed': number | bigint;
   /** The number of bytes discarded by the driver. */
   'discard-bytes-ok': number | bigint;
-}
+};
 
 /**
  * NVMe driver statistics
  *
  * @since 5.2
  */
-export interface BlockStatsSpecificNvme {
+export type BlockStatsSpecificNvme = {
   /** The number of completion errors. */
   'completion-errors': number | bigint;
   /**
@@ -4976,7 +4976,7 @@ export interface BlockStatsSpecificNvme {
    * the driver.
    */
   'unaligned-accesses': number | bigint;
-}
+};
 
 /**
  * Copy data from a backing file into a block device.
@@ -5023,7 +5023,7 @@ export interface BlockStatsSpecificNvme {
  *
  * @since 1.1
  */
-export interface BlockStreamArguments {
+export type BlockStreamArguments = {
   /**
    * identifier for the newly-created block job. If
    * omitted, the device name will be used. (Since 2.7)
@@ -5084,7 +5084,7 @@ export interface BlockStreamArguments {
    * Defaults to true. (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * Emitted when writes on block device reaches or exceeds the
@@ -5096,14 +5096,14 @@ export interface BlockStreamArguments {
  *
  * @since 2.3
  */
-export interface BlockWriteThresholdEventData {
+export type BlockWriteThresholdEventData = {
   /** graph node name on which the threshold was exceeded. */
   'node-name': string;
   /** amount of data which exceeded the threshold, in bytes. */
   'amount-exceeded': number | bigint;
   /** last configured threshold, in bytes. */
   'write-threshold': number | bigint;
-}
+};
 
 /**
  * Selects the AIO backend to handle I/O requests
@@ -5134,7 +5134,7 @@ export type BlockdevAmendOptions =
  *
  * @since 5.1
  */
-export interface BlockdevAmendOptionsLUKS {
+export type BlockdevAmendOptionsLUKS = {
   /** the desired state of the keyslots */
   state: QCryptoBlockLUKSKeyslotState;
   /**
@@ -5169,7 +5169,7 @@ export interface BlockdevAmendOptionsLUKS {
    * Defaults to the same secret that was used to open the image
    */
   secret?: string;
-}
+};
 
 /**
  * Driver specific image amend options for qcow2.
@@ -5179,12 +5179,12 @@ export interface BlockdevAmendOptionsLUKS {
  *
  * @since 5.1
  */
-export interface BlockdevAmendOptionsQcow2 {
+export type BlockdevAmendOptionsQcow2 = {
   encrypt?: QCryptoBlockAmendOptions;
-}
+};
 
 /** @since 2.3 */
-export interface BlockdevBackup {
+export type BlockdevBackup = {
   /**
    * identifier for the newly-created block job. If
    * omitted, the device name will be used. (Since 2.7)
@@ -5267,33 +5267,33 @@ export interface BlockdevBackup {
   'x-perf'?: BackupPerf;
   /** the device name or node-name of the backup target node. */
   target: string;
-}
+};
 
 /** @since 2.3 */
-export interface BlockdevBackupWrapper {
+export type BlockdevBackupWrapper = {
   data: BlockdevBackup;
-}
+};
 
 /**
  * Cache mode information for a block device
  *
  * @since 2.3
  */
-export interface BlockdevCacheInfo {
+export type BlockdevCacheInfo = {
   /** true if writeback mode is enabled */
   writeback: boolean;
   /** true if the host page cache is bypassed (O_DIRECT) */
   direct: boolean;
   /** true if flush requests are ignored for the device */
   'no-flush': boolean;
-}
+};
 
 /**
  * Includes cache-related options for block devices
  *
  * @since 2.9
  */
-export interface BlockdevCacheOptions {
+export type BlockdevCacheOptions = {
   /**
    * enables use of O_DIRECT (bypass the host page cache;
    * default: false)
@@ -5304,7 +5304,7 @@ export interface BlockdevCacheOptions {
    * false)
    */
   'no-flush'?: boolean;
-}
+};
 
 /**
  * Changes the medium inserted into a block device by ejecting the current medium
@@ -5314,7 +5314,7 @@ export interface BlockdevCacheOptions {
  *
  * @since 2.5
  */
-export interface BlockdevChangeMediumArguments {
+export type BlockdevChangeMediumArguments = {
   /**
    * Block device name
    *
@@ -5345,7 +5345,7 @@ export interface BlockdevChangeMediumArguments {
    * to 'retain'
    */
   'read-only-mode'?: BlockdevChangeReadOnlyMode;
-}
+};
 
 /**
  * Specifies the new read-only mode of a block device subject to the
@@ -5371,7 +5371,7 @@ export type BlockdevChangeReadOnlyMode =
  *
  * @since 2.5
  */
-export interface BlockdevCloseTrayArguments {
+export type BlockdevCloseTrayArguments = {
   /**
    * Block device name
    *
@@ -5380,7 +5380,7 @@ export interface BlockdevCloseTrayArguments {
   device?: string;
   /** The name or QOM path of the guest device (since: 2.8) */
   id?: string;
-}
+};
 
 /**
  * Starts a job to create an image format on a given node. The job is
@@ -5388,12 +5388,12 @@ export interface BlockdevCloseTrayArguments {
  *
  * @since 3.0
  */
-export interface BlockdevCreateArguments {
+export type BlockdevCreateArguments = {
   /** Identifier for the newly created job. */
   'job-id': string;
   /** Options for the image creation. */
   options: BlockdevCreateOptions;
-}
+};
 
 /**
  * Options for creating an image format on a given node.
@@ -5422,7 +5422,7 @@ export type BlockdevCreateOptions =
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsFile {
+export type BlockdevCreateOptionsFile = {
   /** Filename for the new image file */
   filename: string;
   /** Size of the virtual disk in bytes */
@@ -5441,14 +5441,14 @@ export interface BlockdevCreateOptionsFile {
    * adding an extent size hint (default: 1 MB, since 5.1)
    */
   'extent-size-hint'?: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for gluster.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsGluster {
+export type BlockdevCreateOptionsGluster = {
   /** Where to store the new image file */
   location: BlockdevOptionsGluster;
   /** Size of the virtual disk in bytes */
@@ -5460,14 +5460,14 @@ export interface BlockdevCreateOptionsGluster {
    * full (if CONFIG_GLUSTERFS_ZEROFILL))
    */
   preallocation?: PreallocMode;
-}
+};
 
 /**
  * Driver specific image creation options for LUKS.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsLUKS {
+export type BlockdevCreateOptionsLUKS = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key. Mandatory except when probing image for
@@ -5515,40 +5515,40 @@ export interface BlockdevCreateOptionsLUKS {
    * (default: off; allowed values: off, metadata, falloc, full)
    */
   preallocation?: PreallocMode;
-}
+};
 
 /**
  * Driver specific image creation options for NFS.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsNfs {
+export type BlockdevCreateOptionsNfs = {
   /** Where to store the new image file */
   location: BlockdevOptionsNfs;
   /** Size of the virtual disk in bytes */
   size: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for parallels.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsParallels {
+export type BlockdevCreateOptionsParallels = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
   size: number | bigint;
   /** Cluster size in bytes (default: 1 MB) */
   'cluster-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for qcow.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsQcow {
+export type BlockdevCreateOptionsQcow = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -5560,14 +5560,14 @@ export interface BlockdevCreateOptionsQcow {
   'backing-file'?: string;
   /** Encryption options if the image should be encrypted */
   encrypt?: QCryptoBlockCreateOptions;
-}
+};
 
 /**
  * Driver specific image creation options for qcow2.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsQcow2 {
+export type BlockdevCreateOptionsQcow2 = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /**
@@ -5616,14 +5616,14 @@ export interface BlockdevCreateOptionsQcow2 {
    * (default: zlib, since 5.1)
    */
   'compression-type'?: Qcow2CompressionType;
-}
+};
 
 /**
  * Driver specific image creation options for qed.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsQed {
+export type BlockdevCreateOptionsQed = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -5639,14 +5639,14 @@ export interface BlockdevCreateOptionsQed {
   'cluster-size'?: number | bigint;
   /** L1/L2 table size (in clusters) */
   'table-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for rbd/Ceph.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsRbd {
+export type BlockdevCreateOptionsRbd = {
   /**
    * Where to store the new image file. This location cannot
    * point to a snapshot.
@@ -5658,26 +5658,26 @@ export interface BlockdevCreateOptionsRbd {
   'cluster-size'?: number | bigint;
   /** Image encryption options. (Since 6.1) */
   encrypt?: RbdEncryptionCreateOptions;
-}
+};
 
 /**
  * Driver specific image creation options for SSH.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsSsh {
+export type BlockdevCreateOptionsSsh = {
   /** Where to store the new image file */
   location: BlockdevOptionsSsh;
   /** Size of the virtual disk in bytes */
   size: number | bigint;
-}
+};
 
 /**
  * Driver specific image creation options for VDI.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsVdi {
+export type BlockdevCreateOptionsVdi = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -5687,14 +5687,14 @@ export interface BlockdevCreateOptionsVdi {
    * allowed values: off, metadata)
    */
   preallocation?: PreallocMode;
-}
+};
 
 /**
  * Driver specific image creation options for vhdx.
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsVhdx {
+export type BlockdevCreateOptionsVhdx = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -5718,14 +5718,14 @@ export interface BlockdevCreateOptionsVhdx {
    * convert' with subformat=dynamic.
    */
   'block-state-zero'?: boolean;
-}
+};
 
 /**
  * Driver specific image creation options for VMDK.
  *
  * @since 4.0
  */
-export interface BlockdevCreateOptionsVmdk {
+export type BlockdevCreateOptionsVmdk = {
   /**
    * Where to store the new image file. This refers to the image
    * file for monolithcSparse and streamOptimized format, or the
@@ -5764,14 +5764,14 @@ export interface BlockdevCreateOptionsVmdk {
    * Default: false.
    */
   'zeroed-grain'?: boolean;
-}
+};
 
 /**
  * Driver specific image creation options for vpc (VHD).
  *
  * @since 2.12
  */
-export interface BlockdevCreateOptionsVpc {
+export type BlockdevCreateOptionsVpc = {
   /** Node to create the image format on */
   file: BlockdevRef;
   /** Size of the virtual disk in bytes */
@@ -5784,7 +5784,7 @@ export interface BlockdevCreateOptionsVpc {
    * (default: false)
    */
   'force-size'?: boolean;
-}
+};
 
 /**
  * Deletes a block device that has been added using blockdev-add.
@@ -5793,10 +5793,10 @@ export interface BlockdevCreateOptionsVpc {
  *
  * @since 2.9
  */
-export interface BlockdevDelArguments {
+export type BlockdevDelArguments = {
   /** Name of the graph node to delete. */
   'node-name': string;
-}
+};
 
 /**
  * Describes the operation mode for the automatic conversion of plain
@@ -5890,19 +5890,19 @@ export type BlockdevDriver =
  *
  * @since 2.12
  */
-export interface BlockdevInsertMediumArguments {
+export type BlockdevInsertMediumArguments = {
   /** The name or QOM path of the guest device */
   id: string;
   /** name of a node in the block driver state graph */
   'node-name': string;
-}
+};
 
 /**
  * Start mirroring a block device's writes to a new destination.
  *
  * @since 2.6
  */
-export interface BlockdevMirrorArguments {
+export type BlockdevMirrorArguments = {
   /**
    * identifier for the newly-created block job. If
    * omitted, the device name will be used. (Since 2.7)
@@ -5986,7 +5986,7 @@ export interface BlockdevMirrorArguments {
    * Defaults to true. (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * An enumeration of possible behaviors for errors on I/O operations.
@@ -6027,7 +6027,7 @@ export type BlockdevOnError =
  *
  * @since 2.5
  */
-export interface BlockdevOpenTrayArguments {
+export type BlockdevOpenTrayArguments = {
   /**
    * Block device name
    *
@@ -6043,7 +6043,7 @@ export interface BlockdevOpenTrayArguments {
    * it is locked
    */
   force?: boolean;
-}
+};
 
 /**
  * Options for creating a block device.  Many options are available for all
@@ -6131,7 +6131,7 @@ export type BlockdevOptions = {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsBlkdebug {
+export type BlockdevOptionsBlkdebug = {
   /** underlying raw block device (or image file) */
   image: BlockdevRef;
   /** filename of the configuration file */
@@ -6194,14 +6194,14 @@ export interface BlockdevOptionsBlkdebug {
    * to none.  (since 5.0)
    */
   'unshare-child-perms'?: BlockPermission[];
-}
+};
 
 /**
  * Driver specific block device options for blklogwrites.
  *
  * @since 3.0
  */
-export interface BlockdevOptionsBlklogwrites {
+export type BlockdevOptionsBlklogwrites = {
   /** block device */
   file: BlockdevRef;
   /** block device used to log writes to `file` */
@@ -6218,29 +6218,29 @@ export interface BlockdevOptionsBlklogwrites {
    * super block is updated to disk (default: 4096)
    */
   'log-super-update-interval'?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for blkreplay.
  *
  * @since 4.2
  */
-export interface BlockdevOptionsBlkreplay {
+export type BlockdevOptionsBlkreplay = {
   /** disk image which should be controlled with blkreplay */
   image: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for blkverify.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsBlkverify {
+export type BlockdevOptionsBlkverify = {
   /** block device to be tested */
   test: BlockdevRef;
   /** raw image used for verification */
   raw: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for the copy-before-write driver,
@@ -6253,7 +6253,7 @@ export interface BlockdevOptionsBlkverify {
  *
  * @since 6.2
  */
-export interface BlockdevOptionsCbw {
+export type BlockdevOptionsCbw = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /** The target for copy-before-write operations. */
@@ -6281,14 +6281,14 @@ export interface BlockdevOptionsCbw {
    * is handled. Default 0. (Since 7.1)
    */
   'cbw-timeout'?: number;
-}
+};
 
 /**
  * Driver specific block device options for the copy-on-read driver.
  *
  * @since 6.0
  */
-export interface BlockdevOptionsCor {
+export type BlockdevOptionsCor = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -6299,7 +6299,7 @@ export interface BlockdevOptionsCor {
    * from all backing layers may be copied.
    */
   bottom?: string;
-}
+};
 
 /**
  * Driver specific block device options for FTP connections over the curl
@@ -6307,7 +6307,7 @@ export interface BlockdevOptionsCor {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlFtp {
+export type BlockdevOptionsCurlFtp = {
   /** URL of the image file */
   url: string;
   /**
@@ -6331,7 +6331,7 @@ export interface BlockdevOptionsCurlFtp {
    * for proxy authentication (defaults to no password)
    */
   'proxy-password-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for FTPS connections over the curl
@@ -6339,7 +6339,7 @@ export interface BlockdevOptionsCurlFtp {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlFtps {
+export type BlockdevOptionsCurlFtps = {
   /** URL of the image file */
   url: string;
   /**
@@ -6368,7 +6368,7 @@ export interface BlockdevOptionsCurlFtps {
    * true)
    */
   sslverify?: boolean;
-}
+};
 
 /**
  * Driver specific block device options for HTTP connections over the curl
@@ -6376,7 +6376,7 @@ export interface BlockdevOptionsCurlFtps {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlHttp {
+export type BlockdevOptionsCurlHttp = {
   /** URL of the image file */
   url: string;
   /**
@@ -6411,7 +6411,7 @@ export interface BlockdevOptionsCurlHttp {
    * secure way. See `cookie` for the format. (since 2.10)
    */
   'cookie-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for HTTPS connections over the curl
@@ -6419,7 +6419,7 @@ export interface BlockdevOptionsCurlHttp {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsCurlHttps {
+export type BlockdevOptionsCurlHttps = {
   /** URL of the image file */
   url: string;
   /**
@@ -6459,7 +6459,7 @@ export interface BlockdevOptionsCurlHttps {
    * secure way. See `cookie` for the format. (since 2.10)
    */
   'cookie-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for the file backend.
@@ -6474,7 +6474,7 @@ export interface BlockdevOptionsCurlHttps {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsFile {
+export type BlockdevOptionsFile = {
   /** path to the image file */
   filename: string;
   /**
@@ -6516,7 +6516,7 @@ export interface BlockdevOptionsFile {
    * Unstable: Member x-check-cache-dropped is meant for debugging.
    */
   'x-check-cache-dropped'?: boolean;
-}
+};
 
 /**
  * Driver specific block device options for image format that have no option
@@ -6524,7 +6524,7 @@ export interface BlockdevOptionsFile {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsGenericCOWFormat {
+export type BlockdevOptionsGenericCOWFormat = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -6533,7 +6533,7 @@ export interface BlockdevOptionsGenericCOWFormat {
    * Defaults to the backing file stored the image file.
    */
   backing?: BlockdevRefOrNull;
-}
+};
 
 /**
  * Driver specific block device options for image format that have no option
@@ -6541,17 +6541,17 @@ export interface BlockdevOptionsGenericCOWFormat {
  *
  * @since 2.9
  */
-export interface BlockdevOptionsGenericFormat {
+export type BlockdevOptionsGenericFormat = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for Gluster
  *
  * @since 2.9
  */
-export interface BlockdevOptionsGluster {
+export type BlockdevOptionsGluster = {
   /** name of gluster volume where VM image resides */
   volume: string;
   /** absolute path to image file in gluster volume */
@@ -6565,14 +6565,14 @@ export interface BlockdevOptionsGluster {
   debug?: number | bigint;
   /** libgfapi log file (default /dev/stderr) (Since 2.8) */
   logfile?: string;
-}
+};
 
 /**
  * Driver specific block device options for iscsi
  *
  * @since 2.9
  */
-export interface BlockdevOptionsIscsi {
+export type BlockdevOptionsIscsi = {
   /** The iscsi transport type */
   transport: IscsiTransport;
   /** The address of the iscsi portal */
@@ -6608,14 +6608,14 @@ export interface BlockdevOptionsIscsi {
    * timeout. 0 means no timeout and is the default.
    */
   timeout?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for LUKS.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsLUKS {
+export type BlockdevOptionsLUKS = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -6624,7 +6624,7 @@ export interface BlockdevOptionsLUKS {
    * doing a metadata-only probe of the image.
    */
   'key-secret'?: string;
-}
+};
 
 /**
  * Driver specific block device options for the NVMe backend.
@@ -6634,7 +6634,7 @@ export interface BlockdevOptionsLUKS {
  *
  * @since 2.12
  */
-export interface BlockdevOptionsNVMe {
+export type BlockdevOptionsNVMe = {
   /**
    * PCI controller address of the NVMe device in
    * format hhhh:bb:ss.f (host:bus:slot.function)
@@ -6642,14 +6642,14 @@ export interface BlockdevOptionsNVMe {
   device: string;
   /** namespace number of the device, starting from 1. */
   namespace: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for NBD.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsNbd {
+export type BlockdevOptionsNbd = {
   /** NBD server address */
   server: SocketAddress;
   /** export name */
@@ -6687,14 +6687,14 @@ export interface BlockdevOptionsNbd {
    * Default 0 (Since 7.0)
    */
   'open-timeout'?: number;
-}
+};
 
 /**
  * Driver specific block device option for NFS
  *
  * @since 2.9
  */
-export interface BlockdevOptionsNfs {
+export type BlockdevOptionsNfs = {
   /** host address */
   server: NFSServer;
   /** path of the image on the host */
@@ -6731,14 +6731,14 @@ export interface BlockdevOptionsNfs {
    * to libnfs default)
    */
   debug?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for the null backend.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsNull {
+export type BlockdevOptionsNull = {
   /** size of the device in bytes. */
   size?: number | bigint;
   /**
@@ -6752,7 +6752,7 @@ export interface BlockdevOptionsNull {
    * buffer is left unchanged. (default: false; since: 4.1)
    */
   'read-zeroes'?: boolean;
-}
+};
 
 /**
  * Filter driver intended to be inserted between format and protocol node
@@ -6760,7 +6760,7 @@ export interface BlockdevOptionsNull {
  *
  * @since 6.0
  */
-export interface BlockdevOptionsPreallocate {
+export type BlockdevOptionsPreallocate = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -6770,14 +6770,14 @@ export interface BlockdevOptionsPreallocate {
   'prealloc-align'?: number | bigint;
   /** how much to preallocate, default 134217728 (128M) */
   'prealloc-size'?: number | bigint;
-}
+};
 
 /**
  * Driver specific block device options for qcow.
  *
  * @since 2.10
  */
-export interface BlockdevOptionsQcow {
+export type BlockdevOptionsQcow = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -6792,14 +6792,14 @@ export interface BlockdevOptionsQcow {
    * probe of the image.
    */
   encrypt?: BlockdevQcowEncryption;
-}
+};
 
 /**
  * Driver specific block device options for qcow2.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsQcow2 {
+export type BlockdevOptionsQcow2 = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /**
@@ -6878,14 +6878,14 @@ export interface BlockdevOptionsQcow2 {
    * file. (since 4.0)
    */
   'data-file'?: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for Quorum
  *
  * @since 2.9
  */
-export interface BlockdevOptionsQuorum {
+export type BlockdevOptionsQuorum = {
   /**
    * true if the driver must print content mismatch
    * set to false by default
@@ -6905,24 +6905,24 @@ export interface BlockdevOptionsQuorum {
    * (Since 2.2)
    */
   'read-pattern'?: QuorumReadPattern;
-}
+};
 
 /**
  * Driver specific block device options for the raw driver.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsRaw {
+export type BlockdevOptionsRaw = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /** position where the block device starts */
   offset?: number | bigint;
   /** the assumed size of the device */
   size?: number | bigint;
-}
+};
 
 /** @since 2.9 */
-export interface BlockdevOptionsRbd {
+export type BlockdevOptionsRbd = {
   /** Ceph pool name. */
   pool: string;
   /** Rados namespace name in the Ceph pool. (Since 5.0) */
@@ -6959,14 +6959,14 @@ export interface BlockdevOptionsRbd {
    * to the "mon_host" Ceph option.
    */
   server?: InetSocketAddressBase[];
-}
+};
 
 /**
  * Driver specific block device options for replication
  *
  * @since 2.9
  */
-export interface BlockdevOptionsReplication {
+export type BlockdevOptionsReplication = {
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
   /** the replication mode */
@@ -6977,10 +6977,10 @@ export interface BlockdevOptionsReplication {
    * primary mode.
    */
   'top-id'?: string;
-}
+};
 
 /** @since 2.9 */
-export interface BlockdevOptionsSsh {
+export type BlockdevOptionsSsh = {
   /** host address */
   server: InetSocketAddress;
   /** path to the image on the host */
@@ -6992,14 +6992,14 @@ export interface BlockdevOptionsSsh {
    * (default: known_hosts)
    */
   'host-key-check'?: SshHostKeyCheck;
-}
+};
 
 /**
  * Driver specific block device options for the throttle driver
  *
  * @since 2.11
  */
-export interface BlockdevOptionsThrottle {
+export type BlockdevOptionsThrottle = {
   /**
    * the name of the throttle-group object to use. It
    * must already exist.
@@ -7007,14 +7007,14 @@ export interface BlockdevOptionsThrottle {
   'throttle-group': string;
   /** reference to or definition of the data source block device */
   file: BlockdevRef;
-}
+};
 
 /**
  * Driver specific block device options for the vvfat protocol.
  *
  * @since 2.9
  */
-export interface BlockdevOptionsVVFAT {
+export type BlockdevOptionsVVFAT = {
   /** directory to be exported as FAT image */
   dir: string;
   /** FAT type: 12, 16 or 32 */
@@ -7033,7 +7033,7 @@ export interface BlockdevOptionsVVFAT {
   label?: string;
   /** whether to allow write operations (default: false) */
   rw?: boolean;
-}
+};
 
 /** @since 2.10 */
 export type BlockdevQcow2Encryption =
@@ -7099,10 +7099,10 @@ export type BlockdevRefOrNull =
  *
  * @since 2.12
  */
-export interface BlockdevRemoveMediumArguments {
+export type BlockdevRemoveMediumArguments = {
   /** The name or QOM path of the guest device */
   id: string;
-}
+};
 
 /**
  * Reopens one or more block devices using the given set of options.
@@ -7143,12 +7143,12 @@ export interface BlockdevRemoveMediumArguments {
  *
  * @since 6.1
  */
-export interface BlockdevReopenArguments {
+export type BlockdevReopenArguments = {
   options: BlockdevOptions[];
-}
+};
 
 /** @since 2.5 */
-export interface BlockdevSnapshot {
+export type BlockdevSnapshot = {
   /** device or node name that will have a snapshot taken. */
   node: string;
   /**
@@ -7158,7 +7158,7 @@ export interface BlockdevSnapshot {
    * achieved by passing "backing": null to blockdev-add).
    */
   overlay: string;
-}
+};
 
 /**
  * Synchronously delete an internal snapshot of a block device, when the format
@@ -7168,7 +7168,7 @@ export interface BlockdevSnapshot {
  *
  * @since 1.7
  */
-export interface BlockdevSnapshotDeleteInternalSyncArguments {
+export type BlockdevSnapshotDeleteInternalSyncArguments = {
   /**
    * the device name or node-name of a root node to delete the snapshot
    * from
@@ -7178,7 +7178,7 @@ export interface BlockdevSnapshotDeleteInternalSyncArguments {
   id?: string;
   /** optional the snapshot's name to be deleted */
   name?: string;
-}
+};
 
 /**
  * Note: In transaction, if `name` is empty, or any snapshot matching `name`
@@ -7187,7 +7187,7 @@ export interface BlockdevSnapshotDeleteInternalSyncArguments {
  *
  * @since 1.7
  */
-export interface BlockdevSnapshotInternal {
+export type BlockdevSnapshotInternal = {
   /**
    * the device name or node-name of a root node to generate the snapshot
    * from
@@ -7195,15 +7195,15 @@ export interface BlockdevSnapshotInternal {
   device: string;
   /** the name of the internal snapshot to be created */
   name: string;
-}
+};
 
 /** @since 1.7 */
-export interface BlockdevSnapshotInternalWrapper {
+export type BlockdevSnapshotInternalWrapper = {
   data: BlockdevSnapshotInternal;
-}
+};
 
 /** Either `device` or `node-name` must be set but not both. */
-export interface BlockdevSnapshotSync {
+export type BlockdevSnapshotSync = {
   /** the name of the device to take a snapshot of. */
   device?: string;
   /** graph node name to generate the snapshot from (Since 2.0) */
@@ -7223,17 +7223,17 @@ export interface BlockdevSnapshotSync {
    * 'absolute-paths'.
    */
   mode?: NewImageMode;
-}
+};
 
 /** @since 1.1 */
-export interface BlockdevSnapshotSyncWrapper {
+export type BlockdevSnapshotSyncWrapper = {
   data: BlockdevSnapshotSync;
-}
+};
 
 /** @since 2.5 */
-export interface BlockdevSnapshotWrapper {
+export type BlockdevSnapshotWrapper = {
   data: BlockdevSnapshot;
-}
+};
 
 /**
  * - `dynamic`: Growing image file
@@ -7319,7 +7319,7 @@ export type COLOMode =
  *
  * @since 3.1
  */
-export interface COLOStatus {
+export type COLOStatus = {
   /**
    * COLO running mode. If COLO is running, this field will return
    * 'primary' or 'secondary'.
@@ -7333,14 +7333,14 @@ export interface COLOStatus {
   'last-mode': COLOMode;
   /** describes the reason for the COLO exit. */
   reason: COLOExitReason;
-}
+};
 
 /**
  * start calculating dirty page rate for vm
  *
  * @since 5.2
  */
-export interface CalcDirtyRateArguments {
+export type CalcDirtyRateArguments = {
   /** time in units of second for sample dirty pages */
   'calc-time': number | bigint;
   /**
@@ -7353,19 +7353,19 @@ export interface CalcDirtyRateArguments {
    * 'page-sampling' and 'dirty-ring' (Since 6.1)
    */
   mode?: DirtyRateMeasureMode;
-}
+};
 
 /**
  * Properties for can-host-socketcan objects.
  *
  * @since 2.12
  */
-export interface CanHostSocketcanProperties {
+export type CanHostSocketcanProperties = {
   /** interface name of the host system CAN bus to connect to */
   if: string;
   /** object ID of the can-bus object to connect to the host interface */
   canbus: string;
-}
+};
 
 /**
  * Cancel the upper limit of dirty page rate for virtual CPUs.
@@ -7376,10 +7376,10 @@ export interface CanHostSocketcanProperties {
  *
  * @since 7.1
  */
-export interface CancelVcpuDirtyLimitArguments {
+export type CancelVcpuDirtyLimitArguments = {
   /** index of a virtual CPU, default is all. */
   'cpu-index'?: number | bigint;
-}
+};
 
 /**
  * Change the backing file in the image file metadata.  This does not
@@ -7391,7 +7391,7 @@ export interface CancelVcpuDirtyLimitArguments {
  *
  * @since 2.1
  */
-export interface ChangeBackingFileArguments {
+export type ChangeBackingFileArguments = {
   /**
    * The device name or node-name of the root node that owns
    * image-node-name.
@@ -7411,7 +7411,7 @@ export interface ChangeBackingFileArguments {
    * not be able to be reopened again.
    */
   'backing-file': string;
-}
+};
 
 /**
  * Change the VNC server password.
@@ -7421,22 +7421,22 @@ export interface ChangeBackingFileArguments {
  *
  * @since 1.1
  */
-export interface ChangeVncPasswordArguments {
+export type ChangeVncPasswordArguments = {
   /** the new password to use with VNC authentication */
   password: string;
-}
+};
 
 /**
  * Add a character device backend
  *
  * @since 1.4
  */
-export interface ChardevAddArguments {
+export type ChardevAddArguments = {
   /** the chardev's ID, must be unique */
   id: string;
   /** backend type and parameters */
   backend: ChardevBackend;
-}
+};
 
 /**
  * Configuration info for the new chardev backend.
@@ -7463,10 +7463,10 @@ export type ChardevBackend =
  *
  * @since 2.0
  */
-export interface ChardevBackendInfo {
+export type ChardevBackendInfo = {
   /** The backend name */
   name: string;
-}
+};
 
 /**
  * - `pipe`: Since 1.5
@@ -7517,19 +7517,19 @@ export type ChardevBackendKind =
  *
  * @since 2.10
  */
-export interface ChardevChangeArguments {
+export type ChardevChangeArguments = {
   /** the chardev's ID, must exist */
   id: string;
   /** new backend type and parameters */
   backend: ChardevBackend;
-}
+};
 
 /**
  * Configuration shared across all chardev backends
  *
  * @since 2.6
  */
-export interface ChardevCommon {
+export type ChardevCommon = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7537,19 +7537,19 @@ export interface ChardevCommon {
    * (default to false to truncate)
    */
   logappend?: boolean;
-}
+};
 
 /** @since 2.6 */
-export interface ChardevCommonWrapper {
+export type ChardevCommonWrapper = {
   data: ChardevCommon;
-}
+};
 
 /**
  * Configuration info for DBus chardevs.
  *
  * @since 7.0
  */
-export interface ChardevDBus {
+export type ChardevDBus = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7559,19 +7559,19 @@ export interface ChardevDBus {
   logappend?: boolean;
   /** name of the channel (following docs/spice-port-fqdn.txt) */
   name: string;
-}
+};
 
 /** @since 7.0 */
-export interface ChardevDBusWrapper {
+export type ChardevDBusWrapper = {
   data: ChardevDBus;
-}
+};
 
 /**
  * Configuration info for file chardevs.
  *
  * @since 1.4
  */
-export interface ChardevFile {
+export type ChardevFile = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7588,19 +7588,19 @@ export interface ChardevFile {
    * truncate) (Since 2.6)
    */
   append?: boolean;
-}
+};
 
 /** @since 1.4 */
-export interface ChardevFileWrapper {
+export type ChardevFileWrapper = {
   data: ChardevFile;
-}
+};
 
 /**
  * Configuration info for device and pipe chardevs.
  *
  * @since 1.4
  */
-export interface ChardevHostdev {
+export type ChardevHostdev = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7613,12 +7613,12 @@ export interface ChardevHostdev {
    * i.e. /dev/ttyS0 on Unix or COM1: on Windows
    */
   device: string;
-}
+};
 
 /** @since 1.4 */
-export interface ChardevHostdevWrapper {
+export type ChardevHostdevWrapper = {
   data: ChardevHostdev;
-}
+};
 
 /**
  * Information about a character device.
@@ -7628,7 +7628,7 @@ export interface ChardevHostdevWrapper {
  *
  * @since 0.14
  */
-export interface ChardevInfo {
+export type ChardevInfo = {
   /** the label of the character device */
   label: string;
   /** the filename of the character device */
@@ -7639,14 +7639,14 @@ export interface ChardevInfo {
    * (since 2.1)
    */
   'frontend-open': boolean;
-}
+};
 
 /**
  * Configuration info for mux chardevs.
  *
  * @since 1.5
  */
-export interface ChardevMux {
+export type ChardevMux = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7656,19 +7656,19 @@ export interface ChardevMux {
   logappend?: boolean;
   /** name of the base chardev. */
   chardev: string;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevMuxWrapper {
+export type ChardevMuxWrapper = {
   data: ChardevMux;
-}
+};
 
 /**
  * Configuration info for qemu vdagent implementation.
  *
  * @since 6.1
  */
-export interface ChardevQemuVDAgent {
+export type ChardevQemuVDAgent = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7680,42 +7680,42 @@ export interface ChardevQemuVDAgent {
   mouse?: boolean;
   /** enable/disable clipboard, default is disabled. */
   clipboard?: boolean;
-}
+};
 
 /** @since 6.1 */
-export interface ChardevQemuVDAgentWrapper {
+export type ChardevQemuVDAgentWrapper = {
   data: ChardevQemuVDAgent;
-}
+};
 
 /**
  * Remove a character device backend
  *
  * @since 1.4
  */
-export interface ChardevRemoveArguments {
+export type ChardevRemoveArguments = {
   /** the chardev's ID, must exist and not be in use */
   id: string;
-}
+};
 
 /**
  * Return info about the chardev backend just created.
  *
  * @since 1.4
  */
-export interface ChardevReturn {
+export type ChardevReturn = {
   /**
    * name of the slave pseudoterminal device, present if
    * and only if a chardev of type 'pty' was created
    */
   pty?: string;
-}
+};
 
 /**
  * Configuration info for ring buffer chardevs.
  *
  * @since 1.5
  */
-export interface ChardevRingbuf {
+export type ChardevRingbuf = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7725,29 +7725,29 @@ export interface ChardevRingbuf {
   logappend?: boolean;
   /** ring buffer size, must be power of two, default is 65536 */
   size?: number | bigint;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevRingbufWrapper {
+export type ChardevRingbufWrapper = {
   data: ChardevRingbuf;
-}
+};
 
 /**
  * Send a break to a character device
  *
  * @since 2.10
  */
-export interface ChardevSendBreakArguments {
+export type ChardevSendBreakArguments = {
   /** the chardev's ID, must exist */
   id: string;
-}
+};
 
 /**
  * Configuration info for (stream) socket chardevs.
  *
  * @since 1.4
  */
-export interface ChardevSocket {
+export type ChardevSocket = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7802,19 +7802,19 @@ export interface ChardevSocket {
    * (Since: 2.2)
    */
   reconnect?: number | bigint;
-}
+};
 
 /** @since 1.4 */
-export interface ChardevSocketWrapper {
+export type ChardevSocketWrapper = {
   data: ChardevSocket;
-}
+};
 
 /**
  * Configuration info for spice vm channel chardevs.
  *
  * @since 1.5
  */
-export interface ChardevSpiceChannel {
+export type ChardevSpiceChannel = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7824,19 +7824,19 @@ export interface ChardevSpiceChannel {
   logappend?: boolean;
   /** kind of channel (for example vdagent). */
   type: string;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevSpiceChannelWrapper {
+export type ChardevSpiceChannelWrapper = {
   data: ChardevSpiceChannel;
-}
+};
 
 /**
  * Configuration info for spice port chardevs.
  *
  * @since 1.5
  */
-export interface ChardevSpicePort {
+export type ChardevSpicePort = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7846,19 +7846,19 @@ export interface ChardevSpicePort {
   logappend?: boolean;
   /** name of the channel (see docs/spice-port-fqdn.txt) */
   fqdn: string;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevSpicePortWrapper {
+export type ChardevSpicePortWrapper = {
   data: ChardevSpicePort;
-}
+};
 
 /**
  * Configuration info for stdio chardevs.
  *
  * @since 1.5
  */
-export interface ChardevStdio {
+export type ChardevStdio = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7871,19 +7871,19 @@ export interface ChardevStdio {
    * be delivered to qemu.  Default: true.
    */
   signal?: boolean;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevStdioWrapper {
+export type ChardevStdioWrapper = {
   data: ChardevStdio;
-}
+};
 
 /**
  * Configuration info for datagram socket chardevs.
  *
  * @since 1.5
  */
-export interface ChardevUdp {
+export type ChardevUdp = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7895,19 +7895,19 @@ export interface ChardevUdp {
   remote: SocketAddressLegacy;
   /** local address */
   local?: SocketAddressLegacy;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevUdpWrapper {
+export type ChardevUdpWrapper = {
   data: ChardevUdp;
-}
+};
 
 /**
  * Configuration info for virtual console chardevs.
  *
  * @since 1.5
  */
-export interface ChardevVC {
+export type ChardevVC = {
   /** The name of a logfile to save output */
   logfile?: string;
   /**
@@ -7923,12 +7923,12 @@ export interface ChardevVC {
   cols?: number | bigint;
   /** console height, in chars */
   rows?: number | bigint;
-}
+};
 
 /** @since 1.5 */
-export interface ChardevVCWrapper {
+export type ChardevVCWrapper = {
   data: ChardevVC;
-}
+};
 
 /**
  * Set migration information for remote display.  This makes the server
@@ -7937,7 +7937,7 @@ export interface ChardevVCWrapper {
  *
  * @since 0.14
  */
-export interface ClientMigrateInfoArguments {
+export type ClientMigrateInfoArguments = {
   /** must be "spice" */
   protocol: string;
   /** migration target hostname */
@@ -7948,24 +7948,24 @@ export interface ClientMigrateInfoArguments {
   'tls-port'?: number | bigint;
   /** server certificate subject */
   'cert-subject'?: string;
-}
+};
 
 /**
  * Close a file descriptor previously passed via SCM rights
  *
  * @since 0.14
  */
-export interface ClosefdArguments {
+export type ClosefdArguments = {
   /** file descriptor name */
   fdname: string;
-}
+};
 
 /**
  * Properties for colo-compare objects.
  *
  * @since 2.8
  */
-export interface ColoCompareProperties {
+export type ColoCompareProperties = {
   /**
    * name of the character device backend to use for the primary
    * input (incoming packets are redirected to `outdev`)
@@ -8007,7 +8007,7 @@ export interface ColoCompareProperties {
   max_queue_size?: number;
   /** if true, vnet header support is enabled (default: false) */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Emitted when VM finishes COLO mode due to some errors happening or
@@ -8015,41 +8015,41 @@ export interface ColoCompareProperties {
  *
  * @since 3.1
  */
-export interface ColoExitEventData {
+export type ColoExitEventData = {
   /** report COLO mode when COLO exited. */
   mode: COLOMode;
   /** describes the reason for the COLO exit. */
   reason: COLOExitReason;
-}
+};
 
 /**
  * Information about a QMP command
  *
  * @since 0.14
  */
-export interface CommandInfo {
+export type CommandInfo = {
   /** The command name */
   name: string;
-}
+};
 
 /**
  * Details about a command line option, including its list of parameter details
  *
  * @since 1.5
  */
-export interface CommandLineOptionInfo {
+export type CommandLineOptionInfo = {
   /** option name */
   option: string;
   /** an array of `CommandLineParameterInfo` */
   parameters: CommandLineParameterInfo[];
-}
+};
 
 /**
  * Details about a single parameter of a command line option.
  *
  * @since 1.5
  */
-export interface CommandLineParameterInfo {
+export type CommandLineParameterInfo = {
   /** parameter name */
   name: string;
   /** parameter `CommandLineParameterType` */
@@ -8058,7 +8058,7 @@ export interface CommandLineParameterInfo {
   help?: string;
   /** default value string (since 2.1) */
   default?: string;
-}
+};
 
 /**
  * Possible types for an option parameter.
@@ -8081,7 +8081,7 @@ export type CommandLineParameterType =
  *
  * @since 3.1
  */
-export interface CompressionStats {
+export type CompressionStats = {
   /** amount of pages compressed and transferred to the target VM */
   pages: number | bigint;
   /** count of times that no free thread was available to compress data */
@@ -8092,7 +8092,7 @@ export interface CompressionStats {
   'compressed-size': number | bigint;
   /** rate of compressed size */
   'compression-rate': number;
-}
+};
 
 /**
  * Virtual CPU definition.
@@ -8115,7 +8115,7 @@ export interface CompressionStats {
  *
  * @since 1.2
  */
-export interface CpuDefinitionInfo {
+export type CpuDefinitionInfo = {
   /** the name of the CPU definition */
   name: string;
   /**
@@ -8160,7 +8160,7 @@ export interface CpuDefinitionInfo {
    * policy. (since 5.2)
    */
   deprecated: boolean;
-}
+};
 
 /**
  * Information about a virtual CPU
@@ -8189,10 +8189,10 @@ export type CpuInfoFast = {
  *
  * @since 2.12
  */
-export interface CpuInfoS390 {
+export type CpuInfoS390 = {
   /** the virtual CPU's state */
   'cpu-state': CpuS390State;
-}
+};
 
 /**
  * List of properties to be used for hotplugging a CPU instance,
@@ -8207,7 +8207,7 @@ export interface CpuInfoS390 {
  *
  * @since 2.7
  */
-export interface CpuInstanceProperties {
+export type CpuInstanceProperties = {
   /** NUMA node ID the CPU belongs to */
   'node-id'?: number | bigint;
   /** socket number within node/board the CPU belongs to */
@@ -8220,17 +8220,17 @@ export interface CpuInstanceProperties {
   'core-id'?: number | bigint;
   /** thread number within core the CPU belongs to */
   'thread-id'?: number | bigint;
-}
+};
 
 /**
  * The result of a cpu model expansion.
  *
  * @since 2.8
  */
-export interface CpuModelExpansionInfo {
+export type CpuModelExpansionInfo = {
   /** the expanded CpuModelInfo. */
   model: CpuModelInfo;
-}
+};
 
 /**
  * An enumeration of CPU model expansion types.
@@ -8263,12 +8263,12 @@ export type CpuModelExpansionType =
  *
  * @since 2.8
  */
-export interface CpuModelInfo {
+export type CpuModelInfo = {
   /** the name of the CPU definition the model is based on */
   name: string;
   /** a dictionary of QOM properties to be applied */
   props?: JsonValue;
-}
+};
 
 /**
  * An enumeration of cpu states that can be assumed by a virtual
@@ -8288,21 +8288,21 @@ export type CpuS390State =
  *
  * @since 2.8
  */
-export interface CryptodevBackendProperties {
+export type CryptodevBackendProperties = {
   /**
    * the number of queues for the cryptodev backend. Ignored for
    * cryptodev-backend and must be 1 for cryptodev-backend-builtin.
    * (default: 1)
    */
   queues?: number;
-}
+};
 
 /**
  * Properties for cryptodev-vhost-user objects.
  *
  * @since 2.12
  */
-export interface CryptodevVhostUserProperties {
+export type CryptodevVhostUserProperties = {
   /**
    * the number of queues for the cryptodev backend. Ignored for
    * cryptodev-backend and must be 1 for cryptodev-backend-builtin.
@@ -8314,27 +8314,27 @@ export interface CryptodevVhostUserProperties {
    * the vhost-user server
    */
   chardev: string;
-}
+};
 
 /**
  * Information describing the running machine parameters.
  *
  * @since 4.0
  */
-export interface CurrentMachineParams {
+export type CurrentMachineParams = {
   /**
    * true if the machine supports wake up from
    * suspend
    */
   'wakeup-suspend-support': boolean;
-}
+};
 
 /**
  * Properties for dbus-vmstate objects.
  *
  * @since 5.0
  */
-export interface DBusVMStateProperties {
+export type DBusVMStateProperties = {
   /** the name of the DBus bus to connect to */
   addr: string;
   /**
@@ -8342,7 +8342,7 @@ export interface DBusVMStateProperties {
    * included in the VM state on migration
    */
   'id-list'?: string;
-}
+};
 
 /**
  * An enumeration of data format.
@@ -8370,14 +8370,14 @@ export type DataFormat =
  *
  * @since 0.13
  */
-export interface DeviceAddArguments {
+export type DeviceAddArguments = {
   /** the name of the new device's driver */
   driver: string;
   /** the device's parent bus (device tree path) */
   bus?: string;
   /** the device's ID, must be unique */
   id?: string;
-}
+};
 
 /**
  * Remove a device from a guest
@@ -8393,10 +8393,10 @@ export interface DeviceAddArguments {
  *
  * @since 0.14
  */
-export interface DeviceDelArguments {
+export type DeviceDelArguments = {
   /** the device's ID or QOM path */
   id: string;
-}
+};
 
 /**
  * Emitted whenever the device removal completion is acknowledged by the guest.
@@ -8405,12 +8405,12 @@ export interface DeviceDelArguments {
  *
  * @since 1.5
  */
-export interface DeviceDeletedEventData {
+export type DeviceDeletedEventData = {
   /** the device's ID if it has one */
   device?: string;
   /** the device's QOM path */
   path: string;
-}
+};
 
 /**
  * List properties associated with a device.
@@ -8421,10 +8421,10 @@ export interface DeviceDeletedEventData {
  *
  * @since 1.2
  */
-export interface DeviceListPropertiesArguments {
+export type DeviceListPropertiesArguments = {
   /** the type name of a device */
   typename: string;
-}
+};
 
 /**
  * Emitted whenever the tray of a removable device is moved by the guest or by
@@ -8432,7 +8432,7 @@ export interface DeviceListPropertiesArguments {
  *
  * @since 1.1
  */
-export interface DeviceTrayMovedEventData {
+export type DeviceTrayMovedEventData = {
   /**
    * Block device name. This is always present for compatibility
    * reasons, but it can be empty ("") if the image does not
@@ -8443,26 +8443,26 @@ export interface DeviceTrayMovedEventData {
   id: string;
   /** true if the tray has been opened or false if it has been closed */
   'tray-open': boolean;
-}
+};
 
 /**
  * Emitted when a device hot unplug fails due to a guest reported error.
  *
  * @since 6.2
  */
-export interface DeviceUnplugGuestErrorEventData {
+export type DeviceUnplugGuestErrorEventData = {
   /** the device's ID if it has one */
   device?: string;
   /** the device's QOM path */
   path: string;
-}
+};
 
 /**
  * Dirty page rate limit information of a virtual CPU.
  *
  * @since 7.1
  */
-export interface DirtyLimitInfo {
+export type DirtyLimitInfo = {
   /** index of a virtual CPU. */
   'cpu-index': number | bigint;
   /**
@@ -8472,14 +8472,14 @@ export interface DirtyLimitInfo {
   'limit-rate': number | bigint;
   /** current dirty page rate (MB/s) for a virtual CPU. */
   'current-rate': number | bigint;
-}
+};
 
 /**
  * Information about current dirty page rate of vm.
  *
  * @since 5.2
  */
-export interface DirtyRateInfo {
+export type DirtyRateInfo = {
   /**
    * an estimate of the dirty page rate of the VM in units of
    * MB/s, present only when estimating the rate has completed.
@@ -8509,7 +8509,7 @@ export interface DirtyRateInfo {
    * mode specified (Since 6.2)
    */
   'vcpu-dirty-rate'?: DirtyRateVcpu[];
-}
+};
 
 /**
  * An enumeration of mode of measuring dirtyrate.
@@ -8544,29 +8544,29 @@ export type DirtyRateStatus =
  *
  * @since 6.2
  */
-export interface DirtyRateVcpu {
+export type DirtyRateVcpu = {
   /** vcpu index. */
   id: number | bigint;
   /** dirty rate. */
   'dirty-rate': number | bigint;
-}
+};
 
 /**
  * Curses display options.
  *
  * @since 4.0
  */
-export interface DisplayCurses {
+export type DisplayCurses = {
   /** Font charset used by guest (default: CP437). */
   charset?: string;
-}
+};
 
 /**
  * DBus display options.
  *
  * @since 7.0
  */
-export interface DisplayDBus {
+export type DisplayDBus = {
   /**
    * Which DRM render node should be used. Default is the first
    * available node on the host.
@@ -8581,20 +8581,20 @@ export interface DisplayDBus {
   p2p?: boolean;
   /** Use the specified DBus audiodev to export audio. */
   audiodev?: string;
-}
+};
 
 /**
  * EGL headless display options.
  *
  * @since 3.1
  */
-export interface DisplayEGLHeadless {
+export type DisplayEGLHeadless = {
   /**
    * Which DRM render node should be used. Default is the first
    * available node on the host.
    */
   rendernode?: string;
-}
+};
 
 /**
  * Display OpenGL mode.
@@ -8617,7 +8617,7 @@ export type DisplayGLMode =
  *
  * @since 2.12
  */
-export interface DisplayGTK {
+export type DisplayGTK = {
   /** Grab keyboard input on mouse hover. */
   'grab-on-hover'?: boolean;
   /**
@@ -8642,7 +8642,7 @@ export interface DisplayGTK {
    * Since 8.0
    */
   'show-menubar'?: boolean;
-}
+};
 
 /**
  * Display (user interface) options.
@@ -8689,10 +8689,10 @@ export type DisplayReloadOptions =
  *
  * @since 6.0
  */
-export interface DisplayReloadOptionsVNC {
+export type DisplayReloadOptionsVNC = {
   /** reload tls certs or not. */
   'tls-certs'?: boolean;
-}
+};
 
 /**
  * Available DisplayReload types.
@@ -8709,13 +8709,13 @@ export type DisplayReloadType =
  *
  * @since 7.1
  */
-export interface DisplaySDL {
+export type DisplaySDL = {
   /**
    * Modifier keys that should be pressed together with the
    * "G" key to release the mouse grab.
    */
   'grab-mod'?: HotKeyMod;
-}
+};
 
 /**
  * Display (user interface) type.
@@ -8754,14 +8754,14 @@ export type DisplayUpdateOptions =
  *
  * @since 7.1
  */
-export interface DisplayUpdateOptionsVNC {
+export type DisplayUpdateOptionsVNC = {
   /**
    * If specified, change set of addresses
    * to listen for connections. Addresses configured
    * for websockets are not touched.
    */
   addresses?: SocketAddress[];
-}
+};
 
 /**
  * Available DisplayUpdate types.
@@ -8774,7 +8774,7 @@ export type DisplayUpdateType =
   | 'vnc';
 
 /** @since 1.6 */
-export interface DriveBackup {
+export type DriveBackup = {
   /**
    * identifier for the newly-created block job. If
    * omitted, the device name will be used. (Since 2.7)
@@ -8871,19 +8871,19 @@ export interface DriveBackup {
    * 'absolute-paths'.
    */
   mode?: NewImageMode;
-}
+};
 
 /** @since 1.6 */
-export interface DriveBackupWrapper {
+export type DriveBackupWrapper = {
   data: DriveBackup;
-}
+};
 
 /**
  * A set of parameters describing drive mirror setup.
  *
  * @since 1.3
  */
-export interface DriveMirror {
+export type DriveMirror = {
   /**
    * identifier for the newly-created block job. If
    * omitted, the device name will be used. (Since 2.7)
@@ -8984,14 +8984,14 @@ export interface DriveMirror {
    * Defaults to true. (Since 3.1)
    */
   'auto-dismiss'?: boolean;
-}
+};
 
 /**
  * Emitted when background dump has completed
  *
  * @since 2.6
  */
-export interface DumpCompletedEventData {
+export type DumpCompletedEventData = {
   /** final dump status */
   result: DumpQueryResult;
   /**
@@ -9000,7 +9000,7 @@ export interface DumpCompletedEventData {
    * user should not try to interpret the error string.
    */
   error?: string;
-}
+};
 
 /**
  * Dump guest's memory to vmcore. It is a synchronous operation that can take
@@ -9028,7 +9028,7 @@ export interface DumpCompletedEventData {
  *
  * @since 1.2
  */
-export interface DumpGuestMemoryArguments {
+export type DumpGuestMemoryArguments = {
   /**
    * if true, do paging to get guest's memory mapping. This allows
    * using gdb to process the core file.
@@ -9060,16 +9060,16 @@ export interface DumpGuestMemoryArguments {
    * same time (since 2.0)
    */
   format?: DumpGuestMemoryFormat;
-}
+};
 
 /**
  * A list of the available formats for dump-guest-memory
  *
  * @since 2.0
  */
-export interface DumpGuestMemoryCapability {
+export type DumpGuestMemoryCapability = {
   formats: DumpGuestMemoryFormat[];
-}
+};
 
 /**
  * An enumeration of guest-memory-dump's format.
@@ -9094,14 +9094,14 @@ export type DumpGuestMemoryFormat =
  *
  * @since 2.6
  */
-export interface DumpQueryResult {
+export type DumpQueryResult = {
   /** enum of `DumpStatus`, which shows current dump status */
   status: DumpStatus;
   /** bytes written in latest dump (uncompressed) */
   completed: number | bigint;
   /** total bytes to be written in latest dump (uncompressed) */
   total: number | bigint;
-}
+};
 
 /**
  * Describe the status of a long-running background guest memory dump.
@@ -9124,10 +9124,10 @@ export type DumpStatus =
  *
  * @since 7.2
  */
-export interface DumpdtbArguments {
+export type DumpdtbArguments = {
   /** name of the dtb file to be created */
   filename: string;
-}
+};
 
 /**
  * Ejects the medium from a removable drive.
@@ -9136,7 +9136,7 @@ export interface DumpdtbArguments {
  *
  * @since 0.14
  */
-export interface EjectArguments {
+export type EjectArguments = {
   /**
    * Block device name
    *
@@ -9150,7 +9150,7 @@ export interface EjectArguments {
    * If not specified, the default value is false.
    */
   force?: boolean;
-}
+};
 
 /**
  * General options for expire_password.
@@ -9180,13 +9180,13 @@ export type ExpirePasswordOptions = {
  *
  * @since 7.0
  */
-export interface ExpirePasswordOptionsVnc {
+export type ExpirePasswordOptionsVnc = {
   /**
    * The id of the display where the expiration should be changed.
    * Defaults to the first.
    */
   display?: string;
-}
+};
 
 /**
  * Emitted when VIRTIO_NET_F_STANDBY was enabled during feature negotiation.
@@ -9195,41 +9195,41 @@ export interface ExpirePasswordOptionsVnc {
  *
  * @since 4.2
  */
-export interface FailoverNegotiatedEventData {
+export type FailoverNegotiatedEventData = {
   /** QEMU device id of the unplugged device */
   'device-id': string;
-}
+};
 
 /**
  * Information about a file descriptor that belongs to an fd set.
  *
  * @since 1.2
  */
-export interface FdsetFdInfo {
+export type FdsetFdInfo = {
   /** The file descriptor value. */
   fd: number | bigint;
   /** A free-form string that can be used to describe the fd. */
   opaque?: string;
-}
+};
 
 /**
  * Information about an fd set.
  *
  * @since 1.2
  */
-export interface FdsetInfo {
+export type FdsetInfo = {
   /** The ID of the fd set. */
   'fdset-id': number | bigint;
   /** A list of file descriptors that belong to this fd set. */
   fds: FdsetFdInfo[];
-}
+};
 
 /**
  * Properties for filter-buffer objects.
  *
  * @since 2.5
  */
-export interface FilterBufferProperties {
+export type FilterBufferProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -9260,14 +9260,14 @@ export interface FilterBufferProperties {
    * given interval are delayed until the end of the interval.
    */
   interval: number;
-}
+};
 
 /**
  * Properties for filter-dump objects.
  *
  * @since 2.5
  */
-export interface FilterDumpProperties {
+export type FilterDumpProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -9297,14 +9297,14 @@ export interface FilterDumpProperties {
   file: string;
   /** maximum number of bytes in a packet that are stored (default: 65536) */
   maxlen?: number;
-}
+};
 
 /**
  * Properties for filter-mirror objects.
  *
  * @since 2.6
  */
-export interface FilterMirrorProperties {
+export type FilterMirrorProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -9337,7 +9337,7 @@ export interface FilterMirrorProperties {
   outdev: string;
   /** if true, vnet header support is enabled (default: false) */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Properties for filter-redirector objects.
@@ -9347,7 +9347,7 @@ export interface FilterMirrorProperties {
  *
  * @since 2.6
  */
-export interface FilterRedirectorProperties {
+export type FilterRedirectorProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -9385,14 +9385,14 @@ export interface FilterRedirectorProperties {
   outdev?: string;
   /** if true, vnet header support is enabled (default: false) */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Properties for filter-rewriter objects.
  *
  * @since 2.8
  */
-export interface FilterRewriterProperties {
+export type FilterRewriterProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -9420,7 +9420,7 @@ export interface FilterRewriterProperties {
   insert?: NetfilterInsert;
   /** if true, vnet header support is enabled (default: false) */
   vnet_hdr_support?: boolean;
-}
+};
 
 /**
  * Possible allow_other modes for FUSE exports.
@@ -9448,10 +9448,10 @@ export type FuseExportAllowOther =
  *
  * @since 0.14
  */
-export interface GetfdArguments {
+export type GetfdArguments = {
   /** file descriptor name */
   fdname: string;
-}
+};
 
 /**
  * Keys to toggle input-linux between host and guest.
@@ -9471,12 +9471,12 @@ export type GrabToggleKeys =
  *
  * @since 5.0
  */
-export interface GuestCrashloadedEventData {
+export type GuestCrashloadedEventData = {
   /** action that has been taken, currently always "run" */
   action: GuestPanicAction;
   /** information about a panic */
   info?: GuestPanicInformation;
-}
+};
 
 /**
  * An enumeration of the actions taken when guest OS panic is detected
@@ -9504,20 +9504,20 @@ export type GuestPanicInformation =
  *
  * @since 2.9
  */
-export interface GuestPanicInformationHyperV {
+export type GuestPanicInformationHyperV = {
   arg1: number | bigint;
   arg2: number | bigint;
   arg3: number | bigint;
   arg4: number | bigint;
   arg5: number | bigint;
-}
+};
 
 /**
  * S390 specific guest panic information (PSW)
  *
  * @since 2.12
  */
-export interface GuestPanicInformationS390 {
+export type GuestPanicInformationS390 = {
   /** core id of the CPU that crashed */
   core: number;
   /** control fields of guest PSW */
@@ -9526,7 +9526,7 @@ export interface GuestPanicInformationS390 {
   'psw-addr': number | bigint;
   /** guest crash reason */
   reason: S390CrashReason;
-}
+};
 
 /**
  * An enumeration of the guest panic information types
@@ -9545,22 +9545,22 @@ export type GuestPanicInformationType =
  *
  * @since 1.5
  */
-export interface GuestPanickedEventData {
+export type GuestPanickedEventData = {
   /** action that has been taken, currently always "pause" */
   action: GuestPanicAction;
   /** information about a panic (since 2.9) */
   info?: GuestPanicInformation;
-}
+};
 
 /**
  * GUID information.
  *
  * @since 2.9
  */
-export interface GuidInfo {
+export type GuidInfo = {
   /** the globally unique identifier */
   guid: string;
-}
+};
 
 /**
  * Cache associativity in the Memory Side Cache Information Structure
@@ -9669,7 +9669,7 @@ export type HotKeyMod =
   | 'rctrl';
 
 /** @since 2.7 */
-export interface HotpluggableCPU {
+export type HotpluggableCPU = {
   /** CPU object type for usage with device_add command */
   type: string;
   /** number of logical VCPU threads `HotpluggableCPU` provides */
@@ -9681,7 +9681,7 @@ export interface HotpluggableCPU {
    * omitted if CPU is not present.
    */
   'qom-path'?: string;
-}
+};
 
 /**
  * Execute a command on the human monitor and return the output.
@@ -9702,25 +9702,25 @@ export interface HotpluggableCPU {
  *
  * @since 0.14
  */
-export interface HumanMonitorCommandArguments {
+export type HumanMonitorCommandArguments = {
   /** the command to execute in the human monitor */
   'command-line': string;
   /** The CPU to use for commands that require an implicit CPU */
   'cpu-index'?: number | bigint;
-}
+};
 
 /** @since 6.2 */
-export interface HumanReadableText {
+export type HumanReadableText = {
   /** Formatted output intended for humans. */
   'human-readable-text': string;
-}
+};
 
 /**
  * Information about an iothread
  *
  * @since 2.0
  */
-export interface IOThreadInfo {
+export type IOThreadInfo = {
   /** the identifier of the iothread */
   id: string;
   /** ID of the underlying host thread */
@@ -9745,7 +9745,7 @@ export interface IOThreadInfo {
    * 0 means that the engine will use its default (since 6.1)
    */
   'aio-max-batch': number | bigint;
-}
+};
 
 /**
  * Supported image format types.
@@ -9764,7 +9764,7 @@ export type ImageFormat =
  *
  * @since 1.3
  */
-export interface ImageInfo {
+export type ImageInfo = {
   /** name of the image file */
   filename: string;
   /** format of the image file */
@@ -9796,7 +9796,7 @@ export interface ImageInfo {
    * information (since 1.7)
    */
   'format-specific'?: ImageInfoSpecific;
-}
+};
 
 /**
  * A discriminated record of image format specific information structures.
@@ -9822,12 +9822,12 @@ export type ImageInfoSpecificKind =
   | 'rbd';
 
 /** @since 2.7 */
-export interface ImageInfoSpecificLUKSWrapper {
+export type ImageInfoSpecificLUKSWrapper = {
   data: QCryptoBlockInfoLUKS;
-}
+};
 
 /** @since 1.7 */
-export interface ImageInfoSpecificQCow2 {
+export type ImageInfoSpecificQCow2 = {
   /** compatibility level */
   compat: string;
   /**
@@ -9864,7 +9864,7 @@ export interface ImageInfoSpecificQCow2 {
   bitmaps?: Qcow2BitmapInfo[];
   /** the image cluster compression method (since 5.1) */
   'compression-type': Qcow2CompressionType;
-}
+};
 
 /** @since 2.10 */
 export type ImageInfoSpecificQCow2Encryption =
@@ -9872,23 +9872,23 @@ export type ImageInfoSpecificQCow2Encryption =
   | ({ format: 'luks' } & QCryptoBlockInfoLUKS);
 
 /** @since 1.7 */
-export interface ImageInfoSpecificQCow2Wrapper {
+export type ImageInfoSpecificQCow2Wrapper = {
   data: ImageInfoSpecificQCow2;
-}
+};
 
 /** @since 6.1 */
-export interface ImageInfoSpecificRbd {
+export type ImageInfoSpecificRbd = {
   /** Image encryption format */
   'encryption-format'?: RbdImageEncryptionFormat;
-}
+};
 
 /** @since 6.1 */
-export interface ImageInfoSpecificRbdWrapper {
+export type ImageInfoSpecificRbdWrapper = {
   data: ImageInfoSpecificRbd;
-}
+};
 
 /** @since 1.7 */
-export interface ImageInfoSpecificVmdk {
+export type ImageInfoSpecificVmdk = {
   /** The create type of VMDK image */
   'create-type': string;
   /** Content id of image */
@@ -9897,19 +9897,19 @@ export interface ImageInfoSpecificVmdk {
   'parent-cid': number | bigint;
   /** List of extent files */
   extents: ImageInfo[];
-}
+};
 
 /** @since 6.1 */
-export interface ImageInfoSpecificVmdkWrapper {
+export type ImageInfoSpecificVmdkWrapper = {
   data: ImageInfoSpecificVmdk;
-}
+};
 
 /**
  * Captures a socket address or address range in the Internet namespace.
  *
  * @since 1.3
  */
-export interface InetSocketAddress {
+export type InetSocketAddress = {
   /** host part of the address */
   host: string;
   /** port part of the address */
@@ -9936,19 +9936,19 @@ export interface InetSocketAddress {
   'keep-alive'?: boolean;
   /** enable multi-path TCP. (Since 6.1) */
   mptcp?: boolean;
-}
+};
 
-export interface InetSocketAddressBase {
+export type InetSocketAddressBase = {
   /** host part of the address */
   host: string;
   /** port part of the address */
   port: string;
-}
+};
 
 /** @since 1.3 */
-export interface InetSocketAddressWrapper {
+export type InetSocketAddressWrapper = {
   data: InetSocketAddress;
-}
+};
 
 /**
  * Position axis of a pointer input device (mouse, tablet).
@@ -9964,7 +9964,7 @@ export type InputAxis =
  *
  * @since 4.2
  */
-export interface InputBarrierProperties {
+export type InputBarrierProperties = {
   /** the screen name as declared in the screens section of barrier.conf */
   name: string;
   /** hostname of the Barrier server (default: "localhost") */
@@ -9985,24 +9985,24 @@ export interface InputBarrierProperties {
   width?: string;
   /** the height of secondary screen in pixels (default: "1080") */
   height?: string;
-}
+};
 
 /**
  * Pointer button input event.
  *
  * @since 2.0
  */
-export interface InputBtnEvent {
+export type InputBtnEvent = {
   /** Which button this event is for. */
   button: InputButton;
   /** True for key-down and false for key-up events. */
   down: boolean;
-}
+};
 
 /** @since 2.0 */
-export interface InputBtnEventWrapper {
+export type InputBtnEventWrapper = {
   data: InputBtnEvent;
-}
+};
 
 /**
  * Button of a pointer input device (mouse, tablet).
@@ -10050,24 +10050,24 @@ export type InputEventKind =
  *
  * @since 2.0
  */
-export interface InputKeyEvent {
+export type InputKeyEvent = {
   /** Which key this event is for. */
   key: KeyValue;
   /** True for key-down and false for key-up events. */
   down: boolean;
-}
+};
 
 /** @since 2.0 */
-export interface InputKeyEventWrapper {
+export type InputKeyEventWrapper = {
   data: InputKeyEvent;
-}
+};
 
 /**
  * Properties for input-linux objects.
  *
  * @since 2.6
  */
-export interface InputLinuxProperties {
+export type InputLinuxProperties = {
   /** the path of the host evdev device to use */
   evdev: string;
   /**
@@ -10082,14 +10082,14 @@ export interface InputLinuxProperties {
    * (default: ctrl-ctrl)
    */
   'grab-toggle'?: GrabToggleKeys;
-}
+};
 
 /**
  * Pointer motion input event.
  *
  * @since 2.0
  */
-export interface InputMoveEvent {
+export type InputMoveEvent = {
   /** Which axis is referenced by `value`. */
   axis: InputAxis;
   /**
@@ -10097,12 +10097,12 @@ export interface InputMoveEvent {
    * valid range is 0 -> 0x7ffff
    */
   value: number | bigint;
-}
+};
 
 /** @since 2.0 */
-export interface InputMoveEventWrapper {
+export type InputMoveEventWrapper = {
   data: InputMoveEvent;
-}
+};
 
 /**
  * Send input event(s) to guest.
@@ -10125,7 +10125,7 @@ export interface InputMoveEventWrapper {
  *
  * @since 2.6
  */
-export interface InputSendEventArguments {
+export type InputSendEventArguments = {
   /** display device to send event(s) to. */
   device?: string;
   /**
@@ -10135,12 +10135,12 @@ export interface InputSendEventArguments {
   head?: number | bigint;
   /** List of InputEvent union. */
   events: InputEvent[];
-}
+};
 
 /** @since 1.3 */
-export interface IntWrapper {
+export type IntWrapper = {
   data: number | bigint;
-}
+};
 
 /**
  * An enumeration of the I/O operation types
@@ -10161,7 +10161,7 @@ export type IoOperationType =
  *
  * @since 2.0
  */
-export interface IothreadProperties {
+export type IothreadProperties = {
   /**
    * maximum number of requests in a batch for the AIO engine,
    * 0 means that the engine will use its default.
@@ -10196,7 +10196,7 @@ export interface IothreadProperties {
    * encountering events. 0 selects a default behaviour (default: 0)
    */
   'poll-shrink'?: number | bigint;
-}
+};
 
 /**
  * An enumeration of header digests supported by libiscsi
@@ -10248,20 +10248,20 @@ export type JSONType =
  *
  * @since 3.0
  */
-export interface JobCancelArguments {
+export type JobCancelArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Manually trigger completion of an active job in the READY state.
  *
  * @since 3.0
  */
-export interface JobCompleteArguments {
+export type JobCompleteArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Deletes a job that is in the CONCLUDED state. This command only needs to be
@@ -10273,10 +10273,10 @@ export interface JobCompleteArguments {
  *
  * @since 3.0
  */
-export interface JobDismissArguments {
+export type JobDismissArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Instructs all jobs in a transaction (or a single job if it is not part of any
@@ -10289,13 +10289,13 @@ export interface JobDismissArguments {
  *
  * @since 3.0
  */
-export interface JobFinalizeArguments {
+export type JobFinalizeArguments = {
   /**
    * The identifier of any job in the transaction, or of a job that is not
    * part of any transaction.
    */
   id: string;
-}
+};
 
 /**
  * Information about a job.
@@ -10306,7 +10306,7 @@ export interface JobFinalizeArguments {
  *
  * @since 3.0
  */
-export interface JobInfo {
+export type JobInfo = {
   /** The job identifier */
   id: string;
   /** The kind of job that is being performed */
@@ -10332,7 +10332,7 @@ export interface JobInfo {
    * successful completion.
    */
   error?: string;
-}
+};
 
 /**
  * Pause an active job.
@@ -10348,10 +10348,10 @@ export interface JobInfo {
  *
  * @since 3.0
  */
-export interface JobPauseArguments {
+export type JobPauseArguments = {
   /** The job identifier. */
   id: string;
-}
+};
 
 /**
  * Resume a paused job.
@@ -10363,9 +10363,9 @@ export interface JobPauseArguments {
  *
  * @since 3.0
  */
-export interface JobResumeArguments {
+export type JobResumeArguments = {
   id: string;
-}
+};
 
 /**
  * Indicates the present state of a given job in its lifetime.
@@ -10402,12 +10402,12 @@ export type JobStatus =
  *
  * @since 3.0
  */
-export interface JobStatusChangeEventData {
+export type JobStatusChangeEventData = {
   /** The job identifier */
   id: string;
   /** The new job status */
   status: JobStatus;
-}
+};
 
 /**
  * Type of a background job.
@@ -10454,19 +10454,19 @@ export type KeyValueKind =
  *
  * @since 0.14
  */
-export interface KvmInfo {
+export type KvmInfo = {
   /** true if KVM acceleration is active */
   enabled: boolean;
   /** true if KVM acceleration is built into this executable */
   present: boolean;
-}
+};
 
 /**
  * Information describing a machine.
  *
  * @since 1.2
  */
-export interface MachineInfo {
+export type MachineInfo = {
   /** the name of the machine */
   name: string;
   /** an alias for the machine name */
@@ -10498,14 +10498,14 @@ export interface MachineInfo {
   'default-cpu-type'?: string;
   /** the default ID of initial RAM memory backend (since 5.2) */
   'default-ram-id'?: string;
-}
+};
 
 /**
  * Properties for the main-loop object.
  *
  * @since 7.1
  */
-export interface MainLoopProperties {
+export type MainLoopProperties = {
   /**
    * maximum number of requests in a batch for the AIO engine,
    * 0 means that the engine will use its default.
@@ -10522,26 +10522,26 @@ export interface MainLoopProperties {
    * (default:64)
    */
   'thread-pool-max'?: number | bigint;
-}
+};
 
 /**
  * Emitted when memory hot unplug error occurs.
  *
  * @since 2.4
  */
-export interface MemUnplugErrorEventData {
+export type MemUnplugErrorEventData = {
   /** device name */
   device: string;
   /** Informative message */
   msg: string;
-}
+};
 
 /**
  * Information about memory backend
  *
  * @since 2.1
  */
-export interface Memdev {
+export type Memdev = {
   /** backend's ID if backend has 'id' property (since 2.9) */
   id?: string;
   /** memory backend size */
@@ -10566,7 +10566,7 @@ export interface Memdev {
   'host-nodes': number[];
   /** memory policy of memory backend */
   policy: HostMemPolicy;
-}
+};
 
 /**
  * Properties for memory-backend-epc objects.
@@ -10579,7 +10579,7 @@ export interface Memdev {
  *
  * @since 6.2
  */
-export interface MemoryBackendEpcProperties {
+export type MemoryBackendEpcProperties = {
   /**
    * if true, include the memory in core dumps (default depends on the
    * machine type)
@@ -10624,14 +10624,14 @@ export interface MemoryBackendEpcProperties {
    * but true for machine types <= 4.0)
    */
   'x-use-canonical-path-for-ramblock-id'?: boolean;
-}
+};
 
 /**
  * Properties for memory-backend-file objects.
  *
  * @since 2.1
  */
-export interface MemoryBackendFileProperties {
+export type MemoryBackendFileProperties = {
   /**
    * if true, include the memory in core dumps (default depends on the
    * machine type)
@@ -10706,7 +10706,7 @@ export interface MemoryBackendFileProperties {
    * opened read-write. (default: false)
    */
   readonly?: boolean;
-}
+};
 
 /**
  * Properties for memory-backend-memfd objects.
@@ -10715,7 +10715,7 @@ export interface MemoryBackendFileProperties {
  *
  * @since 2.12
  */
-export interface MemoryBackendMemfdProperties {
+export type MemoryBackendMemfdProperties = {
   /**
    * if true, include the memory in core dumps (default depends on the
    * machine type)
@@ -10777,7 +10777,7 @@ export interface MemoryBackendMemfdProperties {
    * the memory (default: true)
    */
   seal?: boolean;
-}
+};
 
 /**
  * Properties for objects of classes derived from memory-backend.
@@ -10790,7 +10790,7 @@ export interface MemoryBackendMemfdProperties {
  *
  * @since 2.1
  */
-export interface MemoryBackendProperties {
+export type MemoryBackendProperties = {
   /**
    * if true, include the memory in core dumps (default depends on the
    * machine type)
@@ -10835,7 +10835,7 @@ export interface MemoryBackendProperties {
    * but true for machine types <= 4.0)
    */
   'x-use-canonical-path-for-ramblock-id'?: boolean;
-}
+};
 
 /**
  * Union containing information about a memory device
@@ -10868,14 +10868,14 @@ export type MemoryDeviceInfoKind =
  *
  * @since 5.1
  */
-export interface MemoryDeviceSizeChangeEventData {
+export type MemoryDeviceSizeChangeEventData = {
   /** device's ID */
   id?: string;
   /** the new size of memory that the device provides */
   size: number | bigint;
   /** path to the device object in the QOM tree (since 6.2) */
   'qom-path': string;
-}
+};
 
 /**
  * Actions taken by QEMU in response to a hardware memory failure.
@@ -10898,21 +10898,21 @@ export type MemoryFailureAction =
  *
  * @since 5.2
  */
-export interface MemoryFailureEventData {
+export type MemoryFailureEventData = {
   /** recipient is defined as `MemoryFailureRecipient`. */
   recipient: MemoryFailureRecipient;
   /** action that has been taken. action is defined as `MemoryFailureAction`. */
   action: MemoryFailureAction;
   /** flags for MemoryFailureAction. action is defined as `MemoryFailureFlags`. */
   flags: MemoryFailureFlags;
-}
+};
 
 /**
  * Additional information on memory failures.
  *
  * @since 5.2
  */
-export interface MemoryFailureFlags {
+export type MemoryFailureFlags = {
   /**
    * whether a memory failure event is action-required
    * or action-optional (e.g. a failure during memory scrub).
@@ -10923,7 +10923,7 @@ export interface MemoryFailureFlags {
    * failure was still in progress.
    */
   recursive: boolean;
-}
+};
 
 /**
  * Hardware memory failure occurs, handled by recipient.
@@ -10942,7 +10942,7 @@ export type MemoryFailureRecipient =
  *
  * @since 2.11
  */
-export interface MemoryInfo {
+export type MemoryInfo = {
   /**
    * size of "base" memory specified with command line
    * option -m.
@@ -10954,7 +10954,7 @@ export interface MemoryInfo {
    * (i.e. CONFIG_MEM_DEVICE not defined at build time).
    */
   'plugged-memory'?: number | bigint;
-}
+};
 
 /**
  * Save a portion of guest memory to a file.
@@ -10963,7 +10963,7 @@ export interface MemoryInfo {
  *
  * @since 0.14
  */
-export interface MemsaveArguments {
+export type MemsaveArguments = {
   /** the virtual address of the guest to start from */
   val: number | bigint;
   /** the size of memory region to save */
@@ -10975,7 +10975,7 @@ export interface MemsaveArguments {
    * virtual address (defaults to CPU 0)
    */
   'cpu-index'?: number | bigint;
-}
+};
 
 /**
  * Migrates the current running guest to another Virtual Machine.
@@ -10990,7 +10990,7 @@ export interface MemsaveArguments {
  *
  * @since 0.14
  */
-export interface MigrateArguments {
+export type MigrateArguments = {
   /** the Uniform Resource Identifier of the destination VM */
   uri: string;
   /** do block migration (full disk copy) */
@@ -11004,17 +11004,17 @@ export interface MigrateArguments {
   detach?: boolean;
   /** resume one paused migration, default "off". (since 3.0) */
   resume?: boolean;
-}
+};
 
 /**
  * Continue migration when it's in a paused state.
  *
  * @since 2.11
  */
-export interface MigrateContinueArguments {
+export type MigrateContinueArguments = {
   /** The state the migration is currently expected to be in */
   state: MigrationStatus;
-}
+};
 
 /**
  * Start an incoming migration, the qemu must have been started
@@ -11031,36 +11031,36 @@ export interface MigrateContinueArguments {
  *
  * @since 2.3
  */
-export interface MigrateIncomingArguments {
+export type MigrateIncomingArguments = {
   /**
    * The Uniform Resource Identifier identifying the source or
    * address to listen on
    */
   uri: string;
-}
+};
 
 /**
  * Provide a recovery migration stream URI.
  *
  * @since 3.0
  */
-export interface MigrateRecoverArguments {
+export type MigrateRecoverArguments = {
   /** the URI to be used for the recovery of migration stream. */
   uri: string;
-}
+};
 
 /**
  * Enable/Disable the following migration capabilities (like xbzrle)
  *
  * @since 1.2
  */
-export interface MigrateSetCapabilitiesArguments {
+export type MigrateSetCapabilitiesArguments = {
   /** json array of capability modifications to make */
   capabilities: MigrationCapabilityStatus[];
-}
+};
 
 /** @since 2.4 */
-export interface MigrateSetParameters {
+export type MigrateSetParameters = {
   /**
    * Initial delay (in milliseconds) before sending the first
    * announce (Since 4.0)
@@ -11250,7 +11250,7 @@ export interface MigrateSetParameters {
    * otherwise. (Since 5.2)
    */
   'block-bitmap-mapping'?: BitmapMigrationNodeAlias[];
-}
+};
 
 /**
  * Migration capabilities enumeration
@@ -11307,29 +11307,29 @@ export type MigrationCapability =
  *
  * @since 1.2
  */
-export interface MigrationCapabilityStatus {
+export type MigrationCapabilityStatus = {
   /** capability enum */
   capability: MigrationCapability;
   /** capability state bool */
   state: boolean;
-}
+};
 
 /**
  * Emitted when a migration event happens
  *
  * @since 2.4
  */
-export interface MigrationEventData {
+export type MigrationEventData = {
   /** `MigrationStatus` describing the current migration status. */
   status: MigrationStatus;
-}
+};
 
 /**
  * Information about current migration process.
  *
  * @since 0.14
  */
-export interface MigrationInfo {
+export type MigrationInfo = {
   /**
    * `MigrationStatus` describing the current migration status.
    * If this field is not returned, no migration process
@@ -11423,14 +11423,14 @@ export interface MigrationInfo {
   compression?: CompressionStats;
   /** Only used for tcp, to know what the real port is (Since 4.0) */
   'socket-address'?: SocketAddress[];
-}
+};
 
 /**
  * The optional members aren't actually optional.
  *
  * @since 2.4
  */
-export interface MigrationParameters {
+export type MigrationParameters = {
   /**
    * Initial delay (in milliseconds) before sending the
    * first announce (Since 4.0)
@@ -11623,7 +11623,7 @@ export interface MigrationParameters {
    * otherwise. (Since 5.2)
    */
   'block-bitmap-mapping'?: BitmapMigrationNodeAlias[];
-}
+};
 
 /**
  * Emitted from the source side of a migration at the start of each pass
@@ -11631,17 +11631,17 @@ export interface MigrationParameters {
  *
  * @since 2.6
  */
-export interface MigrationPassEventData {
+export type MigrationPassEventData = {
   /** An incrementing count (starting at 1 on the first pass) */
   pass: number | bigint;
-}
+};
 
 /**
  * Detailed migration status.
  *
  * @since 0.14
  */
-export interface MigrationStats {
+export type MigrationStats = {
   /** amount of bytes already transferred to the target VM */
   transferred: number | bigint;
   /** amount of bytes remaining to be transferred to the target VM */
@@ -11704,7 +11704,7 @@ export interface MigrationStats {
    * (since 7.1)
    */
   'dirty-sync-missed-zero-copy': number | bigint;
-}
+};
 
 /**
  * An enumeration of migration status.
@@ -11779,7 +11779,7 @@ export type MirrorSyncMode =
  *
  * @since 0.14
  */
-export interface MouseInfo {
+export type MouseInfo = {
   /** the name of the mouse device */
   name: string;
   /** the index of the mouse device */
@@ -11788,7 +11788,7 @@ export interface MouseInfo {
   current: boolean;
   /** true if this device supports absolute coordinates as input */
   absolute: boolean;
-}
+};
 
 /**
  * An enumeration of multifd compression methods.
@@ -11809,12 +11809,12 @@ export type MultiFDCompression =
  *
  * @since 2.9
  */
-export interface NFSServer {
+export type NFSServer = {
   /** transport type used for NFS (only TCP supported) */
   type: NFSTransport;
   /** host address for NFS server */
   host: string;
-}
+};
 
 /**
  * An enumeration of NFS transport types
@@ -11831,17 +11831,17 @@ export type NFSTransport =
  *
  * @since 0.14
  */
-export interface NameInfo {
+export type NameInfo = {
   /** The name of the guest */
   name?: string;
-}
+};
 
 /**
  * An NBD block export, per legacy nbd-server-add command.
  *
  * @since 5.0
  */
-export interface NbdServerAddOptions {
+export type NbdServerAddOptions = {
   /**
    * Export name. If unspecified, the `device` parameter is used as the
    * export name. (Since 2.12)
@@ -11866,14 +11866,14 @@ export interface NbdServerAddOptions {
    * (since 4.0).
    */
   bitmap?: string;
-}
+};
 
 /**
  * Remove NBD export by name.
  *
  * @since 2.12
  */
-export interface NbdServerRemoveArguments {
+export type NbdServerRemoveArguments = {
   /** Block export id. */
   name: string;
   /**
@@ -11881,7 +11881,7 @@ export interface NbdServerRemoveArguments {
    * Default is 'safe'.
    */
   mode?: BlockExportRemoveMode;
-}
+};
 
 /**
  * Start an NBD server listening on the given host and port.  Block
@@ -11894,7 +11894,7 @@ export interface NbdServerRemoveArguments {
  *
  * @since 1.3
  */
-export interface NbdServerStartArguments {
+export type NbdServerStartArguments = {
   /** Address on which to listen. */
   addr: SocketAddressLegacy;
   /** ID of the TLS credentials object (since 2.6). */
@@ -11914,7 +11914,7 @@ export interface NbdServerStartArguments {
    * (since 5.2; default: 100).
    */
   'max-connections'?: number;
-}
+};
 
 /**
  * Available netdev drivers.
@@ -11964,7 +11964,7 @@ export type NetFilterDirection =
  *
  * @since 1.2
  */
-export interface NetLegacyNicOptions {
+export type NetLegacyNicOptions = {
   /** id of -netdev to connect to */
   netdev?: string;
   /** MAC address */
@@ -11975,7 +11975,7 @@ export interface NetLegacyNicOptions {
   addr?: string;
   /** number of MSI-x vectors, 0 to disable MSI-X */
   vectors?: number;
-}
+};
 
 /**
  * Captures the configuration of a network device.
@@ -12014,22 +12014,22 @@ export type Netdev = {
  *
  * @since 1.2
  */
-export interface NetdevBridgeOptions {
+export type NetdevBridgeOptions = {
   /** bridge name */
   br?: string;
   /** command to execute to configure bridge */
   helper?: string;
-}
+};
 
 /**
  * Remove a network backend.
  *
  * @since 0.14
  */
-export interface NetdevDelArguments {
+export type NetdevDelArguments = {
   /** the name of the network backend to remove */
   id: string;
-}
+};
 
 /**
  * Configuration info for datagram socket netdev.
@@ -12057,31 +12057,31 @@ export interface NetdevDelArguments {
  *
  * @since 7.2
  */
-export interface NetdevDgramOptions {
+export type NetdevDgramOptions = {
   /** local address */
   local?: SocketAddress;
   /** remote address */
   remote?: SocketAddress;
-}
+};
 
 /**
  * Connect two or more net clients through a software hub.
  *
  * @since 1.2
  */
-export interface NetdevHubPortOptions {
+export type NetdevHubPortOptions = {
   /** hub identifier number */
   hubid: number;
   /** used to connect hub to a netdev instead of a device (since 2.12) */
   netdev?: string;
-}
+};
 
 /**
  * Configure an Ethernet over L2TPv3 tunnel.
  *
  * @since 2.1
  */
-export interface NetdevL2TPv3Options {
+export type NetdevL2TPv3Options = {
   /** source address */
   src: string;
   /** destination address */
@@ -12120,14 +12120,14 @@ export interface NetdevL2TPv3Options {
    * additional application-specific data before the packet payload
    */
   offset?: number;
-}
+};
 
 /**
  * Connect a client to a netmap-enabled NIC or to a VALE switch port
  *
  * @since 2.0
  */
-export interface NetdevNetmapOptions {
+export type NetdevNetmapOptions = {
   /**
    * Either the name of an existing network interface supported by
    * netmap, or the name of a VALE port (created on the fly).
@@ -12139,7 +12139,7 @@ export interface NetdevNetmapOptions {
   ifname: string;
   /** path of the netmap device (default: '/dev/netmap'). */
   devname?: string;
-}
+};
 
 /**
  * Socket netdevs are used to establish a network connection to another
@@ -12147,7 +12147,7 @@ export interface NetdevNetmapOptions {
  *
  * @since 1.2
  */
-export interface NetdevSocketOptions {
+export type NetdevSocketOptions = {
   /** file descriptor of an already opened socket */
   fd?: string;
   /** port number, and optional hostname, to listen on */
@@ -12160,29 +12160,29 @@ export interface NetdevSocketOptions {
   localaddr?: string;
   /** UDP unicast address and port number */
   udp?: string;
-}
+};
 
 /**
  * Emitted when the netdev stream backend is connected
  *
  * @since 7.2
  */
-export interface NetdevStreamConnectedEventData {
+export type NetdevStreamConnectedEventData = {
   /** QEMU netdev id that is connected */
   'netdev-id': string;
   /** The destination address */
   addr: SocketAddress;
-}
+};
 
 /**
  * Emitted when the netdev stream backend is disconnected
  *
  * @since 7.2
  */
-export interface NetdevStreamDisconnectedEventData {
+export type NetdevStreamDisconnectedEventData = {
   /** QEMU netdev id that is disconnected */
   'netdev-id': string;
-}
+};
 
 /**
  * Configuration info for stream socket netdev
@@ -12191,7 +12191,7 @@ export interface NetdevStreamDisconnectedEventData {
  *
  * @since 7.2
  */
-export interface NetdevStreamOptions {
+export type NetdevStreamOptions = {
   /**
    * socket address to listen on (server=true)
    * or connect to (server=false)
@@ -12199,14 +12199,14 @@ export interface NetdevStreamOptions {
   addr: SocketAddress;
   /** create server socket (default: false) */
   server?: boolean;
-}
+};
 
 /**
  * Used to configure a host TAP network interface backend.
  *
  * @since 1.2
  */
-export interface NetdevTapOptions {
+export type NetdevTapOptions = {
   /** interface name */
   ifname?: string;
   /** file descriptor of an already opened tap */
@@ -12246,7 +12246,7 @@ export interface NetdevTapOptions {
    * be spent on busy polling for tap (since 2.7)
    */
   'poll-us'?: number;
-}
+};
 
 /**
  * Use the user mode network stack which requires no administrator privilege to
@@ -12254,7 +12254,7 @@ export interface NetdevTapOptions {
  *
  * @since 1.2
  */
-export interface NetdevUserOptions {
+export type NetdevUserOptions = {
   /** client hostname reported by the builtin DHCP server */
   hostname?: string;
   /** isolate the guest from the host */
@@ -12332,14 +12332,14 @@ export interface NetdevUserOptions {
   guestfwd?: String[];
   /** RFC2132 "TFTP server name" string (Since 3.1) */
   'tftp-server-name'?: string;
-}
+};
 
 /**
  * Connect to a vde switch running on the host.
  *
  * @since 1.2
  */
-export interface NetdevVdeOptions {
+export type NetdevVdeOptions = {
   /** socket path */
   sock?: string;
   /** port number */
@@ -12348,14 +12348,14 @@ export interface NetdevVdeOptions {
   group?: string;
   /** permissions for socket */
   mode?: number;
-}
+};
 
 /**
  * Vhost-user network backend
  *
  * @since 2.1
  */
-export interface NetdevVhostUserOptions {
+export type NetdevVhostUserOptions = {
   /** name of a unix socket chardev */
   chardev: string;
   /** vhost on for non-MSIX virtio guests (default: false). */
@@ -12365,7 +12365,7 @@ export interface NetdevVhostUserOptions {
    * (default: 1) (Since 2.5)
    */
   queues?: number | bigint;
-}
+};
 
 /**
  * Vhost-vdpa network backend
@@ -12375,7 +12375,7 @@ export interface NetdevVhostUserOptions {
  *
  * @since 5.1
  */
-export interface NetdevVhostVDPAOptions {
+export type NetdevVhostVDPAOptions = {
   /**
    * path of vhost-vdpa device
    * (default:'/dev/vhost-vdpa-0')
@@ -12395,7 +12395,7 @@ export interface NetdevVhostVDPAOptions {
    * Unstable: Member `x-svq` is experimental.
    */
   'x-svq'?: boolean;
-}
+};
 
 /**
  * Indicates where to insert a netfilter relative to a given other filter.
@@ -12414,7 +12414,7 @@ export type NetfilterInsert =
  *
  * @since 2.5
  */
-export interface NetfilterProperties {
+export type NetfilterProperties = {
   /** id of the network device backend to filter */
   netdev: string;
   /** indicates which queue(s) to filter (default: all) */
@@ -12440,7 +12440,7 @@ export interface NetfilterProperties {
    * Ignored if `position` is "head" or "tail". (default: behind)
    */
   insert?: NetfilterInsert;
-}
+};
 
 /**
  * The network address family
@@ -12479,12 +12479,12 @@ export type NewImageMode =
  *
  * @since 1.6
  */
-export interface NicRxFilterChangedEventData {
+export type NicRxFilterChangedEventData = {
   /** net client name */
   name?: string;
   /** device path */
   path: string;
-}
+};
 
 /**
  * Option "-numa cpu" overrides default cpu to node mapping.
@@ -12494,7 +12494,7 @@ export interface NicRxFilterChangedEventData {
  *
  * @since 2.10
  */
-export interface NumaCpuOptions {
+export type NumaCpuOptions = {
   /** NUMA node ID the CPU belongs to */
   'node-id'?: number | bigint;
   /** socket number within node/board the CPU belongs to */
@@ -12507,14 +12507,14 @@ export interface NumaCpuOptions {
   'core-id'?: number | bigint;
   /** thread number within core the CPU belongs to */
   'thread-id'?: number | bigint;
-}
+};
 
 /**
  * Set the distance between 2 NUMA nodes.
  *
  * @since 2.10
  */
-export interface NumaDistOptions {
+export type NumaDistOptions = {
   /** source NUMA node. */
   src: number;
   /** destination NUMA node. */
@@ -12525,7 +12525,7 @@ export interface NumaDistOptions {
    * between them to 255.
    */
   val: number;
-}
+};
 
 /**
  * Set the memory side cache information for a given memory domain.
@@ -12535,7 +12535,7 @@ export interface NumaDistOptions {
  *
  * @since 5.0
  */
-export interface NumaHmatCacheOptions {
+export type NumaHmatCacheOptions = {
   /** the memory proximity domain to which the memory belongs. */
   'node-id': number;
   /** the size of memory side cache in bytes. */
@@ -12551,7 +12551,7 @@ export interface NumaHmatCacheOptions {
   policy: HmatCacheWritePolicy;
   /** the cache Line size in bytes. */
   line: number;
-}
+};
 
 /**
  * Set the system locality latency and bandwidth information
@@ -12562,7 +12562,7 @@ export interface NumaHmatCacheOptions {
  *
  * @since 5.0
  */
-export interface NumaHmatLBOptions {
+export type NumaHmatLBOptions = {
   /** the Initiator Proximity Domain. */
   initiator: number;
   /** the Target Proximity Domain. */
@@ -12588,14 +12588,14 @@ export interface NumaHmatLBOptions {
    * "Bytes per second".
    */
   bandwidth?: number | bigint;
-}
+};
 
 /**
  * Create a guest NUMA node. (for OptsVisitor)
  *
  * @since 2.1
  */
-export interface NumaNodeOptions {
+export type NumaNodeOptions = {
   /** NUMA node ID (increase by 1 from 0 if omitted) */
   nodeid?: number;
   /**
@@ -12623,7 +12623,7 @@ export interface NumaNodeOptions {
    * therefore has the best performance (since 5.0)
    */
   initiator?: number;
-}
+};
 
 /**
  * A discriminated record of NUMA options. (for OptsVisitor)
@@ -12658,10 +12658,10 @@ export type NumaOptionsType =
  *
  * @since 2.0
  */
-export interface ObjectDelArguments {
+export type ObjectDelArguments = {
   /** the name of the QOM object to remove */
   id: string;
-}
+};
 
 /**
  * Describes the options of a user creatable QOM object.
@@ -12726,7 +12726,7 @@ export type ObjectOptions = {
  *
  * @since 1.2
  */
-export interface ObjectPropertyInfo {
+export type ObjectPropertyInfo = {
   /** the name of the property */
   name: string;
   /**
@@ -12738,7 +12738,7 @@ export interface ObjectPropertyInfo {
   description?: string;
   /** the default value, if any (since 5.0) */
   'default-value'?: JsonValue;
-}
+};
 
 /**
  * - `x-remote-object` (unstable): 
@@ -12797,7 +12797,7 @@ export type ObjectType =
  *
  * @since 1.1
  */
-export interface ObjectTypeInfo {
+export type ObjectTypeInfo = {
   /** the type name found in the search */
   name: string;
   /**
@@ -12807,7 +12807,7 @@ export interface ObjectTypeInfo {
   abstract?: boolean;
   /** Name of parent type, if any (since 2.10) */
   parent?: string;
-}
+};
 
 /**
  * An enumeration of possible behaviors for copy-before-write operation
@@ -12841,7 +12841,7 @@ export type OnOffAuto =
  *
  * @since 2.1
  */
-export interface PCDIMMDeviceInfo {
+export type PCDIMMDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address, where device is mapped */
@@ -12858,19 +12858,19 @@ export interface PCDIMMDeviceInfo {
   hotplugged: boolean;
   /** true if device if could be added/removed while machine is running */
   hotpluggable: boolean;
-}
+};
 
 /** @since 2.1 */
-export interface PCDIMMDeviceInfoWrapper {
+export type PCDIMMDeviceInfoWrapper = {
   data: PCDIMMDeviceInfo;
-}
+};
 
 /**
  * Information about a persistent reservation manager
  *
  * @since 3.0
  */
-export interface PRManagerInfo {
+export type PRManagerInfo = {
   /** the identifier of the persistent reservation manager */
   id: string;
   /**
@@ -12878,7 +12878,7 @@ export interface PRManagerInfo {
    * the underlying storage or helper
    */
   connected: boolean;
-}
+};
 
 /**
  * - `pause`: Pause the VM
@@ -12899,19 +12899,19 @@ export type PanicAction =
  *
  * @since 0.14
  */
-export interface PciBridgeInfo {
+export type PciBridgeInfo = {
   /** information about the bus the device resides on */
   bus: PciBusInfo;
   /** a list of `PciDeviceInfo` for each device on this bridge */
   devices?: PciDeviceInfo[];
-}
+};
 
 /**
  * Information about a bus of a PCI Bridge device
  *
  * @since 2.4
  */
-export interface PciBusInfo {
+export type PciBusInfo = {
   /**
    * primary bus interface number.  This should be the number of the
    * bus the device resides on.
@@ -12936,26 +12936,26 @@ export interface PciBusInfo {
    * this bridge
    */
   prefetchable_range: PciMemoryRange;
-}
+};
 
 /**
  * Information about the Class of a PCI device
  *
  * @since 2.4
  */
-export interface PciDeviceClass {
+export type PciDeviceClass = {
   /** a string description of the device's class */
   desc?: string;
   /** the class code of the device */
   class: number | bigint;
-}
+};
 
 /**
  * Information about the Id of a PCI device
  *
  * @since 2.4
  */
-export interface PciDeviceId {
+export type PciDeviceId = {
   /** the PCI device id */
   device: number | bigint;
   /** the PCI vendor id */
@@ -12964,7 +12964,7 @@ export interface PciDeviceId {
   subsystem?: number | bigint;
   /** the PCI subsystem vendor id (since 3.1) */
   'subsystem-vendor'?: number | bigint;
-}
+};
 
 /**
  * Information about a PCI device
@@ -12974,7 +12974,7 @@ export interface PciDeviceId {
  *
  * @since 0.14
  */
-export interface PciDeviceInfo {
+export type PciDeviceInfo = {
   /** the bus number of the device */
   bus: number | bigint;
   /** the slot the device is located in */
@@ -12995,38 +12995,38 @@ export interface PciDeviceInfo {
   pci_bridge?: PciBridgeInfo;
   /** a list of the PCI I/O regions associated with the device */
   regions: PciMemoryRegion[];
-}
+};
 
 /**
  * Information about a PCI bus
  *
  * @since 0.14
  */
-export interface PciInfo {
+export type PciInfo = {
   /** the bus index */
   bus: number | bigint;
   /** a list of devices on this bus */
   devices: PciDeviceInfo[];
-}
+};
 
 /**
  * A PCI device memory region
  *
  * @since 0.14
  */
-export interface PciMemoryRange {
+export type PciMemoryRange = {
   /** the starting address (guest physical) */
   base: number | bigint;
   /** the ending address (guest physical) */
   limit: number | bigint;
-}
+};
 
 /**
  * Information about a PCI device I/O region.
  *
  * @since 0.14
  */
-export interface PciMemoryRegion {
+export type PciMemoryRegion = {
   /** the index of the Base Address Register for this region */
   bar: number | bigint;
   /**
@@ -13041,7 +13041,7 @@ export interface PciMemoryRegion {
   prefetch?: boolean;
   /** if `type` is 'memory', true if the BAR is 64-bit */
   mem_type_64?: boolean;
-}
+};
 
 /**
  * Save a portion of guest physical memory to a file.
@@ -13050,24 +13050,24 @@ export interface PciMemoryRegion {
  *
  * @since 0.14
  */
-export interface PmemsaveArguments {
+export type PmemsaveArguments = {
   /** the physical address of the guest to start from */
   val: number | bigint;
   /** the size of memory region to save */
   size: number | bigint;
   /** the file to save the memory to as binary data */
   filename: string;
-}
+};
 
 /**
  * Properties for pr-manager-helper objects.
  *
  * @since 2.11
  */
-export interface PrManagerHelperProperties {
+export type PrManagerHelperProperties = {
   /** the path to a Unix domain socket for connecting to the external helper */
   path: string;
-}
+};
 
 /**
  * Emitted whenever the connected status of a persistent reservation
@@ -13075,12 +13075,12 @@ export interface PrManagerHelperProperties {
  *
  * @since 3.0
  */
-export interface PrManagerStatusChangedEventData {
+export type PrManagerStatusChangedEventData = {
   /** The id of the PR manager object */
   id: string;
   /** true if the PR manager is connected to a backend */
   connected: boolean;
-}
+};
 
 /**
  * Preallocation mode of QEMU image file
@@ -13127,14 +13127,14 @@ export type QAuthZListPolicy =
  *
  * @since 4.0
  */
-export interface QAuthZListRule {
+export type QAuthZListRule = {
   /** a string or glob to match against a user identity */
   match: string;
   /** the result to return if `match` evaluates to true */
   policy: QAuthZListPolicy;
   /** the format of the `match` rule (default 'exact') */
   format?: QAuthZListFormat;
-}
+};
 
 /**
  * The options that are available for all encryption formats
@@ -13155,7 +13155,7 @@ export type QCryptoBlockAmendOptions =
  *
  * @since 5.1
  */
-export interface QCryptoBlockAmendOptionsLUKS {
+export type QCryptoBlockAmendOptionsLUKS = {
   /** the desired state of the keyslots */
   state: QCryptoBlockLUKSKeyslotState;
   /**
@@ -13190,7 +13190,7 @@ export interface QCryptoBlockAmendOptionsLUKS {
    * Defaults to the same secret that was used to open the image
    */
   secret?: string;
-}
+};
 
 /**
  * The options that are available for all encryption formats
@@ -13207,7 +13207,7 @@ export type QCryptoBlockCreateOptions =
  *
  * @since 2.6
  */
-export interface QCryptoBlockCreateOptionsLUKS {
+export type QCryptoBlockCreateOptionsLUKS = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key. Mandatory except when probing image for
@@ -13245,7 +13245,7 @@ export interface QCryptoBlockCreateOptionsLUKS {
    * to 2000. (since 2.8)
    */
   'iter-time'?: number | bigint;
-}
+};
 
 /**
  * The supported full disk encryption formats
@@ -13264,7 +13264,7 @@ export type QCryptoBlockFormat =
  *
  * @since 2.7
  */
-export interface QCryptoBlockInfoLUKS {
+export type QCryptoBlockInfoLUKS = {
   /** the cipher algorithm for data encryption */
   'cipher-alg': QCryptoCipherAlgorithm;
   /** the cipher mode for data encryption */
@@ -13283,7 +13283,7 @@ export interface QCryptoBlockInfoLUKS {
   uuid: string;
   /** information about each key slot */
   slots: QCryptoBlockInfoLUKSSlot[];
-}
+};
 
 /**
  * Information about the LUKS block encryption key
@@ -13291,7 +13291,7 @@ export interface QCryptoBlockInfoLUKS {
  *
  * @since 2.7
  */
-export interface QCryptoBlockInfoLUKSSlot {
+export type QCryptoBlockInfoLUKSSlot = {
   /** whether the key slot is currently in use */
   active: boolean;
   /** number of PBKDF2 iterations for key material */
@@ -13300,7 +13300,7 @@ export interface QCryptoBlockInfoLUKSSlot {
   stripes?: number | bigint;
   /** offset to the key material in bytes */
   'key-offset': number | bigint;
-}
+};
 
 /**
  * Defines state of keyslots that are affected by the update
@@ -13319,28 +13319,28 @@ export type QCryptoBlockLUKSKeyslotState =
  *
  * @since 2.6
  */
-export interface QCryptoBlockOptionsLUKS {
+export type QCryptoBlockOptionsLUKS = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key. Mandatory except when probing image for
    * metadata only.
    */
   'key-secret'?: string;
-}
+};
 
 /**
  * The options that apply to QCow/QCow2 AES-CBC encryption format
  *
  * @since 2.6
  */
-export interface QCryptoBlockOptionsQCow {
+export type QCryptoBlockOptionsQCow = {
   /**
    * the ID of a QCryptoSecret object providing the
    * decryption key. Mandatory except when probing image for
    * metadata only.
    */
   'key-secret'?: string;
-}
+};
 
 /**
  * The supported algorithms for content encryption ciphers
@@ -13656,9 +13656,9 @@ export type QKeyCode =
   | 'lang2';
 
 /** @since 1.3 */
-export interface QKeyCodeWrapper {
+export type QKeyCodeWrapper = {
   data: QKeyCode;
-}
+};
 
 /**
  * Enumeration of capabilities to be advertised during initial client
@@ -13676,14 +13676,14 @@ export type QMPCapability =
  *
  * @since 4.0
  */
-export interface Qcow2BitmapInfo {
+export type Qcow2BitmapInfo = {
   /** the name of the bitmap */
   name: string;
   /** granularity of the bitmap in bytes */
   granularity: number;
   /** flags of the bitmap */
   flags: Qcow2BitmapInfoFlags[];
-}
+};
 
 /**
  * An enumeration of flags that a bitmap can report to the user.
@@ -13716,7 +13716,7 @@ export type Qcow2CompressionType =
  *
  * @since 2.9
  */
-export interface Qcow2OverlapCheckFlags {
+export type Qcow2OverlapCheckFlags = {
   /**
    * Specifies a template mode which can be adjusted using the other
    * flags, defaults to 'cached'
@@ -13732,7 +13732,7 @@ export interface Qcow2OverlapCheckFlags {
   'inactive-l2'?: boolean;
   /** since 3.0 */
   'bitmap-directory'?: boolean;
-}
+};
 
 /**
  * General overlap check modes.
@@ -13774,7 +13774,7 @@ export type Qcow2OverlapChecks =
  *
  * @since 0.13
  */
-export interface QmpCapabilitiesArguments {
+export type QmpCapabilitiesArguments = {
   /**
    * An optional list of QMPCapability values to enable.  The
    * client must not enable any capability that is not
@@ -13783,7 +13783,7 @@ export interface QmpCapabilitiesArguments {
    * (since 2.12)
    */
   enable?: QMPCapability[];
-}
+};
 
 /**
  * This command will get a property from a object model path and return the
@@ -13805,7 +13805,7 @@ export interface QmpCapabilitiesArguments {
  *
  * @since 1.2
  */
-export interface QomGetArguments {
+export type QomGetArguments = {
   /**
    * The path within the object model.  There are two forms of supported
    * paths--absolute and partial paths.
@@ -13813,7 +13813,7 @@ export interface QomGetArguments {
   path: string;
   /** The property name to read */
   property: string;
-}
+};
 
 /**
  * This command will list any properties of a object given a path in the object
@@ -13821,13 +13821,13 @@ export interface QomGetArguments {
  *
  * @since 1.2
  */
-export interface QomListArguments {
+export type QomListArguments = {
   /**
    * the path within the object model.  See `qom-get` for a description of
    * this parameter.
    */
   path: string;
-}
+};
 
 /**
  * List properties associated with a QOM object.
@@ -13838,29 +13838,29 @@ export interface QomListArguments {
  *
  * @since 2.12
  */
-export interface QomListPropertiesArguments {
+export type QomListPropertiesArguments = {
   /** the type name of an object */
   typename: string;
-}
+};
 
 /**
  * This command will return a list of types given search parameters
  *
  * @since 1.1
  */
-export interface QomListTypesArguments {
+export type QomListTypesArguments = {
   /** if specified, only return types that implement this type name */
   implements?: string;
   /** if true, include abstract types in the results */
   abstract?: boolean;
-}
+};
 
 /**
  * This command will set a property from a object model path.
  *
  * @since 1.2
  */
-export interface QomSetArguments {
+export type QomSetArguments = {
   /** see `qom-get` for a description of this parameter */
   path: string;
   /** the property name to set */
@@ -13870,26 +13870,26 @@ export interface QomSetArguments {
    * for a description of type mapping.
    */
   value: JsonValue;
-}
+};
 
 /**
  * Properties for qtest objects.
  *
  * @since 6.0
  */
-export interface QtestProperties {
+export type QtestProperties = {
   /** the chardev to be used to receive qtest commands on. */
   chardev: string;
   /** the path to a log file */
   log?: string;
-}
+};
 
 /**
  * Query the `BlockStats` for all virtual block devices.
  *
  * @since 0.14
  */
-export interface QueryBlockstatsArguments {
+export type QueryBlockstatsArguments = {
   /**
    * If true, the command will query all the block nodes
    * that have a node name, in a list which will include "parent"
@@ -13900,17 +13900,17 @@ export interface QueryBlockstatsArguments {
    * skipped over in this mode. (Since 2.3)
    */
   'query-nodes'?: boolean;
-}
+};
 
 /**
  * Query command line option schema.
  *
  * @since 1.5
  */
-export interface QueryCommandLineOptionsArguments {
+export type QueryCommandLineOptionsArguments = {
   /** option name */
   option?: string;
-}
+};
 
 /**
  * Expands a given CPU model (or a combination of CPU model + additional options)
@@ -13937,39 +13937,39 @@ export interface QueryCommandLineOptionsArguments {
  *
  * @since 2.8
  */
-export interface QueryCpuModelExpansionArguments {
+export type QueryCpuModelExpansionArguments = {
   type: CpuModelExpansionType;
   model: CpuModelInfo;
-}
+};
 
 /**
  * Get the named block driver list
  *
  * @since 2.0
  */
-export interface QueryNamedBlockNodesArguments {
+export type QueryNamedBlockNodesArguments = {
   /**
    * Omit the nested data about backing image ("backing-image" key) if true.
    * Default is false (Since 5.0)
    */
   flat?: boolean;
-}
+};
 
 /**
  * Return rocker switch information.
  *
  * @since 2.4
  */
-export interface QueryRockerArguments {
+export type QueryRockerArguments = {
   name: string;
-}
+};
 
 /**
  * Return rocker OF-DPA flow information.
  *
  * @since 2.4
  */
-export interface QueryRockerOfDpaFlowsArguments {
+export type QueryRockerOfDpaFlowsArguments = {
   /** switch name */
   name: string;
   /**
@@ -13977,14 +13977,14 @@ export interface QueryRockerOfDpaFlowsArguments {
    * flow information for all tables.
    */
   'tbl-id'?: number;
-}
+};
 
 /**
  * Return rocker OF-DPA group information.
  *
  * @since 2.4
  */
-export interface QueryRockerOfDpaGroupsArguments {
+export type QueryRockerOfDpaGroupsArguments = {
   /** switch name */
   name: string;
   /**
@@ -13992,26 +13992,26 @@ export interface QueryRockerOfDpaGroupsArguments {
    * group information for all group types.
    */
   type?: number;
-}
+};
 
 /**
  * Return rocker switch port information.
  *
  * @since 2.4
  */
-export interface QueryRockerPortsArguments {
+export type QueryRockerPortsArguments = {
   name: string;
-}
+};
 
 /**
  * Return rx-filter information for all NICs (or for the given NIC).
  *
  * @since 1.6
  */
-export interface QueryRxFilterArguments {
+export type QueryRxFilterArguments = {
   /** net client name */
   name?: string;
-}
+};
 
 /**
  * This command is used to get the SEV attestation report, and is
@@ -14019,13 +14019,13 @@ export interface QueryRxFilterArguments {
  *
  * @since 6.1
  */
-export interface QuerySevAttestationReportArguments {
+export type QuerySevAttestationReportArguments = {
   /**
    * a random 16 bytes value encoded in base64 (it will be
    * included in report)
    */
   mnonce: string;
-}
+};
 
 /**
  * Return the schema for all available runtime-collected statistics.
@@ -14043,9 +14043,9 @@ export interface QuerySevAttestationReportArguments {
  *
  * @since 7.1
  */
-export interface QueryStatsSchemasArguments {
+export type QueryStatsSchemasArguments = {
   provider?: StatsProvider;
-}
+};
 
 /**
  * Emitted by the Quorum block driver if it fails to establish a quorum
@@ -14054,14 +14054,14 @@ export interface QueryStatsSchemasArguments {
  *
  * @since 2.0
  */
-export interface QuorumFailureEventData {
+export type QuorumFailureEventData = {
   /** device name if defined else node name */
   reference: string;
   /** number of the first sector of the failed read operation */
   'sector-num': number | bigint;
   /** failed read operation sector count */
   'sectors-count': number | bigint;
-}
+};
 
 /**
  * An enumeration of the quorum operation types
@@ -14096,7 +14096,7 @@ export type QuorumReadPattern =
  *
  * @since 2.0
  */
-export interface QuorumReportBadEventData {
+export type QuorumReportBadEventData = {
   /** quorum operation type (Since 2.6) */
   type: QuorumOpType;
   /**
@@ -14112,7 +14112,7 @@ export interface QuorumReportBadEventData {
   'sector-num': number | bigint;
   /** failed read operation sector count */
   'sectors-count': number | bigint;
-}
+};
 
 /** @since 3.0 */
 export type RbdAuthMode =
@@ -14125,7 +14125,7 @@ export type RbdEncryptionCreateOptions =
   | ({ format: 'luks2' } & RbdEncryptionCreateOptionsLUKS2);
 
 /** @since 6.1 */
-export interface RbdEncryptionCreateOptionsLUKS {
+export type RbdEncryptionCreateOptionsLUKS = {
   /**
    * ID of a QCryptoSecret object providing a passphrase
    * for unlocking the encryption
@@ -14133,10 +14133,10 @@ export interface RbdEncryptionCreateOptionsLUKS {
   'key-secret': string;
   /** The encryption algorithm */
   'cipher-alg'?: QCryptoCipherAlgorithm;
-}
+};
 
 /** @since 6.1 */
-export interface RbdEncryptionCreateOptionsLUKS2 {
+export type RbdEncryptionCreateOptionsLUKS2 = {
   /**
    * ID of a QCryptoSecret object providing a passphrase
    * for unlocking the encryption
@@ -14144,7 +14144,7 @@ export interface RbdEncryptionCreateOptionsLUKS2 {
   'key-secret': string;
   /** The encryption algorithm */
   'cipher-alg'?: QCryptoCipherAlgorithm;
-}
+};
 
 /** @since 6.1 */
 export type RbdEncryptionOptions =
@@ -14152,22 +14152,22 @@ export type RbdEncryptionOptions =
   | ({ format: 'luks2' } & RbdEncryptionOptionsLUKS2);
 
 /** @since 6.1 */
-export interface RbdEncryptionOptionsLUKS {
+export type RbdEncryptionOptionsLUKS = {
   /**
    * ID of a QCryptoSecret object providing a passphrase
    * for unlocking the encryption
    */
   'key-secret': string;
-}
+};
 
 /** @since 6.1 */
-export interface RbdEncryptionOptionsLUKS2 {
+export type RbdEncryptionOptionsLUKS2 = {
   /**
    * ID of a QCryptoSecret object providing a passphrase
    * for unlocking the encryption
    */
   'key-secret': string;
-}
+};
 
 /** @since 6.1 */
 export type RbdImageEncryptionFormat =
@@ -14181,7 +14181,7 @@ export type RbdImageEncryptionFormat =
  *
  * @since 4.0
  */
-export interface RdmaGidStatusChangedEventData {
+export type RdmaGidStatusChangedEventData = {
   /** RoCE Network Device name */
   netdev: string;
   /** Add or delete indication */
@@ -14189,7 +14189,7 @@ export interface RdmaGidStatusChangedEventData {
   /** Subnet Prefix */
   'subnet-prefix': number | bigint;
   'interface-id': number | bigint;
-}
+};
 
 /**
  * Possible QEMU actions upon guest reboot
@@ -14208,12 +14208,12 @@ export type RebootAction =
  *
  * @since 6.0
  */
-export interface RemoteObjectProperties {
+export type RemoteObjectProperties = {
   /** file descriptor name previously passed via 'getfd' command */
   fd: string;
   /** the id of the device to be associated with the file descriptor */
   devid: string;
-}
+};
 
 /**
  * Remove a file descriptor from an fd set.
@@ -14225,12 +14225,12 @@ export interface RemoteObjectProperties {
  *
  * @since 1.2
  */
-export interface RemoveFdArguments {
+export type RemoveFdArguments = {
   /** The ID of the fd set that the file descriptor belongs to. */
   'fdset-id': number | bigint;
   /** The file descriptor that is to be removed. */
   fd?: number | bigint;
-}
+};
 
 /**
  * Set replay breakpoint at instruction count `icount`.
@@ -14242,17 +14242,17 @@ export interface RemoveFdArguments {
  *
  * @since 5.2
  */
-export interface ReplayBreakArguments {
+export type ReplayBreakArguments = {
   /** instruction count to stop at */
   icount: number | bigint;
-}
+};
 
 /**
  * Record/replay information.
  *
  * @since 5.2
  */
-export interface ReplayInfo {
+export type ReplayInfo = {
   /** current mode. */
   mode: ReplayMode;
   /**
@@ -14263,7 +14263,7 @@ export interface ReplayInfo {
   filename?: string;
   /** current number of executed instructions. */
   icount: number | bigint;
-}
+};
 
 /**
  * Mode of the replay subsystem.
@@ -14289,10 +14289,10 @@ export type ReplayMode =
  *
  * @since 5.2
  */
-export interface ReplaySeekArguments {
+export type ReplaySeekArguments = {
   /** target instruction count */
   icount: number | bigint;
-}
+};
 
 /**
  * An enumeration of replication modes.
@@ -14311,7 +14311,7 @@ export type ReplicationMode =
  *
  * @since 2.9
  */
-export interface ReplicationStatus {
+export type ReplicationStatus = {
   /** true if an error happened, false if replication is normal. */
   error: boolean;
   /**
@@ -14319,14 +14319,14 @@ export interface ReplicationStatus {
    * `error` is 'true'.
    */
   desc?: string;
-}
+};
 
 /**
  * Emitted when the virtual machine is reset
  *
  * @since 0.12
  */
-export interface ResetEventData {
+export type ResetEventData = {
   /**
    * If true, the reset was triggered by a guest request (such as
    * a guest-initiated ACPI reboot request or other hardware-specific action)
@@ -14336,7 +14336,7 @@ export interface ResetEventData {
   guest: boolean;
   /** The `ShutdownCause` of the RESET. (since 4.0) */
   reason: ShutdownCause;
-}
+};
 
 /**
  * Read from a ring buffer character device.
@@ -14352,14 +14352,14 @@ export interface ResetEventData {
  *
  * @since 1.4
  */
-export interface RingbufReadArguments {
+export type RingbufReadArguments = {
   /** the ring buffer character device name */
   device: string;
   /** how many bytes to read at most */
   size: number | bigint;
   /** data encoding (default 'utf8'). */
   format?: DataFormat;
-}
+};
 
 /**
  * Write to a ring buffer character device.
@@ -14372,21 +14372,21 @@ export interface RingbufReadArguments {
  *
  * @since 1.4
  */
-export interface RingbufWriteArguments {
+export type RingbufWriteArguments = {
   /** the ring buffer character device name */
   device: string;
   /** data to write */
   data: string;
   /** data encoding (default 'utf8'). */
   format?: DataFormat;
-}
+};
 
 /**
  * Properties for rng-egd objects.
  *
  * @since 1.3
  */
-export interface RngEgdProperties {
+export type RngEgdProperties = {
   /**
    * if true, the device is opened immediately when applying this option
    * and will probably fail when processing the next option. Don't use;
@@ -14400,14 +14400,14 @@ export interface RngEgdProperties {
    * to the RNG daemon
    */
   chardev: string;
-}
+};
 
 /**
  * Properties for objects of classes derived from rng.
  *
  * @since 1.3
  */
-export interface RngProperties {
+export type RngProperties = {
   /**
    * if true, the device is opened immediately when applying this option
    * and will probably fail when processing the next option. Don't use;
@@ -14417,14 +14417,14 @@ export interface RngProperties {
    * and false is already the default.
    */
   opened?: boolean;
-}
+};
 
 /**
  * Properties for rng-random objects.
  *
  * @since 1.3
  */
-export interface RngRandomProperties {
+export type RngRandomProperties = {
   /**
    * if true, the device is opened immediately when applying this option
    * and will probably fail when processing the next option. Don't use;
@@ -14438,14 +14438,14 @@ export interface RngRandomProperties {
    * (default: "/dev/urandom")
    */
   filename?: string;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlow {
+export type RockerOfDpaFlow = {
   /** flow unique cookie ID */
   cookie: number | bigint;
   /** count of matches (hits) on flow */
@@ -14456,7 +14456,7 @@ export interface RockerOfDpaFlow {
   mask: RockerOfDpaFlowMask;
   /** flow action */
   action: RockerOfDpaFlowAction;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow action
@@ -14466,7 +14466,7 @@ export interface RockerOfDpaFlow {
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlowAction {
+export type RockerOfDpaFlowAction = {
   /** next table ID */
   'goto-tbl'?: number;
   /** group ID */
@@ -14479,7 +14479,7 @@ export interface RockerOfDpaFlowAction {
   'new-vlan-id'?: number;
   /** physical output port */
   'out-pport'?: number;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow key
@@ -14489,7 +14489,7 @@ export interface RockerOfDpaFlowAction {
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlowKey {
+export type RockerOfDpaFlowKey = {
   /** key priority, 0 being lowest priority */
   priority: number;
   /** flow table ID */
@@ -14512,7 +14512,7 @@ export interface RockerOfDpaFlowKey {
   'ip-tos'?: number;
   /** IP header destination address */
   'ip-dst'?: string;
-}
+};
 
 /**
  * Rocker switch OF-DPA flow mask
@@ -14522,7 +14522,7 @@ export interface RockerOfDpaFlowKey {
  *
  * @since 2.4
  */
-export interface RockerOfDpaFlowMask {
+export type RockerOfDpaFlowMask = {
   /** physical input port */
   'in-pport'?: number;
   /** tunnel ID */
@@ -14537,7 +14537,7 @@ export interface RockerOfDpaFlowMask {
   'ip-proto'?: number;
   /** IP header TOS field */
   'ip-tos'?: number;
-}
+};
 
 /**
  * Rocker switch OF-DPA group
@@ -14547,7 +14547,7 @@ export interface RockerOfDpaFlowMask {
  *
  * @since 2.4
  */
-export interface RockerOfDpaGroup {
+export type RockerOfDpaGroup = {
   /** group unique ID */
   id: number;
   /** group type */
@@ -14574,14 +14574,14 @@ export interface RockerOfDpaGroup {
   'set-eth-dst'?: string;
   /** perform TTL check */
   'ttl-check'?: number;
-}
+};
 
 /**
  * Rocker switch port information.
  *
  * @since 2.4
  */
-export interface RockerPort {
+export type RockerPort = {
   /** port name */
   name: string;
   /** port is enabled for I/O */
@@ -14594,7 +14594,7 @@ export interface RockerPort {
   duplex: RockerPortDuplex;
   /** port link autoneg */
   autoneg: RockerPortAutoneg;
-}
+};
 
 /**
  * An eumeration of port autoneg states.
@@ -14625,14 +14625,14 @@ export type RockerPortDuplex =
  *
  * @since 2.4
  */
-export interface RockerSwitch {
+export type RockerSwitch = {
   /** switch name */
   name: string;
   /** switch ID */
   id: number | bigint;
   /** number of front-panel ports */
   ports: number;
-}
+};
 
 /**
  * Emitted when the guest changes the RTC time.
@@ -14643,7 +14643,7 @@ export interface RockerSwitch {
  *
  * @since 0.13
  */
-export interface RtcChangeEventData {
+export type RtcChangeEventData = {
   /**
    * offset in seconds between base RTC clock (as specified
    * by -rtc base), and new RTC clock value
@@ -14651,7 +14651,7 @@ export interface RtcChangeEventData {
   offset: number | bigint;
   /** path to the RTC object in the QOM tree */
   'qom-path': string;
-}
+};
 
 /**
  * An enumeration of VM run states.
@@ -14696,7 +14696,7 @@ export type RunState =
  *
  * @since 1.6
  */
-export interface RxFilterInfo {
+export type RxFilterInfo = {
   /** net client name */
   name: string;
   /** whether promiscuous mode is enabled */
@@ -14721,7 +14721,7 @@ export interface RxFilterInfo {
   'unicast-table': string[];
   /** a list of multicast macaddr string */
   'multicast-table': string[];
-}
+};
 
 /**
  * Packets receiving state
@@ -14760,19 +14760,19 @@ export type S390CrashReason =
  *
  * @since 7.0
  */
-export interface SGXEPCSection {
+export type SGXEPCSection = {
   /** the numa node */
   node: number | bigint;
   /** the size of EPC section */
   size: number | bigint;
-}
+};
 
 /**
  * Information about intel Safe Guard eXtension (SGX) support
  *
  * @since 6.2
  */
-export interface SGXInfo {
+export type SGXInfo = {
   /** true if SGX is supported */
   sgx: boolean;
   /** true if SGX1 is supported */
@@ -14790,7 +14790,7 @@ export interface SGXInfo {
   'section-size': number | bigint;
   /** The EPC sections info for guest (Since: 7.0) */
   sections: SGXEPCSection[];
-}
+};
 
 /**
  * Additional members depend on the value of `meta-type`.
@@ -14832,24 +14832,24 @@ export type SchemaInfo = {
  *
  * @since 2.5
  */
-export interface SchemaInfoAlternate {
+export type SchemaInfoAlternate = {
   /**
    * the alternate type's members, in no particular order.
    * The members' wire encoding is distinct, see
    * docs/devel/qapi-code-gen.txt section Alternate types.
    */
   members: SchemaInfoAlternateMember[];
-}
+};
 
 /**
  * An alternate member.
  *
  * @since 2.5
  */
-export interface SchemaInfoAlternateMember {
+export type SchemaInfoAlternateMember = {
   /** the name of the member's type. */
   type: string;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'array'.
@@ -14858,27 +14858,27 @@ export interface SchemaInfoAlternateMember {
  *
  * @since 2.5
  */
-export interface SchemaInfoArray {
+export type SchemaInfoArray = {
   /** the array type's element type. */
   'element-type': string;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'builtin'.
  *
  * @since 2.5
  */
-export interface SchemaInfoBuiltin {
+export type SchemaInfoBuiltin = {
   /** the JSON type used for this type on the wire. */
   'json-type': JSONType;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'command'.
  *
  * @since 2.5
  */
-export interface SchemaInfoCommand {
+export type SchemaInfoCommand = {
   /**
    * the name of the object type that provides the command's
    * parameters.
@@ -14891,7 +14891,7 @@ export interface SchemaInfoCommand {
    * defaults to false (Since: 2.12)
    */
   'allow-oob'?: boolean;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'enum'.
@@ -14900,7 +14900,7 @@ export interface SchemaInfoCommand {
  *
  * @since 2.5
  */
-export interface SchemaInfoEnum {
+export type SchemaInfoEnum = {
   /**
    * the enum type's members, in no particular order
    * (since 6.2).
@@ -14913,14 +14913,14 @@ export interface SchemaInfoEnum {
    * @deprecated Member `values` is deprecated.  Use `members` instead.
    */
   values: string[];
-}
+};
 
 /**
  * An object member.
  *
  * @since 6.2
  */
-export interface SchemaInfoEnumMember {
+export type SchemaInfoEnumMember = {
   /** the member's name, as defined in the QAPI schema. */
   name: string;
   /**
@@ -14928,20 +14928,20 @@ export interface SchemaInfoEnumMember {
    * particular order.
    */
   features?: string[];
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'event'.
  *
  * @since 2.5
  */
-export interface SchemaInfoEvent {
+export type SchemaInfoEvent = {
   /**
    * the name of the object type that provides the event's
    * parameters.
    */
   'arg-type': string;
-}
+};
 
 /**
  * Additional SchemaInfo members for meta-type 'object'.
@@ -14950,7 +14950,7 @@ export interface SchemaInfoEvent {
  *
  * @since 2.5
  */
-export interface SchemaInfoObject {
+export type SchemaInfoObject = {
   /** the object type's (non-variant) members, in no particular order. */
   members: SchemaInfoObjectMember[];
   /**
@@ -14966,14 +14966,14 @@ export interface SchemaInfoObject {
    * enum type of the `tag`.
    */
   variants?: SchemaInfoObjectVariant[];
-}
+};
 
 /**
  * An object member.
  *
  * @since 2.5
  */
-export interface SchemaInfoObjectMember {
+export type SchemaInfoObjectMember = {
   /** the member's name, as defined in the QAPI schema. */
   name: string;
   /** the name of the member's type. */
@@ -14993,14 +14993,14 @@ export interface SchemaInfoObjectMember {
    * particular order.  (since 5.0)
    */
   features?: string[];
-}
+};
 
 /**
  * The variant members for a value of the type tag.
  *
  * @since 2.5
  */
-export interface SchemaInfoObjectVariant {
+export type SchemaInfoObjectVariant = {
   /** a value of the type tag. */
   case: string;
   /**
@@ -15008,7 +15008,7 @@ export interface SchemaInfoObjectVariant {
    * when the type tag has value `case`.
    */
   type: string;
-}
+};
 
 /**
  * This is a `SchemaInfo`'s meta type, i.e. the kind of entity it
@@ -15038,7 +15038,7 @@ export type SchemaMetaType =
  *
  * @since 0.14
  */
-export interface ScreendumpArguments {
+export type ScreendumpArguments = {
   /** the path of a new file to store the image */
   filename: string;
   /**
@@ -15054,14 +15054,14 @@ export interface ScreendumpArguments {
   head?: number | bigint;
   /** image format for screendump. (default: ppm) (Since 7.1) */
   format?: ImageFormat;
-}
+};
 
 /**
  * Properties for secret_keyring objects.
  *
  * @since 5.1
  */
-export interface SecretKeyringProperties {
+export type SecretKeyringProperties = {
   /**
    * if true, the secret is loaded immediately when applying this option
    * and will probably fail when processing the next option. Don't use;
@@ -15085,7 +15085,7 @@ export interface SecretKeyringProperties {
   iv?: string;
   /** serial number that identifies a key to get from the kernel */
   serial: number;
-}
+};
 
 /**
  * Properties for secret objects.
@@ -15094,7 +15094,7 @@ export interface SecretKeyringProperties {
  *
  * @since 2.6
  */
-export interface SecretProperties {
+export type SecretProperties = {
   /**
    * if true, the secret is loaded immediately when applying this option
    * and will probably fail when processing the next option. Don't use;
@@ -15120,14 +15120,14 @@ export interface SecretProperties {
   data?: string;
   /** the filename to load the data associated with the secret from */
   file?: string;
-}
+};
 
 /**
  * Send keys to guest.
  *
  * @since 1.3
  */
-export interface SendKeyArguments {
+export type SendKeyArguments = {
   /**
    * An array of `KeyValue` elements. All `KeyValues` in this array are
    * simultaneously sent to the guest. A `KeyValue.number` value is sent
@@ -15140,7 +15140,7 @@ export interface SendKeyArguments {
    * to 100
    */
   'hold-time'?: number | bigint;
-}
+};
 
 /**
  * Set the actions that will be taken by the emulator in response to guest
@@ -15148,7 +15148,7 @@ export interface SendKeyArguments {
  *
  * @since 6.0
  */
-export interface SetActionArguments {
+export type SetActionArguments = {
   /** `RebootAction` action taken on guest reboot. */
   reboot?: RebootAction;
   /** `ShutdownAction` action taken on guest shutdown. */
@@ -15157,7 +15157,7 @@ export interface SetActionArguments {
   panic?: PanicAction;
   /** `WatchdogAction` action taken when watchdog timer expires . */
   watchdog?: WatchdogAction;
-}
+};
 
 /**
  * Sets the link status of a virtual network adapter.
@@ -15168,12 +15168,12 @@ export interface SetActionArguments {
  *
  * @since 0.14
  */
-export interface SetLinkArguments {
+export type SetLinkArguments = {
   /** the device name of the virtual network adapter */
   name: string;
   /** true to set the link status to be up */
   up: boolean;
-}
+};
 
 /**
  * An action to take on changing a password on a connection with active clients.
@@ -15213,13 +15213,13 @@ export type SetPasswordOptions = {
  *
  * @since 7.0
  */
-export interface SetPasswordOptionsVnc {
+export type SetPasswordOptionsVnc = {
   /**
    * The id of the display where the password should be changed.
    * Defaults to the first.
    */
   display?: string;
-}
+};
 
 /**
  * Set the upper limit of dirty page rate for virtual CPUs.
@@ -15230,12 +15230,12 @@ export interface SetPasswordOptionsVnc {
  *
  * @since 7.1
  */
-export interface SetVcpuDirtyLimitArguments {
+export type SetVcpuDirtyLimitArguments = {
   /** index of a virtual CPU, default is all. */
   'cpu-index'?: number | bigint;
   /** upper limit of dirty page rate (MB/s) for virtual CPUs. */
   'dirty-rate': number | bigint;
-}
+};
 
 /**
  * The struct describes attestation report for a Secure Encrypted
@@ -15243,10 +15243,10 @@ export interface SetVcpuDirtyLimitArguments {
  *
  * @since 6.1
  */
-export interface SevAttestationReport {
+export type SevAttestationReport = {
   /** guest attestation report (base64 encoded) */
   data: string;
-}
+};
 
 /**
  * The struct describes capability for a Secure Encrypted Virtualization
@@ -15254,7 +15254,7 @@ export interface SevAttestationReport {
  *
  * @since 2.12
  */
-export interface SevCapability {
+export type SevCapability = {
   /** Platform Diffie-Hellman key (base64 encoded) */
   pdh: string;
   /** PDH certificate chain (base64 encoded) */
@@ -15268,14 +15268,14 @@ export interface SevCapability {
    * enabled
    */
   'reduced-phys-bits': number | bigint;
-}
+};
 
 /**
  * Properties for sev-guest objects.
  *
  * @since 2.12
  */
-export interface SevGuestProperties {
+export type SevGuestProperties = {
   /** SEV device to use (default: "/dev/sev") */
   'sev-device'?: string;
   /** guest owners DH certificate (encoded with base64) */
@@ -15299,14 +15299,14 @@ export interface SevGuestProperties {
    * with -kernel (default: false) (since 6.2)
    */
   'kernel-hashes'?: boolean;
-}
+};
 
 /**
  * Information about Secure Encrypted Virtualization (SEV) support
  *
  * @since 2.12
  */
-export interface SevInfo {
+export type SevInfo = {
   /** true if SEV is active */
   enabled: boolean;
   /** SEV API major version */
@@ -15321,31 +15321,31 @@ export interface SevInfo {
   state: SevState;
   /** SEV firmware handle */
   handle: number;
-}
+};
 
 /**
  * This command injects a secret blob into memory of SEV guest.
  *
  * @since 6.0
  */
-export interface SevInjectLaunchSecretArguments {
+export type SevInjectLaunchSecretArguments = {
   /** the launch secret packet header encoded in base64 */
   'packet-header': string;
   /** the launch secret data to be injected encoded in base64 */
   secret: string;
   /** the guest physical address where secret will be injected. */
   gpa?: number | bigint;
-}
+};
 
 /**
  * SEV Guest Launch measurement information
  *
  * @since 2.12
  */
-export interface SevLaunchMeasureInfo {
+export type SevLaunchMeasureInfo = {
   /** the measurement value encoded in base64 */
   data: string;
-}
+};
 
 /**
  * An enumeration of SEV state information used during `query-sev`.
@@ -15372,7 +15372,7 @@ export type SevState =
  *
  * @since 6.2
  */
-export interface SgxEPCDeviceInfo {
+export type SgxEPCDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -15383,12 +15383,12 @@ export interface SgxEPCDeviceInfo {
   node: number | bigint;
   /** memory backend linked with device */
   memdev: string;
-}
+};
 
 /** @since 6.2 */
-export interface SgxEPCDeviceInfoWrapper {
+export type SgxEPCDeviceInfoWrapper = {
   data: SgxEPCDeviceInfo;
-}
+};
 
 /**
  * Possible QEMU actions upon guest shutdown
@@ -15439,7 +15439,7 @@ export type ShutdownCause =
  *
  * @since 0.12
  */
-export interface ShutdownEventData {
+export type ShutdownEventData = {
   /**
    * If true, the shutdown was triggered by a guest request (such as
    * a guest-initiated ACPI shutdown request or other hardware-specific action)
@@ -15448,7 +15448,7 @@ export interface ShutdownEventData {
   guest: boolean;
   /** The `ShutdownCause` which resulted in the SHUTDOWN. (since 4.0) */
   reason: ShutdownCause;
-}
+};
 
 /**
  * Delete a VM snapshot
@@ -15459,17 +15459,17 @@ export interface ShutdownEventData {
  *
  * @since 6.0
  */
-export interface SnapshotDeleteArguments {
+export type SnapshotDeleteArguments = {
   /** identifier for the newly created job */
   'job-id': string;
   /** name of the snapshot to delete. */
   tag: string;
   /** list of block device node names to delete a snapshot from */
   devices: string[];
-}
+};
 
 /** @since 1.3 */
-export interface SnapshotInfo {
+export type SnapshotInfo = {
   /** unique snapshot id */
   id: string;
   /** user chosen name */
@@ -15491,7 +15491,7 @@ export interface SnapshotInfo {
    * be obtained through `query-replay` command (since 5.2)
    */
   icount?: number | bigint;
-}
+};
 
 /**
  * Load a VM snapshot
@@ -15509,7 +15509,7 @@ export interface SnapshotInfo {
  *
  * @since 6.0
  */
-export interface SnapshotLoadArguments {
+export type SnapshotLoadArguments = {
   /** identifier for the newly created job */
   'job-id': string;
   /** name of the snapshot to load. */
@@ -15518,7 +15518,7 @@ export interface SnapshotLoadArguments {
   vmstate: string;
   /** list of block device node names to load a snapshot from */
   devices: string[];
-}
+};
 
 /**
  * Save a VM snapshot
@@ -15538,7 +15538,7 @@ export interface SnapshotLoadArguments {
  *
  * @since 6.0
  */
-export interface SnapshotSaveArguments {
+export type SnapshotSaveArguments = {
   /** identifier for the newly created job */
   'job-id': string;
   /** name of the snapshot to create */
@@ -15547,7 +15547,7 @@ export interface SnapshotSaveArguments {
   vmstate: string;
   /** list of block device node names to save a snapshot to */
   devices: string[];
-}
+};
 
 /**
  * Captures the address of a socket, which could also be a named file
@@ -15597,21 +15597,21 @@ export type SocketAddressType =
  *
  * @since 2.1
  */
-export interface SpiceBasicInfo {
+export type SpiceBasicInfo = {
   /** IP address */
   host: string;
   /** port number */
   port: string;
   /** address family */
   family: NetworkAddressFamily;
-}
+};
 
 /**
  * Information about a SPICE client channel.
  *
  * @since 0.14
  */
-export interface SpiceChannel {
+export type SpiceChannel = {
   /** IP address */
   host: string;
   /** port number */
@@ -15637,31 +15637,31 @@ export interface SpiceChannel {
   'channel-id': number | bigint;
   /** true if the channel is encrypted, false otherwise. */
   tls: boolean;
-}
+};
 
 /**
  * Emitted when a SPICE client establishes a connection
  *
  * @since 0.14
  */
-export interface SpiceConnectedEventData {
+export type SpiceConnectedEventData = {
   /** server information */
   server: SpiceBasicInfo;
   /** client information */
   client: SpiceBasicInfo;
-}
+};
 
 /**
  * Emitted when the SPICE connection is closed
  *
  * @since 0.14
  */
-export interface SpiceDisconnectedEventData {
+export type SpiceDisconnectedEventData = {
   /** server information */
   server: SpiceBasicInfo;
   /** client information */
   client: SpiceBasicInfo;
-}
+};
 
 /**
  * Information about the SPICE session.
@@ -15672,7 +15672,7 @@ export interface SpiceDisconnectedEventData {
  *
  * @since 0.14
  */
-export interface SpiceInfo {
+export type SpiceInfo = {
   /** true if the SPICE server is enabled, false otherwise */
   enabled: boolean;
   /**
@@ -15701,7 +15701,7 @@ export interface SpiceInfo {
   'mouse-mode': SpiceQueryMouseMode;
   /** a list of `SpiceChannel` for each active spice channel */
   channels?: SpiceChannel[];
-}
+};
 
 /**
  * Emitted after initial handshake and authentication takes place (if any)
@@ -15709,12 +15709,12 @@ export interface SpiceInfo {
  *
  * @since 0.14
  */
-export interface SpiceInitializedEventData {
+export type SpiceInitializedEventData = {
   /** server information */
   server: SpiceServerInfo;
   /** client information */
   client: SpiceChannel;
-}
+};
 
 /**
  * An enumeration of Spice mouse states.
@@ -15737,7 +15737,7 @@ export type SpiceQueryMouseMode =
  *
  * @since 2.1
  */
-export interface SpiceServerInfo {
+export type SpiceServerInfo = {
   /** IP address */
   host: string;
   /** port number */
@@ -15746,7 +15746,7 @@ export interface SpiceServerInfo {
   family: NetworkAddressFamily;
   /** authentication method */
   auth?: string;
-}
+};
 
 /** @since 2.12 */
 export type SshHostKeyCheck =
@@ -15778,20 +15778,20 @@ export type SshHostKeyCheckMode =
   | 'known_hosts';
 
 /** @since 2.12 */
-export interface SshHostKeyHash {
+export type SshHostKeyHash = {
   /** The hash algorithm used for the hash */
   type: SshHostKeyCheckHashType;
   /** The expected hash value */
   hash: string;
-}
+};
 
 /** @since 7.1 */
-export interface Stats {
+export type Stats = {
   /** name of stat. */
   name: string;
   /** stat value. */
   value: StatsValue;
-}
+};
 
 /**
  * The arguments to the query-stats command; specifies a target for which to
@@ -15823,15 +15823,15 @@ export type StatsProvider =
  *
  * @since 7.1
  */
-export interface StatsRequest {
+export type StatsRequest = {
   /** provider for which to return statistics. */
   provider: StatsProvider;
   /** statistics to be returned (all if omitted). */
   names?: string[];
-}
+};
 
 /** @since 7.1 */
-export interface StatsResult {
+export type StatsResult = {
   /** provider for this set of statistics. */
   provider: StatsProvider;
   /**
@@ -15841,28 +15841,28 @@ export interface StatsResult {
   'qom-path'?: string;
   /** list of statistics. */
   stats: Stats[];
-}
+};
 
 /**
  * Schema for all available statistics for a provider and target.
  *
  * @since 7.1
  */
-export interface StatsSchema {
+export type StatsSchema = {
   /** provider for this set of statistics. */
   provider: StatsProvider;
   /** the kind of object that can be queried through the provider. */
   target: StatsTarget;
   /** list of statistics. */
   stats: StatsSchemaValue[];
-}
+};
 
 /**
  * Schema for a single statistic.
  *
  * @since 7.1
  */
-export interface StatsSchemaValue {
+export type StatsSchemaValue = {
   /**
    * name of the statistic; each element of the schema is uniquely
    * identified by a target, a provider (both available in `StatsSchema`)
@@ -15893,7 +15893,7 @@ export interface StatsSchemaValue {
    * of each bucket of the histogram.
    */
   'bucket-size'?: number;
-}
+};
 
 /**
  * The kinds of objects on which one can request statistics.
@@ -15942,10 +15942,10 @@ export type StatsUnit =
   | 'boolean';
 
 /** @since 7.1 */
-export interface StatsVCPUFilter {
+export type StatsVCPUFilter = {
   /** list of QOM paths for the desired vCPU objects. */
   vcpus?: string[];
-}
+};
 
 /** @since 7.1 */
 export type StatsValue =
@@ -15960,14 +15960,14 @@ export type StatsValue =
  *
  * @since 0.14
  */
-export interface StatusInfo {
+export type StatusInfo = {
   /** true if all VCPUs are runnable, false if not runnable */
   running: boolean;
   /** true if VCPUs are in single-step mode */
   singlestep: boolean;
   /** the virtual machine `RunState` */
   status: RunState;
-}
+};
 
 /**
  * This is a string value or the explicit lack of a string (null
@@ -15985,14 +15985,14 @@ export type StrOrNull =
  *
  * @since 1.2
  */
-export interface String {
+export type String = {
   str: string;
-}
+};
 
 /** @since 1.3 */
-export interface StringWrapper {
+export type StringWrapper = {
   data: String;
-}
+};
 
 /**
  * The comprehensive enumeration of QEMU system emulation ("softmmu")
@@ -16048,36 +16048,36 @@ export type SysEmuTarget =
  *
  * @since 2.11
  */
-export interface TPMEmulatorOptions {
+export type TPMEmulatorOptions = {
   /** Name of a unix socket chardev */
   chardev: string;
-}
+};
 
 /** @since 2.11 */
-export interface TPMEmulatorOptionsWrapper {
+export type TPMEmulatorOptionsWrapper = {
   data: TPMEmulatorOptions;
-}
+};
 
 /**
  * Information about the TPM
  *
  * @since 1.5
  */
-export interface TPMInfo {
+export type TPMInfo = {
   /** The Id of the TPM */
   id: string;
   /** The TPM frontend model */
   model: TpmModel;
   /** The TPM (backend) type configuration options */
   options: TpmTypeOptions;
-}
+};
 
 /**
  * Information about the TPM passthrough type
  *
  * @since 1.5
  */
-export interface TPMPassthroughOptions {
+export type TPMPassthroughOptions = {
   /** string describing the path used for accessing the TPM device */
   path?: string;
   /**
@@ -16085,29 +16085,29 @@ export interface TPMPassthroughOptions {
    * for cancellation of TPM commands while they are executing
    */
   'cancel-path'?: string;
-}
+};
 
 /** @since 1.5 */
-export interface TPMPassthroughOptionsWrapper {
+export type TPMPassthroughOptionsWrapper = {
   data: TPMPassthroughOptions;
-}
+};
 
 /**
  * Information describing the QEMU target.
  *
  * @since 1.2
  */
-export interface TargetInfo {
+export type TargetInfo = {
   /** the target architecture */
   arch: SysEmuTarget;
-}
+};
 
 /**
  * Properties for thread context objects.
  *
  * @since 7.2
  */
-export interface ThreadContextProperties {
+export type ThreadContextProperties = {
   /**
    * the list of host CPU numbers used as CPU affinity for all
    * threads created in the thread context (default: QEMU main
@@ -16122,14 +16122,14 @@ export interface ThreadContextProperties {
    * `cpu-affinity`. (default: QEMU main thread affinity)
    */
   'node-affinity'?: number[];
-}
+};
 
 /**
  * Properties for throttle-group objects.
  *
  * @since 2.11
  */
-export interface ThrottleGroupProperties {
+export type ThrottleGroupProperties = {
   /** limits to apply for this throttle group */
   limits?: ThrottleLimits;
   /**
@@ -16284,7 +16284,7 @@ export interface ThrottleGroupProperties {
    * interface.
    */
   'x-iops-size'?: number | bigint;
-}
+};
 
 /**
  * Limit parameters for throttling.
@@ -16294,7 +16294,7 @@ export interface ThrottleGroupProperties {
  *
  * @since 2.11
  */
-export interface ThrottleLimits {
+export type ThrottleLimits = {
   /** limit total I/O operations per second */
   'iops-total'?: number | bigint;
   /** I/O operations burst */
@@ -16351,14 +16351,14 @@ export interface ThrottleLimits {
   'bps-write-max-length'?: number | bigint;
   /** when limiting by iops max size of an I/O in bytes */
   'iops-size'?: number | bigint;
-}
+};
 
 /**
  * Properties for tls-creds-anon objects.
  *
  * @since 2.5
  */
-export interface TlsCredsAnonProperties {
+export type TlsCredsAnonProperties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -16386,14 +16386,14 @@ export interface TlsCredsAnonProperties {
    * and false is already the default.
    */
   loaded?: boolean;
-}
+};
 
 /**
  * Properties for objects of classes derived from tls-creds.
  *
  * @since 2.5
  */
-export interface TlsCredsProperties {
+export type TlsCredsProperties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -16412,14 +16412,14 @@ export interface TlsCredsProperties {
    * https://gnutls.org/manual/html_node/Priority-Strings.html
    */
   priority?: string;
-}
+};
 
 /**
  * Properties for tls-creds-psk objects.
  *
  * @since 3.0
  */
-export interface TlsCredsPskProperties {
+export type TlsCredsPskProperties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -16453,14 +16453,14 @@ export interface TlsCredsPskProperties {
    * empty string.
    */
   username?: string;
-}
+};
 
 /**
  * Properties for tls-creds-x509 objects.
  *
  * @since 2.5
  */
-export interface TlsCredsX509Properties {
+export type TlsCredsX509Properties = {
   /**
    * if true the peer credentials will be verified once the
    * handshake is completed.  This is a no-op for anonymous
@@ -16501,7 +16501,7 @@ export interface TlsCredsX509Properties {
    * password for decryption.
    */
   passwordid?: string;
-}
+};
 
 /**
  * An enumeration of TPM models
@@ -16543,12 +16543,12 @@ export type TpmTypeOptions =
  *
  * @since 2.2
  */
-export interface TraceEventGetStateArguments {
+export type TraceEventGetStateArguments = {
   /** Event name pattern (case-sensitive glob). */
   name: string;
   /** The vCPU to query (any by default; since 2.7). */
   vcpu?: number | bigint;
-}
+};
 
 /**
  * Information of a tracing event.
@@ -16558,14 +16558,14 @@ export interface TraceEventGetStateArguments {
  *
  * @since 2.2
  */
-export interface TraceEventInfo {
+export type TraceEventInfo = {
   /** Event name. */
   name: string;
   /** Tracing state. */
   state: TraceEventState;
   /** Whether this is a per-vCPU event (since 2.7). */
   vcpu: boolean;
-}
+};
 
 /**
  * Set the dynamic tracing state of events.
@@ -16581,7 +16581,7 @@ export interface TraceEventInfo {
  *
  * @since 2.2
  */
-export interface TraceEventSetStateArguments {
+export type TraceEventSetStateArguments = {
   /** Event name pattern (case-sensitive glob). */
   name: string;
   /** Whether to enable tracing. */
@@ -16590,7 +16590,7 @@ export interface TraceEventSetStateArguments {
   'ignore-unavailable'?: boolean;
   /** The vCPU to act upon (all by default; since 2.7). */
   vcpu?: number | bigint;
-}
+};
 
 /**
  * State of a tracing event.
@@ -16686,7 +16686,7 @@ export type TransactionActionKind =
  *
  * @since 1.1
  */
-export interface TransactionArguments {
+export type TransactionArguments = {
   /**
    * List of `TransactionAction`;
    * information needed for the respective operations.
@@ -16698,27 +16698,27 @@ export interface TransactionArguments {
    * for additional detail.
    */
   properties?: TransactionProperties;
-}
+};
 
 /**
  * Optional arguments to modify the behavior of a Transaction.
  *
  * @since 2.5
  */
-export interface TransactionProperties {
+export type TransactionProperties = {
   /**
    * Controls how jobs launched asynchronously by
    * Actions will complete or fail as a group.
    * See `ActionCompletionMode` for details.
    */
   'completion-mode'?: ActionCompletionMode;
-}
+};
 
-export interface Type_393 {
+export type Type_393 = {
   'left-command-key'?: boolean;
   'full-grab'?: boolean;
   'swap-opt-cmd'?: boolean;
-}
+};
 
 export type Type_484 =
   | 'incompatible'
@@ -16731,7 +16731,7 @@ export type Type_484 =
  *
  * @since 1.3
  */
-export interface UnixSocketAddress {
+export type UnixSocketAddress = {
   /** filesystem path to use */
   path: string;
   /**
@@ -16746,12 +16746,12 @@ export interface UnixSocketAddress {
    * Defaults to true.  (Since 5.1)
    */
   tight?: boolean;
-}
+};
 
 /** @since 1.3 */
-export interface UnixSocketAddressWrapper {
+export type UnixSocketAddressWrapper = {
   data: UnixSocketAddress;
-}
+};
 
 /**
  * Emitted from source side of a migration when migration state is
@@ -16761,10 +16761,10 @@ export interface UnixSocketAddressWrapper {
  *
  * @since 4.2
  */
-export interface UnplugPrimaryEventData {
+export type UnplugPrimaryEventData = {
   /** QEMU device id of the unplugged device */
   'device-id': string;
-}
+};
 
 /**
  * Guest UUID information (Universally Unique Identifier).
@@ -16773,17 +16773,17 @@ export interface UnplugPrimaryEventData {
  *
  * @since 0.14
  */
-export interface UuidInfo {
+export type UuidInfo = {
   /** the UUID of the guest */
   UUID: string;
-}
+};
 
 /**
  * A description of QEMU's version.
  *
  * @since 0.14
  */
-export interface VersionInfo {
+export type VersionInfo = {
   /**
    * The version of QEMU.  By current convention, a micro
    * version of 50 signifies a development branch.  A micro version
@@ -16799,43 +16799,43 @@ export interface VersionInfo {
    * recommended that a unique name is used.
    */
   package: string;
-}
+};
 
 /**
  * A three-part version number.
  *
  * @since 2.4
  */
-export interface VersionTriple {
+export type VersionTriple = {
   /** The major version number. */
   major: number | bigint;
   /** The minor version number. */
   minor: number | bigint;
   /** The micro version number. */
   micro: number | bigint;
-}
+};
 
 /**
  * Detailed VFIO devices migration statistics
  *
  * @since 5.2
  */
-export interface VfioStats {
+export type VfioStats = {
   /** amount of bytes transferred to the target VM by VFIO devices */
   transferred: number | bigint;
-}
+};
 
 /**
  * Properties for x-vfio-user-server objects.
  *
  * @since 7.1
  */
-export interface VfioUserServerProperties {
+export type VfioUserServerProperties = {
   /** socket to be used by the libvfio-user library */
   socket: SocketAddress;
   /** the ID of the device to be emulated at the server */
   device: string;
-}
+};
 
 /**
  * Emitted when the client of a TYPE_VFIO_USER_SERVER closes the
@@ -16843,7 +16843,7 @@ export interface VfioUserServerProperties {
  *
  * @since 7.1
  */
-export interface VfuClientHangupEventData {
+export type VfuClientHangupEventData = {
   /**
    * ID of the TYPE_VFIO_USER_SERVER object. It is the last component
    * of `vfu-qom-path` referenced below
@@ -16855,7 +16855,7 @@ export interface VfuClientHangupEventData {
   'dev-id': string;
   /** path to attached PCI device in the QOM tree */
   'dev-qom-path': string;
-}
+};
 
 /**
  * A structure defined to list the vhost user protocol features of a
@@ -16863,7 +16863,7 @@ export interface VfuClientHangupEventData {
  *
  * @since 7.2
  */
-export interface VhostDeviceProtocols {
+export type VhostDeviceProtocols = {
   /**
    * List of decoded vhost user protocol features of a vhost
    * user device
@@ -16874,7 +16874,7 @@ export interface VhostDeviceProtocols {
    * have not been decoded
    */
   'unknown-protocols'?: number | bigint;
-}
+};
 
 /**
  * Information about a vhost device. This information will only be
@@ -16882,7 +16882,7 @@ export interface VhostDeviceProtocols {
  *
  * @since 7.2
  */
-export interface VhostStatus {
+export type VhostStatus = {
   /** vhost_dev n_mem_sections */
   'n-mem-sections': number | bigint;
   /** vhost_dev n_tmp_sections */
@@ -16907,7 +16907,7 @@ export interface VhostStatus {
   'log-enabled': boolean;
   /** vhost_dev log_size */
   'log-size': number | bigint;
-}
+};
 
 /**
  * Information of a VirtIODevice VirtQueue, including most members of
@@ -16915,7 +16915,7 @@ export interface VhostStatus {
  *
  * @since 7.2
  */
-export interface VirtQueueStatus {
+export type VirtQueueStatus = {
   /** Name of the VirtIODevice that uses this VirtQueue */
   name: string;
   /** VirtQueue queue_index */
@@ -16947,7 +16947,7 @@ export interface VirtQueueStatus {
   'signalled-used': number;
   /** VirtQueue signalled_used_valid flag */
   'signalled-used-valid': boolean;
-}
+};
 
 /**
  * Information of a vhost device's vhost_virtqueue, including most
@@ -16955,7 +16955,7 @@ export interface VirtQueueStatus {
  *
  * @since 7.2
  */
-export interface VirtVhostQueueStatus {
+export type VirtVhostQueueStatus = {
   /** Name of the VirtIODevice that uses this vhost_virtqueue */
   name: string;
   /** vhost_virtqueue kick */
@@ -16982,7 +16982,7 @@ export interface VirtVhostQueueStatus {
   'used-phys': number | bigint;
   /** vhost_virtqueue used_size */
   'used-size': number;
-}
+};
 
 /**
  * The common fields that apply to most Virtio devices. Some devices
@@ -16990,7 +16990,7 @@ export interface VirtVhostQueueStatus {
  *
  * @since 7.2
  */
-export interface VirtioDeviceFeatures {
+export type VirtioDeviceFeatures = {
   /** List of transport features of the virtio device */
   transports: string[];
   /**
@@ -17003,7 +17003,7 @@ export interface VirtioDeviceFeatures {
    * been decoded
    */
   'unknown-dev-features'?: number | bigint;
-}
+};
 
 /**
  * A structure defined to list the configuration statuses of a virtio
@@ -17011,7 +17011,7 @@ export interface VirtioDeviceFeatures {
  *
  * @since 7.2
  */
-export interface VirtioDeviceStatus {
+export type VirtioDeviceStatus = {
   /**
    * List of decoded configuration statuses of the virtio
    * device
@@ -17019,26 +17019,26 @@ export interface VirtioDeviceStatus {
   statuses: string[];
   /** Virtio device statuses bitmap that have not been decoded */
   'unknown-statuses'?: number;
-}
+};
 
 /**
  * Basic information about a given VirtIODevice
  *
  * @since 7.2
  */
-export interface VirtioInfo {
+export type VirtioInfo = {
   /** The VirtIODevice's canonical QOM path */
   path: string;
   /** Name of the VirtIODevice */
   name: string;
-}
+};
 
 /**
  * VirtioMEMDevice state information
  *
  * @since 5.1
  */
-export interface VirtioMEMDeviceInfo {
+export type VirtioMEMDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -17055,19 +17055,19 @@ export interface VirtioMEMDeviceInfo {
   node: number | bigint;
   /** memory backend linked with the region */
   memdev: string;
-}
+};
 
 /** @since 2.1 */
-export interface VirtioMEMDeviceInfoWrapper {
+export type VirtioMEMDeviceInfoWrapper = {
   data: VirtioMEMDeviceInfo;
-}
+};
 
 /**
  * VirtioPMEM state information
  *
  * @since 4.1
  */
-export interface VirtioPMEMDeviceInfo {
+export type VirtioPMEMDeviceInfo = {
   /** device's ID */
   id?: string;
   /** physical address in memory, where device is mapped */
@@ -17076,12 +17076,12 @@ export interface VirtioPMEMDeviceInfo {
   size: number | bigint;
   /** memory backend linked with device */
   memdev: string;
-}
+};
 
 /** @since 2.1 */
-export interface VirtioPMEMDeviceInfoWrapper {
+export type VirtioPMEMDeviceInfoWrapper = {
   data: VirtioPMEMDeviceInfo;
-}
+};
 
 /**
  * Information regarding a VirtQueue's VirtQueueElement including
@@ -17089,7 +17089,7 @@ export interface VirtioPMEMDeviceInfoWrapper {
  *
  * @since 7.2
  */
-export interface VirtioQueueElement {
+export type VirtioQueueElement = {
   /** Name of the VirtIODevice that uses this VirtQueue */
   name: string;
   /** Index of the element in the queue */
@@ -17100,47 +17100,47 @@ export interface VirtioQueueElement {
   avail: VirtioRingAvail;
   /** VRingUsed info */
   used: VirtioRingUsed;
-}
+};
 
 /**
  * Information regarding the avail vring (a.k.a. driver area)
  *
  * @since 7.2
  */
-export interface VirtioRingAvail {
+export type VirtioRingAvail = {
   /** VRingAvail flags */
   flags: number;
   /** VRingAvail index */
   idx: number;
   /** VRingAvail ring[] entry at provided index */
   ring: number;
-}
+};
 
 /**
  * Information regarding the vring descriptor area
  *
  * @since 7.2
  */
-export interface VirtioRingDesc {
+export type VirtioRingDesc = {
   /** Guest physical address of the descriptor area */
   addr: number | bigint;
   /** Length of the descriptor area */
   len: number;
   /** List of descriptor flags */
   flags: string[];
-}
+};
 
 /**
  * Information regarding the used vring (a.k.a. device area)
  *
  * @since 7.2
  */
-export interface VirtioRingUsed {
+export type VirtioRingUsed = {
   /** VRingUsed flags */
   flags: number;
   /** VRingUsed index */
   idx: number;
-}
+};
 
 /**
  * Full status of the virtio device with most VirtIODevice members.
@@ -17149,7 +17149,7 @@ export interface VirtioRingUsed {
  *
  * @since 7.2
  */
-export interface VirtioStatus {
+export type VirtioStatus = {
   /** VirtIODevice name */
   name: string;
   /** VirtIODevice ID */
@@ -17199,14 +17199,14 @@ export interface VirtioStatus {
    * device.
    */
   'vhost-dev'?: VhostStatus;
-}
+};
 
 /**
  * The basic information for vnc network connection
  *
  * @since 2.1
  */
-export interface VncBasicInfo {
+export type VncBasicInfo = {
   /** IP address */
   host: string;
   /**
@@ -17219,14 +17219,14 @@ export interface VncBasicInfo {
   family: NetworkAddressFamily;
   /** true in case the socket is a websocket (since 2.3). */
   websocket: boolean;
-}
+};
 
 /**
  * Information about a connected VNC client.
  *
  * @since 0.14
  */
-export interface VncClientInfo {
+export type VncClientInfo = {
   /** IP address */
   host: string;
   /**
@@ -17249,7 +17249,7 @@ export interface VncClientInfo {
    * used for authentication.
    */
   sasl_username?: string;
-}
+};
 
 /**
  * Emitted when a VNC client establishes a connection
@@ -17259,24 +17259,24 @@ export interface VncClientInfo {
  *
  * @since 0.13
  */
-export interface VncConnectedEventData {
+export type VncConnectedEventData = {
   /** server information */
   server: VncServerInfo;
   /** client information */
   client: VncBasicInfo;
-}
+};
 
 /**
  * Emitted when the connection is closed
  *
  * @since 0.13
  */
-export interface VncDisconnectedEventData {
+export type VncDisconnectedEventData = {
   /** server information */
   server: VncServerInfo;
   /** client information */
   client: VncClientInfo;
-}
+};
 
 /**
  * Information about the VNC session.
@@ -17295,7 +17295,7 @@ export interface VncDisconnectedEventData {
  *
  * @since 0.14
  */
-export interface VncInfo {
+export type VncInfo = {
   /** true if the VNC server is enabled, false otherwise */
   enabled: boolean;
   /**
@@ -17320,14 +17320,14 @@ export interface VncInfo {
   auth?: string;
   /** a list of `VncClientInfo` of all currently connected clients */
   clients?: VncClientInfo[];
-}
+};
 
 /**
  * Information about a vnc server
  *
  * @since 2.3
  */
-export interface VncInfo2 {
+export type VncInfo2 = {
   /** vnc server name. */
   id: string;
   /**
@@ -17351,7 +17351,7 @@ export interface VncInfo2 {
   vencrypt?: VncVencryptSubAuth;
   /** The display device the vnc server is linked to. */
   display?: string;
-}
+};
 
 /**
  * Emitted after authentication takes place (if any) and the VNC session is
@@ -17359,12 +17359,12 @@ export interface VncInfo2 {
  *
  * @since 0.13
  */
-export interface VncInitializedEventData {
+export type VncInitializedEventData = {
   /** server information */
   server: VncServerInfo;
   /** client information */
   client: VncClientInfo;
-}
+};
 
 /**
  * vnc primary authentication method.
@@ -17387,7 +17387,7 @@ export type VncPrimaryAuth =
  *
  * @since 2.1
  */
-export interface VncServerInfo {
+export type VncServerInfo = {
   /** IP address */
   host: string;
   /**
@@ -17405,14 +17405,14 @@ export interface VncServerInfo {
    * the plain (non-websocket) VNC server
    */
   auth?: string;
-}
+};
 
 /**
  * The network connection information for server
  *
  * @since 2.9
  */
-export interface VncServerInfo2 {
+export type VncServerInfo2 = {
   /** IP address */
   host: string;
   /**
@@ -17432,7 +17432,7 @@ export interface VncServerInfo2 {
    * servers, only specified in case auth == vencrypt.
    */
   vencrypt?: VncVencryptSubAuth;
-}
+};
 
 /**
  * vnc sub authentication method with vencrypt.
@@ -17457,12 +17457,12 @@ export type VncVencryptSubAuth =
  *
  * @since 2.1
  */
-export interface VserportChangeEventData {
+export type VserportChangeEventData = {
   /** device identifier of the virtio-serial port */
   id: string;
   /** true if the guest has opened the virtio-serial port */
   open: boolean;
-}
+};
 
 /**
  * Captures a socket address in the vsock namespace.
@@ -17472,17 +17472,17 @@ export interface VserportChangeEventData {
  *
  * @since 2.8
  */
-export interface VsockSocketAddress {
+export type VsockSocketAddress = {
   /** unique host identifier */
   cid: string;
   /** port */
   port: string;
-}
+};
 
 /** @since 2.8 */
-export interface VsockSocketAddressWrapper {
+export type VsockSocketAddressWrapper = {
   data: VsockSocketAddress;
-}
+};
 
 /**
  * An enumeration of the actions taken when the watchdog device's timer is
@@ -17517,26 +17517,26 @@ export type WatchdogAction =
  *
  * @since 0.13
  */
-export interface WatchdogEventData {
+export type WatchdogEventData = {
   /** action that has been taken */
   action: WatchdogAction;
-}
+};
 
 /**
  * Set watchdog action
  *
  * @since 2.11
  */
-export interface WatchdogSetActionArguments {
+export type WatchdogSetActionArguments = {
   action: WatchdogAction;
-}
+};
 
 /**
  * Detailed XBZRLE migration cache statistics
  *
  * @since 1.2
  */
-export interface XBZRLECacheStats {
+export type XBZRLECacheStats = {
   /** XBZRLE cache size */
   'cache-size': number | bigint;
   /** amount of bytes already transferred to the target VM */
@@ -17551,7 +17551,7 @@ export interface XBZRLECacheStats {
   'encoding-rate': number;
   /** number of overflows */
   overflow: number | bigint;
-}
+};
 
 /**
  * Starts a job to amend format specific options of an existing open block device
@@ -17559,7 +17559,7 @@ export interface XBZRLECacheStats {
  *
  * @since 5.1
  */
-export interface XBlockdevAmendArguments {
+export type XBlockdevAmendArguments = {
   /** Identifier for the newly created job. */
   'job-id': string;
   /** Name of the block node to work on */
@@ -17574,7 +17574,7 @@ export interface XBlockdevAmendArguments {
    * (possible loss of data if IO error happens)
    */
   force?: boolean;
-}
+};
 
 /**
  * Dynamically reconfigure the block driver state graph. It can be used
@@ -17596,14 +17596,14 @@ export interface XBlockdevAmendArguments {
  *
  * @since 2.7
  */
-export interface XBlockdevChangeArguments {
+export type XBlockdevChangeArguments = {
   /** the id or name of the parent node. */
   parent: string;
   /** the name of a child under the given parent node. */
   child?: string;
   /** the name of the node that will be added. */
   node?: string;
-}
+};
 
 /**
  * Move `node` and its children into the `iothread`.  If `iothread` is null then
@@ -17613,7 +17613,7 @@ export interface XBlockdevChangeArguments {
  *
  * @since 2.12
  */
-export interface XBlockdevSetIothreadArguments {
+export type XBlockdevSetIothreadArguments = {
   /** the name of the block driver node */
   'node-name': string;
   /** the name of the IOThread object or null for the main loop */
@@ -17623,24 +17623,24 @@ export interface XBlockdevSetIothreadArguments {
    * is already attached
    */
   force?: boolean;
-}
+};
 
 /**
  * Block Graph - list of nodes and list of edges.
  *
  * @since 4.0
  */
-export interface XDbgBlockGraph {
+export type XDbgBlockGraph = {
   nodes: XDbgBlockGraphNode[];
   edges: XDbgBlockGraphEdge[];
-}
+};
 
 /**
  * Block Graph edge description for x-debug-query-block-graph.
  *
  * @since 4.0
  */
-export interface XDbgBlockGraphEdge {
+export type XDbgBlockGraphEdge = {
   /** parent id */
   parent: number | bigint;
   /** child id */
@@ -17654,10 +17654,10 @@ export interface XDbgBlockGraphEdge {
    * child while it is still attached to this parent
    */
   'shared-perm': BlockPermission[];
-}
+};
 
 /** @since 4.0 */
-export interface XDbgBlockGraphNode {
+export type XDbgBlockGraphNode = {
   /**
    * Block graph node identifier. This `id` is generated only for
    * x-debug-query-block-graph and does not relate to any other identifiers in
@@ -17675,7 +17675,7 @@ export interface XDbgBlockGraphNode {
    * graph (with block-jobs and block-backends).
    */
   name: string;
-}
+};
 
 /**
  * - `block-backend`: corresponds to BlockBackend
@@ -17694,7 +17694,7 @@ export type XDbgBlockGraphNodeType =
  *
  * @since 7.2
  */
-export interface XQueryVirtioQueueElementArguments {
+export type XQueryVirtioQueueElementArguments = {
   /** VirtIODevice canonical QOM path */
   path: string;
   /** VirtQueue index to examine */
@@ -17704,7 +17704,7 @@ export interface XQueryVirtioQueueElementArguments {
    * (default: head of the queue)
    */
   index?: number;
-}
+};
 
 /**
  * Return the status of a given VirtIODevice's VirtQueue
@@ -17718,34 +17718,34 @@ export interface XQueryVirtioQueueElementArguments {
  *
  * @since 7.2
  */
-export interface XQueryVirtioQueueStatusArguments {
+export type XQueryVirtioQueueStatusArguments = {
   /** VirtIODevice canonical QOM path */
   path: string;
   /** VirtQueue index to examine */
   queue: number;
-}
+};
 
 /**
  * Poll for a comprehensive status of a given virtio device
  *
  * @since 7.2
  */
-export interface XQueryVirtioStatusArguments {
+export type XQueryVirtioStatusArguments = {
   /** Canonical QOM path of the VirtIODevice */
   path: string;
-}
+};
 
 /**
  * Return information of a given vhost device's vhost_virtqueue
  *
  * @since 7.2
  */
-export interface XQueryVirtioVhostQueueStatusArguments {
+export type XQueryVirtioVhostQueueStatusArguments = {
   /** VirtIODevice canonical QOM path */
   path: string;
   /** vhost_virtqueue index to examine */
   queue: number;
-}
+};
 
 /**
  * Load the state of all devices from file. The RAM and the block devices
@@ -17753,14 +17753,14 @@ export interface XQueryVirtioVhostQueueStatusArguments {
  *
  * @since 2.7
  */
-export interface XenLoadDevicesStateArguments {
+export type XenLoadDevicesStateArguments = {
   /**
    * the file to load the state of the devices from as binary
    * data. See xen-save-devices-state.txt for a description of the binary
    * format.
    */
   filename: string;
-}
+};
 
 /**
  * Save the state of all devices to file. The RAM and the block devices
@@ -17768,7 +17768,7 @@ export interface XenLoadDevicesStateArguments {
  *
  * @since 1.1
  */
-export interface XenSaveDevicesStateArguments {
+export type XenSaveDevicesStateArguments = {
   /**
    * the file to save the state of the devices to as binary
    * data. See xen-save-devices-state.txt for a description of the binary
@@ -17780,24 +17780,24 @@ export interface XenSaveDevicesStateArguments {
    * migration. Default to true. (since 2.11)
    */
   live?: boolean;
-}
+};
 
 /**
  * Enable or disable the global dirty log mode.
  *
  * @since 1.3
  */
-export interface XenSetGlobalDirtyLogArguments {
+export type XenSetGlobalDirtyLogArguments = {
   /** true to enable, false to disable. */
   enable: boolean;
-}
+};
 
 /**
  * Enable or disable replication.
  *
  * @since 2.9
  */
-export interface XenSetReplicationArguments {
+export type XenSetReplicationArguments = {
   /** true to enable, false to disable. */
   enable: boolean;
   /** true for primary or false for secondary. */
@@ -17807,7 +17807,7 @@ export interface XenSetReplicationArguments {
    * specified if 'enable' is true. default value is false.
    */
   failover?: boolean;
-}
+};
 
 /**
  * Try to recover from hanging QEMU by yanking the specified instances. See
@@ -17817,9 +17817,9 @@ export interface XenSetReplicationArguments {
  *
  * @since 6.0
  */
-export interface YankArguments {
+export type YankArguments = {
   instances: YankInstance[];
-}
+};
 
 /**
  * A yank instance can be yanked with the `yank` qmp command to recover from a
@@ -17850,10 +17850,10 @@ export type YankInstance =
  *
  * @since 6.0
  */
-export interface YankInstanceBlockNode {
+export type YankInstanceBlockNode = {
   /** the name of the block graph node */
   'node-name': string;
-}
+};
 
 /**
  * Specifies which character device to yank. See `YankInstance` for more
@@ -17861,10 +17861,10 @@ export interface YankInstanceBlockNode {
  *
  * @since 6.0
  */
-export interface YankInstanceChardev {
+export type YankInstanceChardev = {
   /** the chardev's ID */
   id: string;
-}
+};
 
 /**
  * An enumeration of yank instance types. See `YankInstance` for more
