@@ -8,6 +8,7 @@ export type {
   InstalledQemuRelease,
   QemuBinaries,
 } from './types';
+export { IMAGE_FORMATS, type ImageFormat } from './image-format';
 export { ConfigError, type ConfigErrorDetails, type SettingOrigin } from './errors';
 export { resolveConfig, type ResolveConfigOptions } from './resolve';
 export { validateAgainstCapabilities, type FormatCapabilities } from './validate';

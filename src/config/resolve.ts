@@ -9,6 +9,7 @@ import {
   type DirectorySetting,
 } from './directories';
 import { ConfigError } from './errors';
+import { IMAGE_FORMATS, isImageFormat, type ImageFormat } from './image-format';
 import { resolveQemuRelease } from './release';
 import { SettingsReader } from './settings';
 import {
@@ -35,9 +36,6 @@ export interface ResolveConfigOptions {
   /** Base for relative paths; defaults to `process.cwd()`. */
   cwd?: string;
 }
-
-// A block driver name: letters, digits and a few separators (e.g. null-co, copy-on-read).
-const FORMAT_TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
 /**
  * Reads the iotests variables (environment over testEnvironmentOptions over
@@ -119,16 +117,16 @@ export function resolveConfig(opts: ResolveConfigOptions = {}): IotestsConfig {
   };
 }
 
-function readImgfmt(reader: SettingsReader): string {
+function readImgfmt(reader: SettingsReader): ImageFormat {
   const setting = reader.get('IMGFMT');
   const imgfmt = setting.value ?? 'raw';
-  if (!FORMAT_TOKEN.test(imgfmt)) {
+  if (!isImageFormat(imgfmt)) {
     throw new ConfigError({
       variable: 'IMGFMT',
       value: imgfmt,
       origin: setting.origin,
-      problem: 'not a format name',
-      hint: 'accepted: a block driver name such as raw, qcow2 or vmdk (`qemu-iotests info` lists the formats this QEMU supports)',
+      problem: 'not an image format qemu-iotests tests',
+      hint: `accepted: ${IMAGE_FORMATS.join(', ')} (\`check\`'s format options; vvfat is a directory driver, not an image format)`,
     });
   }
   return imgfmt;

@@ -1,3 +1,5 @@
+import type { ImageFormat } from './image-format';
+
 /** Host cache modes accepted by `check -c` and qemu-io `--cache`. */
 export type CacheMode = 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
 
@@ -35,7 +37,7 @@ export interface IotestsTimeouts {
 
 /** The whole iotests environment, resolved and validated once. */
 export interface IotestsConfig {
-  imgfmt: string;
+  imgfmt: ImageFormat;
   imgproto: string;
   cachemode: CacheMode;
   /** True when CACHEMODE was not chosen by the user (tests may then pick their own). */

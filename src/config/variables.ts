@@ -16,7 +16,7 @@ export const AIO_MODES: readonly AioMode[] = ['threads', 'native', 'io_uring'];
 export const PROTOCOLS: readonly string[] = ['file', 'rbd', 'nbd', 'ssh', 'nfs', 'fuse'];
 
 /** Read-only sample formats that `_supported_fmt generic` does not cover. */
-export const NON_GENERIC_FORMATS: readonly string[] = ['bochs', 'cloop', 'dmg', 'vvfat'];
+export const NON_GENERIC_FORMATS: readonly string[] = ['bochs', 'cloop', 'dmg'];
 
 /** Built-in timeout defaults, in seconds. */
 export const DEFAULT_TIMEOUT_SECONDS = {
@@ -124,7 +124,7 @@ export const KNOWN_VARIABLES: ReadonlyArray<KnownVariable> = [
   { name: 'IMGOPTSSYNTAX', default: 'true for luks', description: 'images need --image-opts' },
   {
     name: 'IMGFMT_GENERIC',
-    default: 'false for bochs, cloop, dmg, vvfat',
+    default: 'false for bochs, cloop, dmg',
     description: "whether the format counts as 'generic'",
   },
   { name: 'MISALIGN', default: 'n', description: 'qemu-io --misalign (check -misalign)' },

@@ -7,7 +7,7 @@ import {
   releaseAtLeast as versionAtLeast,
   type IotestsPyLevel,
 } from '../capabilities/iotests-level';
-import type { AioMode, CacheMode, IotestsConfig } from '../config';
+import type { AioMode, CacheMode, ImageFormat, IotestsConfig } from '../config';
 import { fileContext } from './context';
 import * as files from './files';
 import { observationWindow } from './observe';
@@ -137,7 +137,7 @@ const iotestsObject = {
   get capabilities(): Capabilities {
     return runtime().capabilities;
   },
-  get imgfmt(): string {
+  get imgfmt(): ImageFormat {
     return runtime().config.imgfmt;
   },
   get imgproto(): string {

@@ -204,8 +204,8 @@ describe('per-format defaults (testenv.py)', () => {
     expect(given.imgopts).toBe('subformat=streamOptimized,zeroed_grain=on');
   });
 
-  test('bochs, cloop, dmg and vvfat are not generic', () => {
-    for (const imgfmt of ['bochs', 'cloop', 'dmg', 'vvfat']) {
+  test('bochs, cloop and dmg are not generic', () => {
+    for (const imgfmt of ['bochs', 'cloop', 'dmg']) {
       expect(resolveConfig({ env: env({ IMGFMT: imgfmt }), cwd }).imgfmtGeneric).toBe(false);
     }
     expect(resolveConfig({ env: env({ IMGFMT: 'qcow2' }), cwd }).imgfmtGeneric).toBe(true);

@@ -9,6 +9,7 @@ import {
   type ConfigSource,
 } from '../../../src/config';
 import { cleanup, makeFakeBinDir, makeTempDir, writeExecutable } from './fake-tools';
+import { IMAGE_FORMATS } from '../../../src/config/image-format';
 
 let binDir: string;
 let cwd: string;
@@ -51,14 +52,21 @@ describe('bad values name the value and what is accepted', () => {
     expect(error.value).toBe(value);
   });
 
-  test('IMGFMT must look like a driver name', () => {
-    const error = configError({ IMGFMT: 'qcow2 -o x' });
-    expect(error.message).toMatch(/^IMGFMT="qcow2 -o x": not a format name; accepted: /);
-    expect(error.message).toContain('qemu-iotests info');
+  test("IMGFMT must be one of check's image formats; the error names the value and lists them", () => {
+    for (const value of ['qcow2 -o x', 'qcow3', 'file', 'vvfat']) {
+      const error = configError({ IMGFMT: value });
+      expect(error.message).toBe(
+        `IMGFMT="${value}": not an image format qemu-iotests tests; accepted: raw, bochs, cloop, ` +
+          'parallels, qcow, qcow2, qed, vdi, vpc, vhdx, vmdk, luks, dmg ' +
+          "(`check`'s format options; vvfat is a directory driver, not an image format)",
+      );
+    }
   });
 
-  test('a plausible but unknown IMGFMT passes resolveConfig (the capability check rejects it)', () => {
-    expect(resolveConfig({ env: env({ IMGFMT: 'qcow3' }), cwd }).imgfmt).toBe('qcow3');
+  test('every image format resolves as given', () => {
+    for (const imgfmt of IMAGE_FORMATS) {
+      expect(resolveConfig({ env: env({ IMGFMT: imgfmt }), cwd }).imgfmt).toBe(imgfmt);
+    }
   });
 
   test('AIOMODE=native needs O_DIRECT', () => {
@@ -254,7 +262,7 @@ describe('directories', () => {
 describe('validateAgainstCapabilities', () => {
   const caps = {
     formatsRw: ['file', 'nbd', 'qcow2', 'raw'],
-    formatsRo: ['file', 'nbd', 'qcow2', 'raw', 'vvfat'],
+    formatsRo: ['file', 'nbd', 'qcow2', 'raw', 'dmg'],
   };
 
   test('accepts a supported format and protocol', () => {
@@ -263,14 +271,14 @@ describe('validateAgainstCapabilities', () => {
   });
 
   test('a read-only format is known', () => {
-    const config = resolveConfig({ env: env({ IMGFMT: 'vvfat' }), cwd });
+    const config = resolveConfig({ env: env({ IMGFMT: 'dmg' }), cwd });
     expect(() => validateAgainstCapabilities(config, caps)).not.toThrow();
   });
 
-  test('an unknown IMGFMT lists the formats this QEMU supports', () => {
-    const config = resolveConfig({ env: env({ IMGFMT: 'qcow3' }), cwd });
+  test('a format this QEMU lacks: the error lists the formats it supports', () => {
+    const config = resolveConfig({ env: env({ IMGFMT: 'vhdx' }), cwd });
     expect(() => validateAgainstCapabilities(config, caps)).toThrow(
-      `IMGFMT="qcow3": not a format this QEMU (${config.binaries.qemu}) supports; supported: file nbd qcow2 raw`,
+      `IMGFMT="vhdx": not a format this QEMU (${config.binaries.qemu}) supports; supported: file nbd qcow2 raw`,
     );
   });
 

@@ -82,13 +82,10 @@ describe('unmetRequirement: each key and its reason', () => {
   test("'generic' accepts any format unless IMGFMT_GENERIC is false", () => {
     expect(unmet({ formats: ['generic'] }, { config: { imgfmt: 'vpc' } })).toBeUndefined();
     expect(
-      unmet({ formats: ['generic'] }, { config: { imgfmt: 'vvfat', imgfmtGeneric: false } }),
-    ).toBe('not suitable for this image format: vvfat');
+      unmet({ formats: ['generic'] }, { config: { imgfmt: 'dmg', imgfmtGeneric: false } }),
+    ).toBe('not suitable for this image format: dmg');
     expect(
-      unmet(
-        { formats: ['generic', 'vvfat'] },
-        { config: { imgfmt: 'vvfat', imgfmtGeneric: false } },
-      ),
+      unmet({ formats: ['generic', 'dmg'] }, { config: { imgfmt: 'dmg', imgfmtGeneric: false } }),
     ).toBeUndefined();
     // unsupported formats still apply with 'generic'.
     expect(
