@@ -120,6 +120,7 @@ export {
 } from './iotests/vm';
 export {
   type CancelAndWaitOptions,
+  type JobEndEvent,
   type CompleteAndWaitOptions,
   type WaitUntilCompletedOptions,
 } from './iotests/vm-job-waits';
@@ -143,9 +144,11 @@ export {
   QmpProtocolError,
   QmpConnectionLostError,
   eventMatches,
+  isJsonObject,
   type JsonValue,
   type QmpObject,
   type QmpEvent,
+  type QmpErrorBody,
   type QmpResponse,
   type EventPattern,
 } from './qmp';
@@ -162,8 +165,27 @@ export type {
   QmpKeywordArgs,
   QmpSchemaSelection,
 } from './qapi/schema';
+// How the QMP methods use them; `unchecked` lets deliberately wrong input through.
+export {
+  unchecked,
+  type AnyQmpEvent,
+  type CheckedQmpPath,
+  type MatchPattern,
+  type QmpArguments,
+  type QmpCallParameters,
+  type QmpCommand,
+  type QmpEventAlternative,
+  type QmpEventOf,
+  type QmpEventPattern,
+  type QmpEventSelector,
+  type QmpPathValue,
+  type QmpReply,
+  type QmpReturn,
+  type QmpTimestamp,
+  type UncheckedName,
+} from './qapi/calls';
 export { ConfigError } from './config/errors';
-export type { IotestsConfig } from './config';
+export { IMAGE_FORMATS, type IotestsConfig, type ImageFormat } from './config';
 export type { Capabilities, ProbeOptions } from './capabilities';
 export type { QmpMatchers } from '../matchers';
 

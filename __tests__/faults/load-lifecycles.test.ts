@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 
 import { QemuMachine, liveChildren } from '../../src/machine';
 import { QmpCommandError } from '../../src/qmp';
+import { unchecked } from '../../src/qapi/calls';
 import { liveHeap, mib } from './support/memory';
 
 const QEMU = process.env.QEMU_PROG ?? 'qemu-system-x86_64';
@@ -44,7 +45,7 @@ async function commandLoad(machine: QemuMachine, count: number): Promise<number>
     while (next < count) {
       const n = next++;
       if (n % 25 === 24) {
-        const error = await machine.cmd('no-such-command').catch((e: unknown) => e);
+        const error = await machine.cmd(unchecked('no-such-command')).catch((e: unknown) => e);
         if (!(error instanceof QmpCommandError))
           throw new Error(`expected a refusal, got ${String(error)}`);
         refused++;

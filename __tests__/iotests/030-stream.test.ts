@@ -307,7 +307,7 @@ describe('TestParallelOps', () => {
     while (pendingJobs.length > 0) {
       for (const event of await vm.getQmpEvents({ wait: true })) {
         if (event.event === 'BLOCK_JOB_COMPLETED') {
-          const jobId = iotests.qmpPath(event, 'data/device') as string;
+          const jobId = event.data.device;
           expect(pendingJobs).toContain(jobId);
           expect(event).not.toHaveQmpPath('data/error');
           pendingJobs.splice(pendingJobs.indexOf(jobId), 1);
@@ -547,8 +547,8 @@ describe('TestParallelOps', () => {
     await expect(vm).toHaveNoActiveBlockJobs();
 
     // node0 is now the backing node of node4.
-    const nodes = iotests.qmpPath(await vm.qmp('query-named-block-nodes'), 'return') as unknown[];
-    const node4 = nodes.find((node) => iotests.qmpPath(node, 'node-name') === 'node4');
+    const nodes = iotests.qmpPath(await vm.qmp('query-named-block-nodes'), 'return');
+    const node4 = nodes.find((node) => node['node-name'] === 'node4');
     expect(node4).toMatchQmp('image/backing-image/filename', imgs[0]);
   });
 
@@ -664,7 +664,7 @@ async function waitForStreamAndCommit(vm: VM, jobs: string[]): Promise<void> {
   while (pendingJobs.length > 0) {
     for (const event of await vm.getQmpEvents({ wait: true })) {
       if (event.event === 'BLOCK_JOB_COMPLETED') {
-        const nodeName = iotests.qmpPath(event, 'data/device') as string;
+        const nodeName = event.data.device;
         expect(pendingJobs).toContain(nodeName);
         expect(event).not.toHaveQmpPath('data/error');
         pendingJobs.splice(pendingJobs.indexOf(nodeName), 1);

@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { filters, iotests, VM } from 'qemu-iotests';
-import type { QmpObject, Requirements } from 'qemu-iotests';
+import type { Qapi, QmpArguments, QmpObject, QmpResponse, Requirements } from 'qemu-iotests';
 
 const REQUIREMENTS: Requirements = { formats: ['qcow2', 'qed'], protocols: ['file'] };
 iotests.requires(REQUIREMENTS);
@@ -391,7 +391,7 @@ function singleDriveCases(name: string, imageLen: number): void {
         }),
       ).toMatchQmp('return', {});
 
-      let result = await vm.qmp('query-block');
+      let result: QmpResponse<unknown> = await vm.qmp('query-block');
       expect(result).toMatchQmp('return[0]/inserted/file', testImg);
       expect(result).toMatchQmp('return[0]/inserted/drv', iotests.imgfmt);
       expect(result).toMatchQmp('return[0]/inserted/backing_file', midImg);
@@ -611,14 +611,14 @@ describe('TestErrorHandling', () => {
     iotests.tryRemove(backingImg);
   });
 
-  async function blockdevAdd(args: QmpObject): Promise<void> {
+  async function blockdevAdd(args: QmpArguments<'blockdev-add'>): Promise<void> {
     expect(await vm.qmp('blockdev-add', args)).toMatchQmp('return', {});
   }
 
   async function addBlockNodes(debug: {
-    base?: QmpObject[];
-    mid?: QmpObject[];
-    top?: QmpObject[];
+    base?: Qapi.BlkdebugInjectErrorOptions[];
+    mid?: Qapi.BlkdebugInjectErrorOptions[];
+    top?: Qapi.BlkdebugInjectErrorOptions[];
   }): Promise<void> {
     await blockdevAdd({ node_name: 'base-file', driver: 'file', filename: backingImg });
     await blockdevAdd({ node_name: 'mid-file', driver: 'file', filename: midImg });
@@ -732,7 +732,10 @@ describe('TestErrorHandling', () => {
     return { event: 'BLOCK_JOB_COMPLETED', data, timestamp };
   }
 
-  function blkdebugEvent(event: string | undefined, isRaw = false): QmpObject[] | undefined {
+  function blkdebugEvent(
+    event: Qapi.BlkdebugEvent | undefined,
+    isRaw = false,
+  ): Qapi.BlkdebugInjectErrorOptions[] | undefined {
     if (event === undefined) {
       return undefined;
     }
@@ -740,8 +743,13 @@ describe('TestErrorHandling', () => {
   }
 
   async function prepareAndStartJob(
-    onError: string,
-    options: { active?: boolean; topEvent?: string; midEvent?: string; baseEvent?: string } = {},
+    onError: Qapi.BlockdevOnError,
+    options: {
+      active?: boolean;
+      topEvent?: Qapi.BlkdebugEvent;
+      midEvent?: Qapi.BlkdebugEvent;
+      baseEvent?: Qapi.BlkdebugEvent;
+    } = {},
   ): Promise<void> {
     const active = options.active ?? true;
     await addBlockNodes({
@@ -915,7 +923,7 @@ describe('TestCommitWithFilters', () => {
       {},
     );
 
-    const file = (filename: string): QmpObject => ({ driver: 'file', filename });
+    const file = (filename: string): Qapi.BlockdevOptions => ({ driver: 'file', filename });
     expect(
       await vm.qmp('blockdev-add', {
         'node-name': 'top-filter',
@@ -1020,7 +1028,7 @@ describe('TestCommitWithFilters', () => {
     ).toMatchQmp('return', {});
 
     // drv0 uses top-filter: our reference to it cannot go.
-    let result = await vm.qmp('blockdev-del', { node_name: 'top-filter' });
+    const result = await vm.qmp('blockdev-del', { node_name: 'top-filter' });
     expect(result).toMatchQmp('error/class', 'GenericError');
     expect(result).toMatchQmp('error/desc', 'Node top-filter is in use');
 
@@ -1037,13 +1045,9 @@ describe('TestCommitWithFilters', () => {
     expect(await vm.nodeInfo('cow-2')).not.toBeNull();
 
     // drv0 is now connected to cow-2.
-    result = await vm.qmp('query-block');
-    expect('return' in result && Array.isArray(result.return)).toBe(true);
-    const blockdevs = 'return' in result && Array.isArray(result.return) ? result.return : [];
-    const drv0 = blockdevs.find(
-      (dev) => typeof dev === 'object' && dev !== null && 'qdev' in dev && dev.qdev === 'drv0',
-    );
-    expect(drv0).toMatchQmp('inserted/node-name', 'cow-2');
+    const blockdevs = iotests.qmpPath(await vm.qmp('query-block'), 'return');
+    const drv0 = blockdevs.find((dev) => dev.qdev === 'drv0');
+    expect(drv0?.inserted?.['node-name']).toBe('cow-2');
 
     // 3 has been committed into 2.
     patternFiles[3] = img2;

@@ -18,8 +18,8 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { iotests, VM } from 'qemu-iotests';
-import type { QmpObject, QmpResponse, Requirements } from 'qemu-iotests';
+import { iotests, unchecked, VM } from 'qemu-iotests';
+import type { Qapi, QmpArguments, QmpResponse, Requirements } from 'qemu-iotests';
 
 const REQUIREMENTS: Requirements = {
   formats: ['qcow2', 'qed'],
@@ -41,13 +41,6 @@ const quorumRepairImg = iotests.filePath('quorum_repair.img');
 const quorumSnapshotFile = iotests.filePath('quorum_snapshot.img');
 
 const nbdSockPath = path.join(iotests.sockDir, 'nbd.sock');
-
-/** The list a command returned (its `return`), failing the test on an error reply. */
-function returnedList(result: QmpResponse): unknown[] {
-  const list = iotests.qmpPath(result, 'return');
-  expect(Array.isArray(list)).toBe(true);
-  return list as unknown[];
-}
 
 /** A job is running (or ready) in query-block-jobs. */
 async function expectRunningOrReady(vm: VM): Promise<void> {
@@ -294,7 +287,7 @@ function singleDriveCases(name: string, variant: SingleDriveVariant): void {
       ).toMatchQmp('return', {});
 
       const checkGraph = async (): Promise<void> => {
-        let result = await vm.qmp('query-block');
+        let result: QmpResponse<unknown> = await vm.qmp('query-block');
         expect(result).toMatchQmp('return[0]/inserted/file', testImg);
         expect(result).toMatchQmp('return[0]/inserted/drv', iotests.imgfmt);
         expect(result).toMatchQmp('return[0]/inserted/backing_file', backingImg);
@@ -585,7 +578,7 @@ describe('TestMirrorResized', () => {
     iotests.tryRemove(targetImg);
   });
 
-  for (const sync of ['top', 'full']) {
+  for (const sync of ['top', 'full'] as const) {
     test(`test_complete_${sync}`, async () => {
       await expect(vm).toHaveNoActiveBlockJobs();
 
@@ -1066,7 +1059,7 @@ describe('TestUnbackedSource', () => {
     iotests.tryRemove(targetImg);
   });
 
-  for (const sync of ['full', 'top', 'none']) {
+  for (const sync of ['full', 'top', 'none'] as const) {
     test(`test_absolute_paths_${sync}`, async () => {
       await expect(vm).toHaveNoActiveBlockJobs();
       expect(
@@ -1234,7 +1227,7 @@ describe('TestRepairQuorum', () => {
     return vm;
   }
 
-  const repairArgs = {
+  const repairArgs: QmpArguments<'drive-mirror'> = {
     job_id: 'job0',
     device: 'quorum0',
     sync: 'full',
@@ -1325,7 +1318,11 @@ describe('TestRepairQuorum', () => {
   test('test_wrong_sync_mode', async () => {
     const vm = startedVm();
     const { sync: _sync, ...withoutSync } = repairArgs;
-    expect(await vm.qmp('drive-mirror', withoutSync)).toMatchQmp('error/class', 'GenericError');
+    // sync is missing on purpose.
+    expect(await vm.qmp('drive-mirror', unchecked(withoutSync))).toMatchQmp(
+      'error/class',
+      'GenericError',
+    );
   });
 
   test('test_no_node_name', async () => {
@@ -1506,9 +1503,9 @@ describe('TestOrphanedSource', () => {
     await vm.completeAndWait({ drive: 'job', completionError: 'Operation not permitted' });
 
     // All our nodes are still there; the mirror filter is gone despite the failure.
-    const nodes = returnedList(await vm.qmp('query-named-block-nodes')).map((node) =>
-      iotests.qmpPath(node, 'node-name'),
-    );
+    const nodes = iotests
+      .qmpPath(await vm.qmp('query-named-block-nodes'), 'return')
+      .map((node) => node['node-name']);
 
     for (const expected of ['src', 'src-perm', 'dest', 'dest-perm']) {
       // `${expected} disappeared`
@@ -1571,7 +1568,7 @@ describe('TestReplaces', () => {
 // Mirror with filters, and how the mirror filter behaves as an example of an implicit filter.
 describe('TestFilters', () => {
   let vm: VM;
-  let filterlessChain: QmpObject;
+  let filterlessChain: Qapi.BlockdevOptions;
 
   beforeEach(async () => {
     await iotests.qemuImg('create', '-f', iotests.imgfmt, backingImg, '1M');
@@ -1632,9 +1629,9 @@ describe('TestFilters', () => {
   });
 
   /** The query-block entry of the scsi-hd device 'virtio'. */
-  async function virtioDeviceInfo(): Promise<unknown> {
-    const blockdevs = returnedList(await vm.qmp('query-block'));
-    const deviceInfo = blockdevs.find((dev) => iotests.qmpPath(dev, 'qdev') === 'virtio');
+  async function virtioDeviceInfo(): Promise<Qapi.BlockInfo | undefined> {
+    const blockdevs = iotests.qmpPath(await vm.qmp('query-block'), 'return');
+    const deviceInfo = blockdevs.find((dev) => dev.qdev === 'virtio');
     expect(deviceInfo).toBeDefined();
     return deviceInfo;
   }
@@ -1663,7 +1660,7 @@ describe('TestFilters', () => {
 
     const targetMap = await iotests.qemuImgMap(targetImg);
     expect(Array.isArray(targetMap)).toBe(true);
-    const [first, second] = targetMap as unknown[];
+    const [first, second] = Array.isArray(targetMap) ? targetMap : [];
 
     expect(first).toMatchObject({ start: 0, length: 512 * 1024, depth: 1 });
     expect(second).toMatchObject({ start: 512 * 1024, length: 512 * 1024, depth: 0 });

@@ -14,7 +14,11 @@
 // virtual clock, so none needs qtest.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { iotests, VM } from 'qemu-iotests';
-import type { QmpEvent, QmpObject, Requirements } from 'qemu-iotests';
+import type { QmpArguments, Requirements } from 'qemu-iotests';
+
+/** The two backup commands the test starts, and their arguments. */
+type BackupCommand = 'drive-backup' | 'blockdev-backup';
+type BackupArguments = QmpArguments<BackupCommand>;
 
 const REQUIREMENTS: Requirements = { formats: ['qcow2', 'qed'], protocols: ['file'] };
 iotests.requires(REQUIREMENTS);
@@ -181,8 +185,8 @@ describe('BackupTest', () => {
 
   /** Start a backup; with `error`, it must be refused with that message (resolves false). */
   async function qmpBackup(
-    args: QmpObject,
-    options: { cmd?: string; error?: string } = {},
+    args: BackupArguments,
+    options: { cmd?: BackupCommand; error?: string } = {},
   ): Promise<boolean> {
     expect(args).toHaveProperty('device');
     const res = await vm.qmp(options.cmd ?? 'drive-backup', args);
@@ -200,13 +204,13 @@ describe('BackupTest', () => {
    * comparison there names an undefined variable, which errors the test just the same).
    */
   async function qmpBackupWait(device: string, error?: string): Promise<boolean> {
-    const event: QmpEvent = await vm.eventWait('BLOCK_JOB_COMPLETED', {
+    const event = await vm.eventWait('BLOCK_JOB_COMPLETED', {
       match: { data: { device } },
     });
     expect(event).not.toBeNull();
-    if (event.data === undefined || !('error' in event.data)) {
+    if (!('error' in event.data)) {
       // The backup succeeded.
-      expect(event).toMatchQmp('data/offset', event.data?.len);
+      expect(event).toMatchQmp('data/offset', event.data.len);
       return true;
     }
     expect(event).toMatchQmp('data/error', error);
@@ -214,13 +218,13 @@ describe('BackupTest', () => {
   }
 
   async function qmpBackupAndWait(
-    args: QmpObject,
-    options: { cmd?: string; serror?: string; aerror?: string } = {},
+    args: BackupArguments,
+    options: { cmd?: BackupCommand; serror?: string; aerror?: string } = {},
   ): Promise<boolean> {
     if (!(await qmpBackup(args, { cmd: options.cmd, error: options.serror }))) {
       return false;
     }
-    return qmpBackupWait(args.device as string, options.aerror);
+    return qmpBackupWait(args.device, options.aerror);
   }
 
   test('test_overlapping_writes', async () => {

@@ -11,7 +11,7 @@
 // drive do not matter here. No case steps the virtual clock, so none needs qtest.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { iotests, VM } from 'qemu-iotests';
-import type { QmpObject, Requirements } from 'qemu-iotests';
+import type { QmpCallParameters, QmpCommand, Requirements } from 'qemu-iotests';
 
 const REQUIREMENTS: Requirements = { formats: ['qcow2'], protocols: ['file'] };
 iotests.requires(REQUIREMENTS);
@@ -59,8 +59,11 @@ describe('TestStopWithBlockJob', () => {
   });
 
   /** 'stop' while a job runs on the throttled drive must not drain the job. */
-  async function doTestStop(cmd: string, args: QmpObject): Promise<void> {
-    expect(await vm.qmp(cmd, args)).toMatchQmp('return', {});
+  async function doTestStop<C extends QmpCommand>(
+    cmd: C,
+    ...args: QmpCallParameters<C>
+  ): Promise<void> {
+    expect(await vm.qmp(cmd, ...args)).toMatchQmp('return', {});
 
     expect(await vm.qmp('stop')).toMatchQmp('return', {});
     const result = await vm.qmp('query-block-jobs');

@@ -8,7 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { VM, iotests, type JsonValue, type QmpObject } from 'qemu-iotests';
+import { VM, iotests, type Qapi, type QmpCommandArgs } from 'qemu-iotests';
 
 /** The file's requirements (the original's main(supported_fmts=..., supported_protocols=...)). */
 function requireFileSupport(): void {
@@ -43,12 +43,12 @@ describe('TestBlockdevDel', () => {
   /** Whether a node of that name exists (must_exist), and never more than one. */
   async function checkBlockDriverState(node: string, mustExist = true): Promise<void> {
     const result = await vm.cmd('query-named-block-nodes');
-    const nodes = (result as QmpObject[]).filter((entry) => entry['node-name'] === node);
+    const nodes = result.filter((entry) => entry['node-name'] === node);
     expect(nodes.length).toBeLessThanOrEqual(1);
     expect(nodes.length === 1).toBe(mustExist);
   }
 
-  async function blockdevAdd(opts: QmpObject): Promise<void> {
+  async function blockdevAdd(opts: Qapi.BlockdevOptions): Promise<void> {
     expect(await vm.qmp('blockdev-add', opts, { convKeys: false })).toMatchQmp('return', {});
   }
 
@@ -171,7 +171,7 @@ describe('TestBlockdevDel', () => {
 
   async function createMirror(node: string, newNode: string): Promise<void> {
     await checkBlockDriverState(newNode, false);
-    const opts = {
+    const opts: QmpCommandArgs<'drive-mirror'> = {
       device: node,
       'job-id': node,
       target: newImg(),
@@ -192,7 +192,7 @@ describe('TestBlockdevDel', () => {
   async function addBlkDebug(debug: string, node: string): Promise<void> {
     await checkBlockDriverState(node, false);
     await checkBlockDriverState(debug, false);
-    const image = {
+    const image: Qapi.BlockdevOptions = {
       driver: iotests.imgfmt,
       'node-name': node,
       file: { driver: 'file', filename: baseImg() },
@@ -202,7 +202,7 @@ describe('TestBlockdevDel', () => {
     await checkBlockDriverState(debug);
   }
 
-  function imageNode(node: string, filename: string): QmpObject {
+  function imageNode(node: string, filename: string): Qapi.BlockdevOptions {
     return { driver: iotests.imgfmt, 'node-name': node, file: { driver: 'file', filename } };
   }
 
@@ -228,7 +228,10 @@ describe('TestBlockdevDel', () => {
     await checkBlockDriverState(child1, false);
     await checkBlockDriverState(quorum, false);
     await iotests.qemuImg('create', '-f', iotests.imgfmt, newImg(), '1M');
-    const children: JsonValue[] = [imageNode(child0, baseImg()), imageNode(child1, newImg())];
+    const children: Qapi.BlockdevRef[] = [
+      imageNode(child0, baseImg()),
+      imageNode(child1, newImg()),
+    ];
     await blockdevAdd({ driver: 'quorum', 'node-name': quorum, 'vote-threshold': 1, children });
     await checkBlockDriverState(child0);
     await checkBlockDriverState(child1);

@@ -20,7 +20,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { VM, iotests, type JsonValue, type QmpObject, type ToolProcess } from 'qemu-iotests';
+import { VM, iotests, type Qapi, type QmpArguments, type ToolProcess } from 'qemu-iotests';
 
 /** The file's requirements (the original's main(supported_fmts=..., supported_protocols=...)). */
 function requireFileSupport(): void {
@@ -38,27 +38,6 @@ const POLL_INTERVAL_MS = 50;
 
 const sourceImg = (): string => path.join(iotests.testDir, `source.${iotests.imgfmt}`);
 const targetImg = (): string => path.join(iotests.testDir, `target.${iotests.imgfmt}`);
-
-function asObject(value: JsonValue | undefined, what: string): QmpObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${what}: expected an object, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function asList(value: JsonValue, what: string): JsonValue[] {
-  if (!Array.isArray(value)) {
-    throw new TypeError(`${what}: expected a list, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function asNumber(value: JsonValue | undefined, what: string): number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${what}: expected a number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
 
 /** Poll `condition` until it holds; throws naming `what` after REAL_CLOCK_LIMIT_MS. */
 async function waitFor(what: string, condition: () => Promise<boolean>): Promise<void> {
@@ -120,7 +99,7 @@ describe('TestActiveMirror', () => {
     }
   }
 
-  async function startMirror(extra: QmpObject = {}): Promise<void> {
+  async function startMirror(extra: Partial<QmpArguments<'blockdev-mirror'>> = {}): Promise<void> {
     const result = await vm.qmp('blockdev-mirror', {
       job_id: 'mirror',
       filter_node_name: 'mirror-node',
@@ -328,16 +307,14 @@ for (const [name, iops] of [
       }
     }
 
-    async function queryJobs(): Promise<QmpObject[]> {
-      return asList(await vm.cmd('query-jobs'), 'query-jobs').map((job) =>
-        asObject(job, 'query-jobs entry'),
-      );
+    async function queryJobs(): Promise<Qapi.JobInfo[]> {
+      return vm.cmd('query-jobs');
     }
 
     /** Cancel the block jobs and wait until they are gone. */
     async function cancelJobs(): Promise<void> {
       for (const job of await queryJobs()) {
-        await vm.qmp('block-job-cancel', { device: job.id ?? null, force: true });
+        await vm.qmp('block-job-cancel', { device: job.id, force: true });
       }
       if (clock === 'virtual') {
         for (;;) {
@@ -358,10 +335,7 @@ for (const [name, iops] of [
 
     async function remainingWork(): Promise<number> {
       const [job] = await queryJobs();
-      return (
-        asNumber(job['total-progress'], 'total-progress') -
-        asNumber(job['current-progress'], 'current-progress')
-      );
+      return Number(job['total-progress']) - Number(job['current-progress']);
     }
 
     if (iops === 16) {
@@ -470,12 +444,11 @@ for (const [name, iops] of [
         // The original gives qemu-img bench a second to start; here: until its requests reach
         // the node.
         await waitFor('qemu-img bench to write to the export', async () => {
-          const stats = asList(await vm.cmd('query-blockstats', { 'query-nodes': true }), 'stats');
-          return stats.some((entry) => {
-            const record = asObject(entry, 'query-blockstats entry');
-            const nodeStats = asObject(record.stats, 'stats');
-            return record['node-name'] === 'source-node' && Number(nodeStats.wr_highest_offset) > 0;
-          });
+          const stats = await vm.cmd('query-blockstats', { 'query-nodes': true });
+          return stats.some(
+            (record) =>
+              record['node-name'] === 'source-node' && Number(record.stats.wr_highest_offset) > 0,
+          );
         });
         if (clock === 'virtual') {
           // Flush the throttle's queue, so that new requests come in right as the mirror starts.

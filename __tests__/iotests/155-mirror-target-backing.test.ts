@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { VM, iotests, type JsonValue, type QmpObject } from 'qemu-iotests';
+import { VM, iotests, type Qapi } from 'qemu-iotests';
 
 /** The file's requirements (the original's main(supported_fmts=..., supported_protocols=...)). */
 function requireFileSupport(): void {
@@ -39,7 +39,7 @@ interface CaseClass {
   /** With `existing`: the target image's backing file (null: none). */
   targetBacking?: string | null;
   /** With `existing`: the 'backing' given to blockdev-add (undefined: not given). */
-  targetBlockdevBacking?: QmpObject;
+  targetBlockdevBacking?: Qapi.BlockdevOptions;
   /** The backing filename at runtime, if not targetBacking. */
   targetRealBacking?: string;
   /** false: blockdev-add the target with backing null; completion attaches the chain. */
@@ -128,19 +128,19 @@ function useBaseClass(cls: CaseClass): { vm: () => VM } & BaseHelpers {
   let vm: VM;
 
   const helpers: BaseHelpers = {
-    async findBlockNode(nodeName: string | null, qdev?: string): Promise<QmpObject> {
+    async findBlockNode(nodeName: string | null, qdev?: string): Promise<Qapi.BlockDeviceInfo> {
       if (qdev !== undefined) {
-        const devices = (await vm.cmd('query-block')) as QmpObject[];
+        const devices = await vm.cmd('query-block');
         for (const device of devices) {
-          if (device.qdev === qdev) {
+          if (device.qdev === qdev && device.inserted !== undefined) {
             if (nodeName !== null) {
               expect(device).toMatchQmp('inserted/node-name', nodeName);
             }
-            return device.inserted as QmpObject;
+            return device.inserted;
           }
         }
       } else {
-        const nodes = (await vm.cmd('query-named-block-nodes')) as QmpObject[];
+        const nodes = await vm.cmd('query-named-block-nodes');
         const node = nodes.find((entry) => entry['node-name'] === nodeName);
         if (node !== undefined) {
           return node;
@@ -158,7 +158,7 @@ function useBaseClass(cls: CaseClass): { vm: () => VM } & BaseHelpers {
       expect(node).not.toHaveQmpPath(`image${'/backing-image'.repeat(4)}`);
     },
 
-    assertCorrectBackingImage(node: QmpObject, defaultImage: string | null): void {
+    assertCorrectBackingImage(node: Qapi.BlockDeviceInfo, defaultImage: string | null): void {
       let image: string | null | undefined;
       if (cls.existing) {
         image = cls.targetRealBacking ?? cls.targetBacking;
@@ -229,16 +229,18 @@ function useBaseClass(cls: CaseClass): { vm: () => VM } & BaseHelpers {
       }
 
       if (cls.cmd === 'blockdev-mirror') {
-        const options: QmpObject = {
+        let backing: { backing?: Qapi.BlockdevRefOrNull } = {};
+        if (cls.targetOpenWithBacking === false) {
+          backing = { backing: null };
+        } else if (cls.targetBlockdevBacking !== undefined) {
+          backing = { backing: cls.targetBlockdevBacking };
+        }
+        const options: Qapi.BlockdevOptions = {
           'node-name': 'target',
           driver: iotests.imgfmt,
           file: { driver: 'file', 'node-name': 'target-file', filename: targetImg() },
+          ...backing,
         };
-        if (cls.targetOpenWithBacking === false) {
-          options.backing = null;
-        } else if (cls.targetBlockdevBacking !== undefined) {
-          options.backing = cls.targetBlockdevBacking;
-        }
         expect(await vm.qmp('blockdev-add', options)).toMatchQmp('return', {});
       }
     }
@@ -256,9 +258,9 @@ function useBaseClass(cls: CaseClass): { vm: () => VM } & BaseHelpers {
 }
 
 interface BaseHelpers {
-  findBlockNode(nodeName: string | null, qdev?: string): Promise<QmpObject>;
+  findBlockNode(nodeName: string | null, qdev?: string): Promise<Qapi.BlockDeviceInfo>;
   assertIntactSourceBackingChain(): Promise<void>;
-  assertCorrectBackingImage(node: QmpObject, defaultImage: string | null): void;
+  assertCorrectBackingImage(node: Qapi.BlockDeviceInfo, defaultImage: string | null): void;
 }
 
 for (const cls of MIRROR_CLASSES) {
@@ -275,7 +277,7 @@ for (const cls of MIRROR_CLASSES) {
       expect(added).toMatchQmp('return', {});
       let result;
       if (cls.openBacking === 'reopen') {
-        const options: JsonValue[] = [
+        const options: Qapi.BlockdevOptions[] = [
           {
             'node-name': 'target',
             driver: iotests.imgfmt,
@@ -290,7 +292,7 @@ for (const cls of MIRROR_CLASSES) {
       expect(result).toMatchQmp('return', {});
     }
 
-    async function runMirror(sync: string): Promise<void> {
+    async function runMirror(sync: Qapi.MirrorSyncMode): Promise<void> {
       const vm = base.vm();
       let result;
       if (cls.cmd === 'blockdev-mirror') {

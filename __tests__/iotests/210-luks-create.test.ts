@@ -10,7 +10,7 @@
 // ("Unable to get accurate CPU usage") on this machine: such steps run inside
 // iotests.retryPbkdfFluke, which rolls a failed attempt out of the transcript and repeats it.
 import { expect, test } from '@jest/globals';
-import type { QmpObject } from 'qemu-iotests';
+import type { Qapi } from 'qemu-iotests';
 import { filters, iotests } from 'qemu-iotests';
 
 iotests.requires({ formats: ['luks'], protocols: ['file'] });
@@ -33,7 +33,7 @@ async function imageInfoLog(): Promise<void> {
 }
 
 /** blockdev-create that writes a LUKS header (and so a key slot), retried on the PBKDF fluke. */
-function createLuks(options: QmpObject) {
+function createLuks(options: Qapi.BlockdevCreateOptions) {
   return iotests.retryPbkdfFluke(() => vm.blockdevCreate(options));
 }
 

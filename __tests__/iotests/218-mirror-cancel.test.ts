@@ -6,7 +6,7 @@
 // it converged, and quit QEMU while a mirror job reads from a heavily throttled node (QEMU must
 // still exit promptly). Every case runs in a VM of its own.
 import { expect, test } from '@jest/globals';
-import { VM, filters, iotests } from 'qemu-iotests';
+import { VM, filters, iotests, type QmpArguments } from 'qemu-iotests';
 
 iotests.requires({ formats: ['qcow2', 'raw'] });
 
@@ -21,7 +21,12 @@ async function startMirror(vm: VM, throttle?: { speed: number; bufSize: number }
       await vm.qmp('blockdev-add', { node_name: nodeName, driver: 'null-co', size: 1048576 }),
     ).toEqual({ return: {} });
   }
-  const mirror = { job_id: 'mirror', device: 'source', target: 'target', sync: 'full' };
+  const mirror: QmpArguments<'blockdev-mirror'> = {
+    job_id: 'mirror',
+    device: 'source',
+    target: 'target',
+    sync: 'full',
+  };
   const args =
     throttle === undefined
       ? mirror

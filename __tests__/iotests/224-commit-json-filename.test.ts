@@ -6,7 +6,7 @@
 // json:{} filename exactly when the job was given a filter-node-name, and the committed (mid)
 // image stays right below it.
 import { expect, test } from '@jest/globals';
-import type { QmpObject } from 'qemu-iotests';
+import type { QmpArguments } from 'qemu-iotests';
 import { VM, filters, iotests } from 'qemu-iotests';
 
 // Backing files of arbitrary formats need a format with backing file support.
@@ -18,13 +18,14 @@ const logFilters = [filters.qmpTestfiles, filters.qmpImgfmt];
 async function imageFilename(vm: VM, nodeName: string): Promise<string> {
   const info = await vm.nodeInfo(nodeName);
   expect(info).toMatchQmp('image/filename', expect.any(String));
-  return (info as { image: { filename: string } }).image.filename;
+  return info?.image.filename ?? '';
 }
 
 /** JSON object parsed from a json:{} filename. */
-function jsonFilenameOptions(filename: string): Record<string, unknown> {
+function jsonFilenameOptions(filename: string): unknown {
   expect(filename.startsWith('json:')).toBe(true);
-  return JSON.parse(filename.slice('json:'.length)) as Record<string, unknown>;
+  const options: unknown = JSON.parse(filename.slice('json:'.length));
+  return options;
 }
 
 for (const [index, filterNodeName] of [false, true].entries()) {
@@ -77,16 +78,14 @@ for (const [index, filterNodeName] of [false, true].entries()) {
     expect(midName.startsWith('json:')).toBe(true);
     expect(baseName.startsWith('json:')).toBe(true);
 
-    const commitArgs: QmpObject = {
+    const commitArgs: QmpArguments<'block-commit'> = {
       job_id: 'commit',
       device: 'top',
       top: midName,
       base: baseName,
       speed: 1,
+      ...(filterNodeName ? { filter_node_name: 'filter_node' } : {}),
     };
-    if (filterNodeName) {
-      commitArgs.filter_node_name = 'filter_node';
-    }
     expect(await vm.qmpLog('block-commit', commitArgs, { filters: logFilters })).toEqual({
       return: {},
     });
@@ -100,10 +99,10 @@ for (const [index, filterNodeName] of [false, true].entries()) {
     if (filterNodeName) {
       expect(topOptions).toMatchQmp('backing/driver', 'commit_top');
       // The mid image is commit_top's backing image.
-      midOptions = (topOptions.backing as Record<string, unknown>).backing;
+      midOptions = iotests.qmpPath(topOptions, 'backing/backing');
     } else {
       // The mid image is top's immediate backing node.
-      midOptions = topOptions.backing;
+      midOptions = iotests.qmpPath(topOptions, 'backing');
     }
     expect(midOptions).toMatchQmp('driver', fmt);
     expect(midOptions).toMatchQmp('file/filename', midPath);

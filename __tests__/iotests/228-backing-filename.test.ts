@@ -3,7 +3,7 @@
 // filename when the image header's backing filename and the real backing node agree or not
 // (implicit backing file, change-backing-file, overridden backing options).
 import { expect, test } from '@jest/globals';
-import { filters, iotests } from 'qemu-iotests';
+import { filters, iotests, type Qapi } from 'qemu-iotests';
 
 // Needs backing files and change-backing-file.
 iotests.requires({ formats: ['qcow2', 'qed'], platforms: ['linux'] });
@@ -13,25 +13,19 @@ const topPath = iotests.filePath('top.img');
 const addFilters = [filters.qmpTestfiles, filters.qmpImgfmt];
 const textFilters = [filters.testfiles, filters.imgfmt];
 
-interface ImageInfo {
-  filename: string;
-  'full-backing-filename': string;
-  'backing-image'?: { filename: string };
-}
-
 /** node0's `image` entry of query-named-block-nodes. */
-async function node0Image(): Promise<ImageInfo> {
-  const info = await vm.nodeInfo('node0');
-  expect(info).toMatchQmp('image/filename', expect.any(String));
-  return (info as unknown as { image: ImageInfo }).image;
+async function node0Image(): Promise<Qapi.ImageInfo> {
+  return iotests.qmpPath(await vm.nodeInfo('node0'), 'image');
 }
 
 /** Log node0's filename, header backing filename and backing node filename (as the seed does). */
-async function logNode0Info(): Promise<ImageInfo> {
+async function logNode0Info(): Promise<Qapi.ImageInfo> {
   const image = await node0Image();
   iotests.log('');
   iotests.log(`bs->filename: ${image.filename}`, { filters: textFilters });
-  iotests.log(`bs->backing_file: ${image['full-backing-filename']}`, { filters: textFilters });
+  iotests.log(`bs->backing_file: ${iotests.qmpPath(image, 'full-backing-filename')}`, {
+    filters: textFilters,
+  });
   const backing = image['backing-image'];
   if (backing === undefined) {
     iotests.log('bs->backing: (none)');

@@ -54,7 +54,7 @@ async function logStates(): Promise<void> {
   for (const vm of [vmA, vmB]) {
     const reply = await vm.qmp('query-migrate');
     expect(reply).toMatchQmp('return/status', 'completed');
-    iotests.log((reply as { return: { status: string } }).return.status);
+    iotests.log(iotests.qmpPath(reply, 'return/status'));
   }
   iotests.log(await vmA.qmp('query-status'));
   iotests.log(await vmB.qmp('query-status'));

@@ -12,7 +12,15 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { VM, iotests, type JsonValue, type QmpObject, type QmpResponse } from 'qemu-iotests';
+import {
+  VM,
+  iotests,
+  unchecked,
+  type JsonValue,
+  type Qapi,
+  type QmpObject,
+  type QmpReply,
+} from 'qemu-iotests';
 
 /** The file's requirements (the original's main(supported_fmts=..., supported_protocols=...)). */
 function requireFileSupport(): void {
@@ -95,11 +103,16 @@ describe('TestBlockdevReopen', () => {
     expect(found).toBe(totalIoCmds);
   }
 
+  // The options are JSON objects the test copies, changes and breaks on purpose, as the original
+  // does with dicts: they go to QEMU unchecked.
   async function blockdevAdd(opts: QmpObject): Promise<void> {
-    expect(await vm.qmp('blockdev-add', opts, { convKeys: false })).toMatchQmp('return', {});
+    expect(await vm.qmp('blockdev-add', unchecked(opts), { convKeys: false })).toMatchQmp(
+      'return',
+      {},
+    );
   }
 
-  async function blockdevDel(nodeName: string): Promise<QmpResponse> {
+  async function blockdevDel(nodeName: string): Promise<QmpReply<'blockdev-del'>> {
     return vm.qmp('blockdev-del', { node_name: nodeName });
   }
 
@@ -111,7 +124,11 @@ describe('TestBlockdevReopen', () => {
 
   /** blockdev-reopen of several nodes at once; errmsg: the error it must fail with. */
   async function reopenMultiple(opts: JsonValue[], errmsg?: string): Promise<void> {
-    const result = await vm.qmp('blockdev-reopen', { options: opts }, { convKeys: false });
+    const result = await vm.qmp(
+      unchecked('blockdev-reopen'),
+      { options: opts },
+      { convKeys: false },
+    );
     if (errmsg !== undefined) {
       expect(result).toMatchQmp('error/class', 'GenericError');
       expect(result).toMatchQmp('error/desc', errmsg);
@@ -141,8 +158,8 @@ describe('TestBlockdevReopen', () => {
     await reopenMultiple([copy], errmsg);
   }
 
-  async function getNode(nodeName: string): Promise<QmpObject | null> {
-    const nodes = (await vm.cmd('query-named-block-nodes')) as QmpObject[];
+  async function getNode(nodeName: string): Promise<Qapi.BlockDeviceInfo | null> {
+    const nodes = await vm.cmd('query-named-block-nodes');
     return nodes.find((node) => node['node-name'] === nodeName) ?? null;
   }
 
@@ -151,7 +168,7 @@ describe('TestBlockdevReopen', () => {
   }
 
   /** query-named-block-nodes returns exactly `graph` (an earlier reply). */
-  async function checkNodeGraph(graph: QmpResponse): Promise<void> {
+  async function checkNodeGraph(graph: QmpReply<'query-named-block-nodes'>): Promise<void> {
     expect(await vm.qmp('query-named-block-nodes')).toEqual(graph);
   }
 
@@ -216,7 +233,7 @@ describe('TestBlockdevReopen', () => {
 
     // Naming the existing backing node works.
     let backingNodeName: JsonValue | undefined;
-    for (const node of (originalGraph as { return: QmpObject[] }).return) {
+    for (const node of iotests.qmpPath(originalGraph, 'return')) {
       if (node.drv === iotests.imgfmt && node.file === hdPath(0)) {
         backingNodeName = node['node-name'];
       }
@@ -618,7 +635,11 @@ describe('TestBlockdevReopen', () => {
     const hd0Opts = hdOpts(0);
     await blockdevAdd(hd0Opts);
 
-    const group = { 'qom-type': 'throttle-group', id: 'group0', limits: { 'iops-total': 1000 } };
+    const group: Qapi.ObjectOptions = {
+      'qom-type': 'throttle-group',
+      id: 'group0',
+      limits: { 'iops-total': 1000 },
+    };
     expect(await vm.qmp('object-add', group, { convKeys: false })).toMatchQmp('return', {});
 
     // A throttle filter of that group, not used by anyone yet.
@@ -830,7 +851,11 @@ describe('TestBlockdevReopen', () => {
       ['group0', 1000],
       ['group1', 2000],
     ] as const) {
-      const group = { 'qom-type': 'throttle-group', id, limits: { 'iops-total': iops } };
+      const group: Qapi.ObjectOptions = {
+        'qom-type': 'throttle-group',
+        id,
+        limits: { 'iops-total': iops },
+      };
       expect(await vm.qmp('object-add', group, { convKeys: false })).toMatchQmp('return', {});
     }
 
@@ -1226,7 +1251,11 @@ describe('TestBlockdevReopen', () => {
   });
 
   test('test_iothreads_with_throttling', async () => {
-    const group = { 'qom-type': 'throttle-group', id: 'group0', limits: { 'iops-total': 1000 } };
+    const group: Qapi.ObjectOptions = {
+      'qom-type': 'throttle-group',
+      id: 'group0',
+      limits: { 'iops-total': 1000 },
+    };
     expect(await vm.qmp('object-add', group, { convKeys: false })).toMatchQmp('return', {});
 
     // A throttle filter between format and protocol.

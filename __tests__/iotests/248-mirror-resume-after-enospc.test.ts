@@ -6,7 +6,7 @@
 // target's format node) pauses with on-target-error=enospc; after the limit is lifted by
 // blockdev-reopen, block-job-resume brings it back to 'running'.
 import { expect, test } from '@jest/globals';
-import { VM, filters, iotests, type QmpObject } from 'qemu-iotests';
+import { VM, filters, iotests, type Qapi } from 'qemu-iotests';
 
 iotests.requires({ formats: ['qcow2'] });
 
@@ -14,10 +14,12 @@ const size = 5 * 1024 * 1024;
 const limit = 2 * 1024 * 1024;
 
 /** The target's blockdev options; `sizeLimit` caps the protocol layer with a raw 'size'. */
-function targetOptions(target: string, sizeLimit?: number): QmpObject {
-  const limited: QmpObject = { driver: 'raw' };
-  if (sizeLimit !== undefined) limited.size = sizeLimit;
-  limited.file = { driver: 'file', filename: target };
+function targetOptions(target: string, sizeLimit?: number): Qapi.BlockdevOptions {
+  const limited: Qapi.BlockdevOptions = {
+    driver: 'raw',
+    ...(sizeLimit === undefined ? {} : { size: sizeLimit }),
+    file: { driver: 'file', filename: target },
+  };
   return { driver: iotests.imgfmt, 'node-name': 'target', file: limited };
 }
 

@@ -7,7 +7,7 @@
 import path from 'node:path';
 
 import { expect, test } from '@jest/globals';
-import { VM, iotests, type QmpObject, type QmpResponse } from 'qemu-iotests';
+import { VM, iotests, type Qapi, type QmpReply } from 'qemu-iotests';
 
 iotests.verifyVirtioScsiPciOrCcw();
 iotests.requires({ formats: ['qcow2'] });
@@ -40,13 +40,18 @@ async function createTarget(vm: VM, filepath: string, name: string, bytes: numbe
 }
 
 /** Fail with QEMU's own message when a transaction was refused. */
-function expectAccepted(reply: QmpResponse): void {
+function expectAccepted(reply: QmpReply<'transaction'>): void {
   if ('error' in reply) {
     throw new Error(`transaction failed: ${reply.error.desc}`);
   }
 }
 
-function backup(device: string, target: string, jobId: string, extra: QmpObject = {}): QmpObject {
+function backup(
+  device: string,
+  target: string,
+  jobId: string,
+  extra: Partial<Qapi.BlockdevBackup> = {},
+): Qapi.TransactionAction {
   return {
     type: 'blockdev-backup',
     data: { device, target, sync: 'full', 'job-id': jobId, ...extra },

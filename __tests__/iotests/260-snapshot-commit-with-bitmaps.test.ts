@@ -15,26 +15,17 @@ const size = 64 * 1024 * 3;
 
 /** Log the first bitmap of the first device (its dirty 64k clusters), or that it has none. */
 async function logBitmap(msg: string, vm: VM): Promise<void> {
-  const devices = await vm.cmd('query-block');
-  const first: unknown = Array.isArray(devices) ? devices[0] : undefined;
-  const inserted = field(field(first, 'inserted'), 'dirty-bitmaps');
-  if (Array.isArray(inserted)) {
-    const bitmap: unknown = inserted[0];
-    const count = field(bitmap, 'count');
-    if (typeof count !== 'number') {
-      throw new Error(`bitmap without a numeric count: ${JSON.stringify(bitmap)}`);
-    }
-    const clusters = Math.floor(count / 64 / 1024);
-    iotests.log(`${msg}: name=${String(field(bitmap, 'name'))} dirty-clusters=${clusters}`);
+  const result = iotests.qmpPath(await vm.qmp('query-block'), 'return[0]');
+  const info = result.inserted;
+  const bitmaps = info?.['dirty-bitmaps'];
+  if (bitmaps !== undefined) {
+    const [bitmap] = bitmaps;
+    if (bitmap === undefined) throw new Error(`${msg}: dirty-bitmaps is empty`);
+    const clusters = Math.floor(Number(bitmap.count) / 64 / 1024);
+    iotests.log(`${msg}: name=${bitmap.name ?? 'None'} dirty-clusters=${clusters}`);
   } else {
     iotests.log(`${msg}: not found`);
   }
-}
-
-function field(value: unknown, key: string): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
 }
 
 async function snapshotAndCommit(persistent: boolean, restart: boolean): Promise<void> {

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { VM, iotests, type JsonValue, type QmpObject } from 'qemu-iotests';
+import { VM, iotests, type Qapi } from 'qemu-iotests';
 
 /** The file's requirements (the original's main(supported_fmts=...)). */
 function requireFileSupport(): void {
@@ -54,9 +54,8 @@ describe('TestNbdReconnect', () => {
     return vm;
   }
 
-  async function blockJobs(machine: VM): Promise<QmpObject[]> {
-    const jobs = await machine.cmd('query-block-jobs');
-    return (jobs as JsonValue[]).map((job) => job as QmpObject);
+  async function blockJobs(machine: VM): Promise<Qapi.BlockJobInfo[]> {
+    return machine.cmd('query-block-jobs');
   }
 
   function nbdServer<T>(fn: () => Promise<T>): Promise<T> {

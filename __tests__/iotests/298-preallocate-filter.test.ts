@@ -49,10 +49,10 @@ function usePreallocateBase(
     await subclass.tearDown?.();
     try {
       checkSmall();
-      const check = (await iotests.qemuImgCheck(disk())) as Record<string, unknown>;
+      const check = await iotests.qemuImgCheck(disk());
       expect(check).not.toHaveProperty('leaks');
       expect(check).not.toHaveProperty('corruptions');
-      expect(check['check-errors']).toBe(0);
+      expect(check).toHaveProperty('check-errors', 0);
     } finally {
       rmSync(disk());
     }

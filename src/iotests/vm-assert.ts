@@ -2,7 +2,7 @@
 // failing with the seed's message texts. Values in messages print like Python's str()/repr(), so a
 // failure reads the same as the Python test's would.
 import { IotestsError } from '../common/errors';
-import type { JsonValue, QmpEvent, QmpResponse } from '../qmp';
+import type { CheckedQmpPath, QmpPathValue } from '../qapi/calls';
 import { PyFloat, dictEntries, pyRepr, pyStr } from './pyjson';
 import { QMP_PATH_SYNTAX, lookupQmpPath, parseQmpPath } from './qmp-path';
 
@@ -26,11 +26,14 @@ export function check(condition: boolean, message: string): asserts condition {
  * reply, event or JSON value, e.g. `qmpPath(await vm.qmp('query-block-jobs'), 'return[0]/offset')`.
  * A missing step fails with the seed's texts (IotestsAssertionError); a malformed path (e.g.
  * 'a[x]', 'a//b') is a usage error (TypeError), not a failed check: the seed raises ValueError
- * there, which assert_qmp_absent does not take for "absent". From QMP data the result is a
- * JsonValue, to narrow with `typeof`/`Array.isArray`; from anything else, `unknown`.
+ * there, which assert_qmp_absent does not take for "absent". The result is typed from the
+ * value's type (`string` for 'return[0]/inserted/image/filename' of a typed query-block reply);
+ * a path the type does not have is a compile error.
  */
-export function qmpPath(value: JsonValue | QmpResponse | QmpEvent, path: string): JsonValue;
-export function qmpPath(value: unknown, path: string): unknown;
+export function qmpPath<T, Path extends string>(
+  value: T,
+  path: CheckedQmpPath<T, Path>,
+): QmpPathValue<T, Path>;
 export function qmpPath(value: unknown, path: string): unknown {
   const parsed = parseQmpPath(path);
   if (!parsed.ok) {

@@ -1,15 +1,13 @@
 // The seed's VM.node_info, query_bitmaps, get_bitmap and check_bitmap_status.
-import type { QmpObject, QmpResponse } from '../qmp';
+import type { Qapi } from '../qapi/schema';
+import type { QemuMachine } from '../machine';
 import { pyEqual } from './vm-assert';
-import { isQmpObject } from './vm-qmp-objects';
 
 /** What the block-node helpers need from a VM. */
-export interface BlockNodeHost {
-  qmp(command: string, args?: QmpObject): Promise<QmpResponse>;
-}
+export type BlockNodeHost = Pick<QemuMachine, 'qmp'>;
 
 /** Bitmaps per node name, as query_bitmaps returns them. */
-export type BitmapsByNode = Record<string, QmpObject[]>;
+export type BitmapsByNode = Record<string, Qapi.BlockDirtyInfo[]>;
 
 /** Options of `getBitmap`. */
 export interface GetBitmapOptions {
@@ -20,7 +18,10 @@ export interface GetBitmapOptions {
 }
 
 /** The query-named-block-nodes entry of node `nodeName`, or null. */
-export async function nodeInfo(vm: BlockNodeHost, nodeName: string): Promise<QmpObject | null> {
+export async function nodeInfo(
+  vm: BlockNodeHost,
+  nodeName: string,
+): Promise<Qapi.BlockDeviceInfo | null> {
   return (await namedBlockNodes(vm)).find((node) => node['node-name'] === nodeName) ?? null;
 }
 
@@ -29,8 +30,9 @@ export async function queryBitmaps(vm: BlockNodeHost): Promise<BitmapsByNode> {
   const result: BitmapsByNode = {};
   for (const node of await namedBlockNodes(vm)) {
     const bitmaps = node['dirty-bitmaps'];
-    if (bitmaps !== undefined && typeof node['node-name'] === 'string') {
-      result[node['node-name']] = Array.isArray(bitmaps) ? bitmaps.filter(isQmpObject) : [];
+    const name = node['node-name'];
+    if (bitmaps !== undefined && name !== undefined) {
+      result[name] = bitmaps;
     }
   }
   return result;
@@ -42,7 +44,7 @@ export async function getBitmap(
   nodeName: string,
   bitmapName: string,
   options: GetBitmapOptions = {},
-): Promise<QmpObject | null> {
+): Promise<Qapi.BlockDirtyInfo | null> {
   const bitmaps = options.bitmaps ?? (await queryBitmaps(vm));
   const ofNode = Object.hasOwn(bitmaps, nodeName) ? bitmaps[nodeName] : undefined;
   if (ofNode === undefined) {
@@ -67,7 +69,7 @@ export async function checkBitmapStatus(
   vm: BlockNodeHost,
   nodeName: string,
   bitmapName: string,
-  fields: QmpObject,
+  fields: Partial<Qapi.BlockDirtyInfo>,
 ): Promise<boolean> {
   const bitmap = await getBitmap(vm, nodeName, bitmapName);
   if (bitmap === null) {
@@ -75,15 +77,16 @@ export async function checkBitmapStatus(
       `checkBitmapStatus: node ${nodeName} has no bitmap ${JSON.stringify(bitmapName)}`,
     );
   }
+  const actual = new Map<string, unknown>(Object.entries(bitmap));
   return Object.entries(fields).every(
-    ([key, value]) => Object.hasOwn(bitmap, key) && pyEqual(bitmap[key], value),
+    ([key, value]) => actual.has(key) && pyEqual(actual.get(key), value),
   );
 }
 
-async function namedBlockNodes(vm: BlockNodeHost): Promise<QmpObject[]> {
+async function namedBlockNodes(vm: BlockNodeHost): Promise<Qapi.BlockDeviceInfo[]> {
   const reply = await vm.qmp('query-named-block-nodes');
-  if (!('return' in reply) || !Array.isArray(reply.return)) {
+  if ('error' in reply) {
     throw new Error(`query-named-block-nodes failed: ${JSON.stringify(reply)}`);
   }
-  return reply.return.filter(isQmpObject);
+  return reply.return;
 }

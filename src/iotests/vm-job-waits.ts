@@ -4,26 +4,23 @@
 // Failed checks throw IotestsAssertionError with the seed's messages. Their QMP paths are fixed
 // literals, so a malformed one is a bug here and surfaces as vm-assert's TypeError, never as a
 // failed check.
-import type { EventPattern, QmpEvent, QmpObject, QmpResponse } from '../qmp';
+import type { QmpEventOf, QmpReply } from '../qapi/calls';
+import type { Qapi } from '../qapi/schema';
 import { raceTimeout } from './race-timeout';
+import type { VM } from './vm';
 import { IotestsAssertionError, assertEqual, assertQmp, assertQmpAbsent, check } from './vm-assert';
-import { isQmpObject } from './vm-qmp-objects';
 
 /** The seed's Timeout(3, ...) around pause_wait. */
 export const PAUSE_WAIT_TIMEOUT_MS = 3_000;
 
 /** What the job helpers need from a VM. */
-export interface JobHelperHost {
-  qmp(command: string, args?: QmpObject): Promise<QmpResponse>;
-  getQmpEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]>;
-  eventsWait(
-    events: ReadonlyArray<readonly [string, EventPattern?]>,
-    opts?: { timeoutMs?: number },
-  ): Promise<QmpEvent>;
-  resumeDrive(drive: string): Promise<unknown>;
+export type JobHelperHost = Pick<VM, 'qmp' | 'getQmpEvents' | 'eventsWait' | 'resumeDrive'> & {
   /** True under gdb/valgrind: the seed's Timeout is off there. */
   readonly timeouts: { readonly unbounded: boolean };
-}
+};
+
+/** The event a job ended with. */
+export type JobEndEvent = QmpEventOf<'BLOCK_JOB_COMPLETED' | 'BLOCK_JOB_CANCELLED'>;
 
 /** Options of `cancelAndWait`. */
 export interface CancelAndWaitOptions {
@@ -61,14 +58,14 @@ export interface CompleteAndWaitOptions {
 export async function cancelAndWait(
   vm: JobHelperHost,
   options: CancelAndWaitOptions = {},
-): Promise<QmpEvent> {
+): Promise<JobEndEvent> {
   const { drive = 'drive0', force = false, resume = false, wait } = options;
   const result = await vm.qmp('block-job-cancel', { device: drive, force });
   assertQmp(result, 'return', {});
   if (resume) {
     await vm.resumeDrive(drive);
   }
-  let ended: QmpEvent | undefined;
+  let ended: JobEndEvent | undefined;
   while (ended === undefined) {
     for (const event of await vm.getQmpEvents({ wait: wait ?? true })) {
       if (event.event === 'BLOCK_JOB_COMPLETED' || event.event === 'BLOCK_JOB_CANCELLED') {
@@ -87,7 +84,7 @@ export async function cancelAndWait(
 export async function waitUntilCompleted(
   vm: JobHelperHost,
   options: WaitUntilCompletedOptions = {},
-): Promise<QmpEvent> {
+): Promise<QmpEventOf<'BLOCK_JOB_COMPLETED'>> {
   const { drive = 'drive0', checkOffset = true, wait, error } = options;
   for (;;) {
     for (const event of await vm.getQmpEvents({ wait: wait ?? true })) {
@@ -96,7 +93,7 @@ export async function waitUntilCompleted(
         if (error === undefined) {
           assertQmpAbsent(event, 'data/error');
           if (checkOffset) {
-            assertQmp(event, 'data/offset', event.data?.len);
+            assertQmp(event, 'data/offset', event.data.len);
           }
         } else {
           assertQmp(event, 'data/error', error);
@@ -112,7 +109,10 @@ export async function waitUntilCompleted(
 }
 
 /** Wait for BLOCK_JOB_READY of a mirror or commit job on `drive`; resolves with the event. */
-export function waitReady(vm: JobHelperHost, options: { drive?: string } = {}): Promise<QmpEvent> {
+export function waitReady(
+  vm: JobHelperHost,
+  options: { drive?: string } = {},
+): Promise<QmpEventOf<'BLOCK_JOB_READY'>> {
   const drive = options.drive ?? 'drive0';
   return vm.eventsWait([
     ['BLOCK_JOB_READY', { data: { type: 'mirror', device: drive } }],
@@ -130,7 +130,7 @@ export async function waitReadyAndCancel(
   const event = await cancelAndWait(vm, { drive });
   assertEqual(event.event, 'BLOCK_JOB_COMPLETED');
   assertQmp(event, 'data/type', 'mirror');
-  assertQmp(event, 'data/offset', event.data?.len);
+  assertQmp(event, 'data/offset', event.data.len);
 }
 
 /** Complete a mirror/commit job (after it is ready) and wait until it has completed. */
@@ -145,7 +145,7 @@ export async function completeAndWait(
   const result = await vm.qmp('block-job-complete', { device: drive });
   assertQmp(result, 'return', {});
   const event = await waitUntilCompleted(vm, { drive, error: completionError });
-  const type = event.data?.type;
+  const type = event.data.type;
   check(type === 'mirror' || type === 'commit', 'False is not true');
 }
 
@@ -156,12 +156,15 @@ export async function completeAndWait(
 export async function pauseWait(
   vm: JobHelperHost,
   options: { jobId?: string } = {},
-): Promise<QmpObject> {
+): Promise<Qapi.BlockJobInfo> {
   const jobId = options.jobId ?? 'job0';
   const deadline = vm.timeouts.unbounded ? undefined : Date.now() + PAUSE_WAIT_TIMEOUT_MS;
   for (;;) {
     const result = await beforeDeadline(vm.qmp('query-block-jobs'), deadline);
-    const jobs = returnedList(result, 'query-block-jobs');
+    if ('error' in result) {
+      throw new IotestsAssertionError(`query-block-jobs failed: ${JSON.stringify(result)}`);
+    }
+    const jobs = result.return;
     const job = jobs.find((entry) => entry.device === jobId);
     if (job === undefined) {
       throw new IotestsAssertionError(
@@ -169,7 +172,7 @@ export async function pauseWait(
           `(jobs: ${jobs.map((entry) => JSON.stringify(entry.device)).join(', ') || 'none'})`,
       );
     }
-    if (job.paused === true && job.busy !== true) {
+    if (job.paused && !job.busy) {
       return job;
     }
     if (deadline !== undefined && Date.now() >= deadline) {
@@ -182,7 +185,7 @@ export async function pauseWait(
 export async function pauseJob(
   vm: JobHelperHost,
   options: { jobId?: string; wait?: boolean } = {},
-): Promise<QmpObject | QmpResponse> {
+): Promise<Qapi.BlockJobInfo | QmpReply<'block-job-pause'>> {
   const { jobId = 'job0', wait = true } = options;
   const result = await vm.qmp('block-job-pause', { device: jobId });
   assertQmp(result, 'return', {});
@@ -206,11 +209,4 @@ async function beforeDeadline<T>(promise: Promise<T>, deadline: number | undefin
   return await raceTimeout(promise, Math.max(0, deadline - Date.now()), (): never => {
     throw new Error(PAUSE_TIMEOUT_MESSAGE);
   });
-}
-
-function returnedList(result: QmpResponse, command: string): QmpObject[] {
-  if (!('return' in result) || !Array.isArray(result.return)) {
-    throw new IotestsAssertionError(`${command} did not return a list: ${JSON.stringify(result)}`);
-  }
-  return result.return.filter(isQmpObject);
 }

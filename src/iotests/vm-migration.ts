@@ -1,16 +1,13 @@
 // The seed's VM.enable_migration_events and VM.wait_migration.
-import type { QmpEvent, QmpObject, QmpResponse } from '../qmp';
 import { filters } from './filters';
 import { log } from './transcript';
-import { isQmpObject } from './vm-qmp-objects';
+import type { VM } from './vm';
 
 /** What migration helpers need from a VM. */
-export interface MigrationHost {
-  qmp(command: string, args?: QmpObject): Promise<QmpResponse>;
-  eventWait(name: string, opts?: { timeoutMs?: number }): Promise<QmpEvent>;
+export type MigrationHost = Pick<VM, 'qmp' | 'eventWait'> & {
   /** The VM's event limit in ms (also bounds the post-migration runstate poll). */
   readonly timeouts: { readonly eventMs: number };
-}
+};
 
 /** Log and turn on the 'events' migration capability of the VM called `name` in the transcript. */
 export async function enableMigrationEvents(vm: MigrationHost, name: string): Promise<void> {
@@ -34,7 +31,7 @@ export async function waitMigration(
   do {
     const event = await vm.eventWait('MIGRATION');
     log(event, { filters: [(msg: object) => filters.qmpEvent(msg)] });
-    status = event.data?.status;
+    status = event.data.status;
   } while (status !== 'completed' && status !== 'failed');
 
   if (status !== 'completed') {
@@ -52,7 +49,7 @@ async function waitForRunstate(vm: MigrationHost, expected: string): Promise<voi
   let runstate: unknown;
   for (;;) {
     const reply = await vm.qmp('query-status');
-    runstate = 'return' in reply && isQmpObject(reply.return) ? reply.return.status : undefined;
+    runstate = 'return' in reply ? reply.return.status : undefined;
     if (runstate === expected) {
       return;
     }

@@ -1,20 +1,15 @@
 // The seed's VM.run_job and VM.blockdev_create (QEMU 7.2 versions: run_job takes `filters` and
 // blockdev_create passes its filters on to run_job, so failed-job lines get filtered too): run a
 // job to its end, logging it (waiting on a job a test started itself is vm-job-waits.ts).
-import type {
-  EventPattern,
-  JsonValue,
-  QmpErrorBody,
-  QmpEvent,
-  QmpObject,
-  QmpResponse,
-} from '../qmp';
+import type { QmpErrorBody } from '../qmp';
+import type { QmpEventAlternative } from '../qapi/calls';
+import type { Qapi } from '../qapi/schema';
 import { filters as iotestsFilters } from './filters';
 import { log } from './transcript';
 import type { LogFilter } from './transcript';
 import { pyRepr, pyStr } from './pyjson';
 import { IotestsAssertionError, pyEqual } from './vm-assert';
-import { isQmpObject } from './vm-qmp-objects';
+import type { VM } from './vm';
 
 /** Options of `qmpLog`, as the seed's keyword arguments. */
 export interface QmpLogOptions {
@@ -25,14 +20,7 @@ export interface QmpLogOptions {
 }
 
 /** What running a job needs from a VM. */
-export interface JobHost {
-  qmp(command: string, args?: QmpObject): Promise<QmpResponse>;
-  qmpLog(command: string, args?: QmpObject, opts?: QmpLogOptions): Promise<QmpResponse>;
-  eventsWait(
-    events: ReadonlyArray<readonly [string, EventPattern?]>,
-    opts?: { timeoutMs?: number },
-  ): Promise<QmpEvent>;
-}
+export type JobHost = Pick<VM, 'qmp' | 'qmpLog' | 'eventsWait'>;
 
 /** Options of `runJob` (the seed's keyword arguments). */
 export interface RunJobOptions {
@@ -58,6 +46,8 @@ export interface BlockdevCreateOptions {
   filters?: readonly LogFilter[];
 }
 
+type JobEventName = (typeof JOB_EVENTS)[number] | 'BLOCK_JOB_PENDING' | 'JOB_STATUS_CHANGE';
+
 const JOB_EVENTS = [
   'BLOCK_JOB_COMPLETED',
   'BLOCK_JOB_CANCELLED',
@@ -81,21 +71,19 @@ export async function runJob(
   }
   const { autoFinalize = true, autoDismiss = false, preFinalize, cancel = false, wait } = options;
   const logFilters = options.filters ?? [];
-  const events: Array<readonly [string, EventPattern]> = [
+  const events: Array<QmpEventAlternative<JobEventName>> = [
     ...JOB_EVENTS.map((name) => [name, { data: { device: job } }] as const),
     ['BLOCK_JOB_PENDING', { data: { id: job } }],
     ['JOB_STATUS_CHANGE', { data: { id: job } }],
   ];
   let error: string | null = null;
   for (;;) {
-    const event = iotestsFilters.qmpEvent(
-      await vm.eventsWait(events, wait === undefined ? {} : { timeoutMs: wait }),
-    );
+    const event = await vm.eventsWait(events, wait === undefined ? {} : { timeoutMs: wait });
     if (event.event !== 'JOB_STATUS_CHANGE') {
-      log(event, { filters: logFilters });
+      log(iotestsFilters.qmpEvent(event), { filters: logFilters });
       continue;
     }
-    const status = jobStatus(event);
+    const status = event.data.status;
     if (status === 'aborting') {
       error = (await failedJobError(vm, job, logFilters)) ?? error;
     } else if (status === 'ready') {
@@ -118,7 +106,7 @@ export async function runJob(
  */
 export async function blockdevCreate(
   vm: JobHost,
-  createOptions: QmpObject,
+  createOptions: Qapi.BlockdevCreateOptions,
   options: BlockdevCreateOptions = {},
 ): Promise<string | QmpErrorBody | null> {
   const jobId = options.jobId ?? 'job0';
@@ -143,11 +131,6 @@ export async function blockdevCreate(
   return jobResult;
 }
 
-function jobStatus(event: Record<string, unknown>): unknown {
-  const data = event.data as JsonValue | undefined;
-  return isQmpObject(data) ? data.status : undefined;
-}
-
 // The 'aborting' step: find the job in query-jobs and log why it failed.
 async function failedJobError(
   vm: JobHost,
@@ -155,12 +138,12 @@ async function failedJobError(
   logFilters: readonly LogFilter[],
 ): Promise<string | null> {
   const result = await vm.qmp('query-jobs');
-  if (!('return' in result) || !Array.isArray(result.return)) {
+  if ('error' in result) {
     throw new Error(`query-jobs failed while job ${job} was aborting: ${JSON.stringify(result)}`);
   }
   let error: string | null = null;
   for (const entry of result.return) {
-    if (isQmpObject(entry) && entry.id === job) {
+    if (entry.id === job) {
       error = pyStr(entry.error);
       // QMP filters take this string too (QEMU 7.2's filter_qmp applies them to a lone value).
       log(`Job failed: ${error}`, { filters: logFilters });

@@ -10,6 +10,19 @@ import type {
   QmpResponse,
 } from '../qmp';
 import { QemuMachine, type QmpCallConvOptions } from '../machine';
+import {
+  unchecked,
+  type AnyQmpEvent,
+  type QmpCallParameters,
+  type QmpCommand,
+  type QmpEventAlternative,
+  type QmpEventOf,
+  type QmpEventPattern,
+  type QmpEventSelector,
+  type QmpReply,
+  type QmpReturn,
+} from '../qapi/calls';
+import type { Qapi } from '../qapi/schema';
 export type { QmpCallConvOptions } from '../machine';
 import { fileContext } from './context';
 import { filters } from './filters';
@@ -24,6 +37,7 @@ import {
   waitUntilCompleted,
   type CancelAndWaitOptions,
   type CompleteAndWaitOptions,
+  type JobEndEvent,
   type WaitUntilCompletedOptions,
 } from './vm-job-waits';
 import { runtime } from './runtime';
@@ -80,7 +94,7 @@ export interface VMOptions {
 
 /** The names of the VM's asynchronous methods: each is an operation of the test that calls it. */
 type AsyncMethod = {
-  [K in keyof VM]: VM[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+  [K in keyof VM]: VM[K] extends (...args: never) => Promise<unknown> ? K : never;
 }[keyof VM];
 
 /** Options of `addDrive` (the seed's keyword arguments). */
@@ -256,35 +270,56 @@ export class VM extends QemuMachine {
     return currentTrackedVm() === this ? 'vm' : `VM(${this.name})`;
   }
 
+  override qmp<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpCallConvOptions>
+  ): Promise<QmpReply<C>>;
   override qmp(command: string, args?: QmpObject, opts?: QmpCallConvOptions): Promise<QmpResponse> {
     return this.operation('qmp', args === undefined ? [command] : [command, args], () =>
-      super.qmp(command, args, opts),
+      super.qmp(unchecked(command), args, opts),
     );
   }
 
+  override cmd<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpCallConvOptions>
+  ): Promise<QmpReturn<C>>;
   override cmd(command: string, args?: QmpObject, opts?: QmpCallConvOptions): Promise<JsonValue> {
     return this.operation('cmd', args === undefined ? [command] : [command, args], () =>
-      super.cmd(command, args, opts),
+      super.cmd(unchecked(command), args, opts),
     );
   }
 
+  override eventWait<E extends QmpEventSelector>(
+    name: E,
+    opts?: { match?: QmpEventPattern<E>; timeoutMs?: number },
+  ): Promise<QmpEventOf<E>>;
   override eventWait(
     name: string,
     opts?: { match?: EventPattern; timeoutMs?: number },
   ): Promise<QmpEvent> {
     return this.operation('eventWait', opts === undefined ? [name] : [name, opts], () =>
-      super.eventWait(name, opts),
+      super.eventWait(unchecked(name), { timeoutMs: opts?.timeoutMs, match: opts?.match }),
     );
   }
 
+  override eventsWait<E extends QmpEventSelector>(
+    events: ReadonlyArray<QmpEventAlternative<E>>,
+    opts?: { timeoutMs?: number },
+  ): Promise<QmpEventOf<E>>;
   override eventsWait(
     events: ReadonlyArray<readonly [string, EventPattern?]>,
     opts?: { timeoutMs?: number },
   ): Promise<QmpEvent> {
-    return this.operation('eventsWait', [events], () => super.eventsWait(events, opts));
+    return this.operation('eventsWait', [events], () =>
+      super.eventsWait(
+        events.map(([name, match]) => [unchecked(name), match] as const),
+        opts,
+      ),
+    );
   }
 
-  override getQmpEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]> {
+  override getQmpEvents(opts?: { wait?: boolean | number }): Promise<AnyQmpEvent[]> {
     return this.operation('getQmpEvents', opts === undefined ? [] : [opts], () =>
       super.getQmpEvents(opts),
     );
@@ -295,7 +330,10 @@ export class VM extends QemuMachine {
   }
 
   /** human-monitor-command `commandLine`; with useLog through qmpLog. */
-  hmp(commandLine: string, options: { useLog?: boolean } = {}): Promise<QmpResponse> {
+  hmp(
+    commandLine: string,
+    options: { useLog?: boolean } = {},
+  ): Promise<QmpReply<'human-monitor-command'>> {
     const args = { 'command-line': commandLine };
     return options.useLog === true
       ? this.qmpLog('human-monitor-command', args)
@@ -322,7 +360,7 @@ export class VM extends QemuMachine {
     drive: string,
     cmd: string,
     options: { useLog?: boolean; qdev?: boolean } = {},
-  ): Promise<QmpResponse> {
+  ): Promise<QmpReply<'human-monitor-command'>> {
     const qdev = options.qdev === true ? '-d ' : '';
     return this.hmp(`qemu-io ${qdev}${drive} "${cmd}"`, { useLog: options.useLog });
   }
@@ -349,6 +387,10 @@ export class VM extends QemuMachine {
    * The seed's qmp_log: log {"execute": ..., "arguments": ...} (keys sorted, '_' -> '-'), run the
    * command, log the reply; both through `filters`. Resolves with the (unfiltered) reply.
    */
+  qmpLog<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpLogOptions>
+  ): Promise<QmpReply<C>>;
   qmpLog(command: string, args?: QmpObject, options: QmpLogOptions = {}): Promise<QmpResponse> {
     return trackOperation(
       () =>
@@ -356,7 +398,7 @@ export class VM extends QemuMachine {
       async (scope) => {
         const logOptions = { filters: options.filters ?? [], indent: options.indent };
         logTo(scope, qmpLogMessage(command, args ?? {}), logOptions);
-        const result = await this.qmp(command, args ?? {});
+        const result = await this.qmp(unchecked(command), args ?? {});
         logTo(scope, result, logOptions);
         return result;
       },
@@ -374,7 +416,7 @@ export class VM extends QemuMachine {
 
   /** Log and run blockdev-create with `options` and its job; null on success, else the error. */
   blockdevCreate(
-    options: QmpObject,
+    options: Qapi.BlockdevCreateOptions,
     createOptions: BlockdevCreateOptions = {},
   ): Promise<string | QmpErrorBody | null> {
     return this.operation('blockdevCreate', [options], () =>
@@ -383,17 +425,19 @@ export class VM extends QemuMachine {
   }
 
   /** Cancel a block job and wait for its end (QMPTestCase.cancel_and_wait). */
-  cancelAndWait(options: CancelAndWaitOptions = {}): Promise<QmpEvent> {
+  cancelAndWait(options: CancelAndWaitOptions = {}): Promise<JobEndEvent> {
     return this.operation('cancelAndWait', [options], () => cancelAndWait(this, options));
   }
 
   /** Wait until a block job completed (QMPTestCase.wait_until_completed). */
-  waitUntilCompleted(options: WaitUntilCompletedOptions = {}): Promise<QmpEvent> {
+  waitUntilCompleted(
+    options: WaitUntilCompletedOptions = {},
+  ): Promise<QmpEventOf<'BLOCK_JOB_COMPLETED'>> {
     return this.operation('waitUntilCompleted', [options], () => waitUntilCompleted(this, options));
   }
 
   /** Wait for BLOCK_JOB_READY of a mirror/commit job (QMPTestCase.wait_ready). */
-  waitReady(options: { drive?: string } = {}): Promise<QmpEvent> {
+  waitReady(options: { drive?: string } = {}): Promise<QmpEventOf<'BLOCK_JOB_READY'>> {
     return this.operation('waitReady', [options], () => waitReady(this, options));
   }
 
@@ -408,12 +452,14 @@ export class VM extends QemuMachine {
   }
 
   /** Wait (3 s) until a block job is paused (QMPTestCase.pause_wait); resolves with its entry. */
-  pauseWait(options: { jobId?: string } = {}): Promise<QmpObject> {
+  pauseWait(options: { jobId?: string } = {}): Promise<Qapi.BlockJobInfo> {
     return this.operation('pauseWait', [options], () => pauseWait(this, options));
   }
 
   /** Pause a block job, by default waiting until it is paused (QMPTestCase.pause_job). */
-  pauseJob(options: { jobId?: string; wait?: boolean } = {}): Promise<QmpObject | QmpResponse> {
+  pauseJob(
+    options: { jobId?: string; wait?: boolean } = {},
+  ): Promise<Qapi.BlockJobInfo | QmpReply<'block-job-pause'>> {
     return this.operation('pauseJob', [options], () => pauseJob(this, options));
   }
 
@@ -439,7 +485,7 @@ export class VM extends QemuMachine {
   // ---- block nodes and bitmaps ----
 
   /** The query-named-block-nodes entry of `nodeName`, or null. */
-  nodeInfo(nodeName: string): Promise<QmpObject | null> {
+  nodeInfo(nodeName: string): Promise<Qapi.BlockDeviceInfo | null> {
     return nodeInfo(this, nodeName);
   }
 
@@ -453,12 +499,16 @@ export class VM extends QemuMachine {
     nodeName: string,
     bitmapName: string,
     options: GetBitmapOptions = {},
-  ): Promise<QmpObject | null> {
+  ): Promise<Qapi.BlockDirtyInfo | null> {
     return getBitmap(this, nodeName, bitmapName, options);
   }
 
   /** Whether a bitmap has all of `fields` with those values. */
-  checkBitmapStatus(nodeName: string, bitmapName: string, fields: QmpObject): Promise<boolean> {
+  checkBitmapStatus(
+    nodeName: string,
+    bitmapName: string,
+    fields: Partial<Qapi.BlockDirtyInfo>,
+  ): Promise<boolean> {
     return checkBitmapStatus(this, nodeName, bitmapName, fields);
   }
 }

@@ -45,6 +45,17 @@ import {
 } from './socket-dir';
 import { KILL_WAIT_MS, TERM_GRACE_MS, resolveTimeouts, type MachineTimeouts } from './timeouts';
 import { convertArgumentKeys, type QmpCallConvOptions } from './qmp-args';
+import type {
+  AnyQmpEvent,
+  QmpCallParameters,
+  QmpCommand,
+  QmpEventAlternative,
+  QmpEventOf,
+  QmpEventPattern,
+  QmpEventSelector,
+  QmpReply,
+  QmpReturn,
+} from '../qapi/calls';
 
 /** How to run one QEMU. */
 export interface QemuMachineOptions {
@@ -360,7 +371,14 @@ export class QemuMachine implements ObservedMachine {
     return this.state.kind === 'launching' ? this.state.run : this.launchedRun();
   }
 
-  /** Raw QMP call: resolves with QEMU's reply ({return} or {error}). */
+  /**
+   * Sends `command` (a command of the QEMU the types describe, or `unchecked('name')`) and
+   * resolves with QEMU's reply, `{ return }` typed by the schema or `{ error }`.
+   */
+  qmp<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpCallConvOptions>
+  ): Promise<QmpReply<C>>;
   async qmp(
     command: string,
     args?: QmpObject,
@@ -369,7 +387,11 @@ export class QemuMachine implements ObservedMachine {
     return this.send(command, opts.convKeys === false ? args : convertArgumentKeys(args));
   }
 
-  /** QMP call that resolves with the return value and throws QmpCommandError on an error reply. */
+  /** Sends `command`; resolves with what it returns, or throws QmpCommandError on an error reply. */
+  cmd<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpCallConvOptions>
+  ): Promise<QmpReturn<C>>;
   async cmd(command: string, args?: QmpObject, opts: QmpCallConvOptions = {}): Promise<JsonValue> {
     const sent = opts.convKeys === false ? args : convertArgumentKeys(args);
     const reply = await this.send(command, sent);
@@ -390,12 +412,20 @@ export class QemuMachine implements ObservedMachine {
     return reply;
   }
 
-  /** Waits for the next event called `name` (matching `match`); see QmpClient.eventWait. */
+  /** Waits for the next event `name` (matching `match`); see QmpClient.eventWait. */
+  eventWait<E extends QmpEventSelector>(
+    name: E,
+    opts?: { match?: QmpEventPattern<E>; timeoutMs?: number },
+  ): Promise<QmpEventOf<E>>;
   eventWait(name: string, opts?: { match?: EventPattern; timeoutMs?: number }): Promise<QmpEvent> {
     return this.qmpClient.eventWait(name, opts);
   }
 
   /** Waits for the first event matching any of `events`; see QmpClient.eventsWait. */
+  eventsWait<E extends QmpEventSelector>(
+    events: ReadonlyArray<QmpEventAlternative<E>>,
+    opts?: { timeoutMs?: number },
+  ): Promise<QmpEventOf<E>>;
   eventsWait(
     events: ReadonlyArray<readonly [string, EventPattern?]>,
     opts?: { timeoutMs?: number },
@@ -404,7 +434,8 @@ export class QemuMachine implements ObservedMachine {
   }
 
   /** Returns and removes the buffered events (optionally waiting for one first). */
-  getQmpEvents(opts?: { wait?: boolean | number }): Promise<QmpEvent[]> {
+  getQmpEvents(opts?: { wait?: boolean | number }): Promise<AnyQmpEvent[]>;
+  getQmpEvents(opts?: { wait?: boolean | number }): Promise<AnyQmpEvent[] | QmpEvent[]> {
     return this.qmpClient.getEvents(opts);
   }
 
@@ -413,9 +444,9 @@ export class QemuMachine implements ObservedMachine {
    * or with `wait` the next event (true: the event timeout; a number: ms), throwing
    * QmpTimeoutError when none comes.
    */
-  getQmpEvent(opts: { wait: true }): Promise<QmpEvent>;
-  getQmpEvent(opts?: { wait?: boolean | number }): Promise<QmpEvent | null>;
-  getQmpEvent(opts?: { wait?: boolean | number }): Promise<QmpEvent | null> {
+  getQmpEvent(opts: { wait: true }): Promise<AnyQmpEvent>;
+  getQmpEvent(opts?: { wait?: boolean | number }): Promise<AnyQmpEvent | null>;
+  getQmpEvent(opts?: { wait?: boolean | number }): Promise<AnyQmpEvent | QmpEvent | null> {
     return this.qmpClient.getEvent(opts);
   }
 

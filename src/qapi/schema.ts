@@ -45,13 +45,43 @@ type Underscored<K extends string> = K extends `${infer Head}-${infer Tail}`
   ? `${Head}_${Underscored<Tail>}`
   : K;
 
+type DashedKey<T> = {
+  [K in keyof T]-?: K extends `${string}-${string}` ? K : never;
+}[keyof T];
+type RequiredKey<T> = {
+  [K in keyof T]-?: Record<never, never> extends Pick<T, K> ? never : K;
+}[keyof T];
+
+// Each required member written either way (one union per member; the members intersected).
+type EitherSpelling<T, Keys extends keyof T> = [Keys] extends [never]
+  ? unknown
+  : UnionToIntersection<
+        Keys extends string
+          ? { spellings: Pick<T, Keys> | { [P in Underscored<Keys>]: T[Keys] } }
+          : never
+      > extends { spellings: infer Spellings }
+    ? Spellings
+    : never;
+type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (
+  intersection: infer I,
+) => void
+  ? I
+  : never;
+
 /**
- * iotests.py's keyword style: `T` as QEMU spells it, or with every top-level '-' written '_'
- * (`{ node_name: 'x' }`), which the VM turns back into '-' before sending (convKeys). A literal
- * may mix both spellings; a name in neither, a wrong type or a missing member is still an error.
+ * iotests.py's keyword style: each member of `T` as QEMU spells it or with every '-' of its
+ * name written '_' (`{ node_name: 'x' }`), which the VM turns back into '-' before sending
+ * (convKeys, top level only). A literal may mix both spellings; a name in neither, a wrong type
+ * or a missing member is still an error. Built from Pick, not as a union of `T` and a renamed
+ * copy, so that the editor keeps showing each member's documentation.
  */
 export type QmpKeywordArgs<T> = T extends unknown
-  ? T | { [K in keyof T as K extends string ? Underscored<K> : K]: T[K] }
+  ? Pick<T, Exclude<keyof T, DashedKey<T>>> &
+      Pick<T, Exclude<DashedKey<T>, RequiredKey<T>>> & {
+        [
+          K in keyof T as K extends Exclude<DashedKey<T>, RequiredKey<T>> ? Underscored<K> : never
+        ]?: T[K];
+      } & EitherSpelling<T, DashedKey<T> & RequiredKey<T>>
   : never;
 
 /** The named QAPI types (BlockdevOptions, BlockInfo, …) of the package's slot. */

@@ -14,6 +14,7 @@ export type { QmpCallOptions, QmpConnectOptions } from './client';
 export type { QmpClientOptions } from './options';
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_EVENT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './options';
 export { eventMatches, jsonEqual } from './match';
+export { isJsonObject } from './json';
 export {
   QmpError,
   QmpConnectError,

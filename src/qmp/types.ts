@@ -20,8 +20,11 @@ export interface QmpErrorBody {
   desc: string;
 }
 
-/** A reply to a command, exactly as QEMU sent it. */
-export type QmpResponse = { return: JsonValue } | { error: QmpErrorBody };
+/**
+ * A reply to a command, exactly as QEMU sent it: `{ return }` or `{ error }` (tell them apart with
+ * `'error' in reply`). `R`: what the command returns.
+ */
+export type QmpResponse<R = JsonValue> = { return: R } | { error: QmpErrorBody };
 
 /** The first message QEMU sends on a new QMP connection. */
 export interface QmpGreeting {

@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { QmpCommandError, type QmpObject } from '../../../src/qmp';
+import { QmpCommandError } from '../../../src/qmp';
+import { unchecked } from '../../../src/qapi/calls';
+import type { Qapi } from '../../../src/qapi/schema';
 import { QemuMachine, type QemuMachineOptions, liveChildren } from '../../../src/machine';
 import { bareMachineOptions, exists, privateDirOf } from './helpers';
 
@@ -133,18 +135,18 @@ describe('QemuMachine lifecycle', () => {
     replies.forEach((reply, i) => {
       expect(reply).toEqual(i % 2 === 0 ? expect.objectContaining({ status: 'running' }) : {});
     });
-    const raw = await vm.qmp('no-such-command');
+    const raw = await vm.qmp(unchecked('no-such-command'));
     expect(raw).toMatchObject({
       error: { class: 'CommandNotFound', desc: 'The command no-such-command has not been found' },
     });
-    await expect(vm.cmd('no-such-command')).rejects.toBeInstanceOf(QmpCommandError);
+    await expect(vm.cmd(unchecked('no-such-command'))).rejects.toBeInstanceOf(QmpCommandError);
     await vm.shutdown();
   });
 
   test('delivers the events of a real block job', async () => {
     const vm = machine();
     await vm.launch();
-    const nullDisk = (name: string): QmpObject => ({
+    const nullDisk = (name: string): Qapi.BlockdevOptions => ({
       driver: 'null-co',
       'node-name': name,
       size: 64 * 1024 * 1024,

@@ -13,6 +13,7 @@ import {
   setToolOutputSink,
 } from '../../../src/iotests/tools';
 import { liveChildren } from '../../../src/machine';
+import { unchecked } from '../../../src/qapi/calls';
 import type { ToolsRuntime } from './tools-runtime';
 import { setUpToolsRuntime, tearDownToolsRuntime } from './tools-runtime';
 
@@ -61,7 +62,7 @@ describe('QemuStorageDaemon', () => {
         (node) => node['node-name'],
       );
       expect(names).toEqual(expect.arrayContaining(['file0', 'fmt0']));
-      const bad = await qsd.qmp('no-such-command');
+      const bad = await qsd.qmp(unchecked('no-such-command'));
       expect(bad).toMatchObject({ error: { class: 'CommandNotFound' } });
       // The export is read-only (no writable=on): open it read-only.
       const read = await qemuIo(

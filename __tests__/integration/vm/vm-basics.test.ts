@@ -6,6 +6,7 @@ import { filters } from '../../../src/iotests/filters';
 import { describeVmsForFailure } from '../../../src/jest/failure-info';
 import { log, resetTranscript, transcript } from '../../../src/iotests/transcript';
 import { VM } from '../../../src/iotests/vm';
+import { unchecked } from '../../../src/qapi/calls';
 import { qemuImg, setUpVmRuntime, type VmTestRuntime } from './vm-runtime';
 
 // tests/qemu-iotests/206.out (QEMU 7.2), lines 1-25: the first case of 206, "Successful image
@@ -319,7 +320,9 @@ describe('transcripts match the reference output', () => {
     const vm = new VM();
     await vm.launch();
     try {
-      const error = await vm.blockdevCreate({ driver: 'no-such-driver', size: 0 }, { jobId: 'j1' });
+      const error = await vm.blockdevCreate(unchecked({ driver: 'no-such-driver', size: 0 }), {
+        jobId: 'j1',
+      });
       expect(error).toEqual({
         class: 'GenericError',
         desc: expect.stringContaining('no-such-driver'),
@@ -381,7 +384,9 @@ describe('HMP, block nodes and bitmaps', () => {
         await vm.checkBitmapStatus('disk0', 'bitmap0', { count: 65536, recording: true }),
       ).toBe(true);
       expect(await vm.checkBitmapStatus('disk0', 'bitmap0', { count: 0 })).toBe(false);
-      expect(await vm.checkBitmapStatus('disk0', 'bitmap0', { 'no-such-field': 0 })).toBe(false);
+      expect(
+        await vm.checkBitmapStatus('disk0', 'bitmap0', unchecked({ 'no-such-field': 0 })),
+      ).toBe(false);
       await vm.cmd('block-dirty-bitmap-disable', { node: 'disk0', name: 'bitmap0' });
       expect(await vm.getBitmap('disk0', 'bitmap0', { recording: false })).toMatchObject({
         name: 'bitmap0',

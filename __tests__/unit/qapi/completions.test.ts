@@ -1,5 +1,5 @@
-// What VS Code shows: the TypeScript language service, asked for completions inside `qmp('` of a
-// typed facade over the package's QMP types (QEMU 7.2's as shipped), and for hover text.
+// What VS Code shows: the TypeScript language service, asked for completions inside `vm.qmp('`
+// (the package's VM, with QEMU 7.2's types as shipped), for hover text and for a type error.
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import ts from 'typescript';
@@ -11,18 +11,16 @@ import {
 
 const FILE = path.join(REPO, '__tests__/unit/qapi/__virtual__/editor.ts');
 const TEXT = [
-  "import type { QmpArgsParameter, QmpCommandName, QmpCommandReturn } from 'qemu-iotests';",
-  'declare function qmp<C extends QmpCommandName>(',
-  '  command: C,',
-  '  ...args: QmpArgsParameter<C>',
-  '): Promise<QmpCommandReturn<C>>;',
-  "void qmp('blockdev-add', { driver: 'file', filename: '/x' });",
-  "void qmp('",
+  "import type { VM } from 'qemu-iotests';",
+  'declare const vm: VM;',
+  "void vm.qmp('blockdev-add', { driver: 'file', filename: '/x' });",
+  "void vm.qmp('blockdev-add', { driver: 'file', filename: '/x', nodeName: 'x' });",
+  "void vm.qmp('",
 ].join('\n');
 
 function languageService(): ts.LanguageService {
-  // The public types, as a user resolves them; only the QMP types are loaded.
-  const options = consumerCompilerOptions('src/qapi/schema.ts');
+  // The public types, as a user resolves them.
+  const options = consumerCompilerOptions('src/index.ts');
   const host: ts.LanguageServiceHost = {
     getCompilationSettings: () => options,
     getScriptFileNames: () => [FILE],
@@ -42,7 +40,7 @@ function languageService(): ts.LanguageService {
 // One service for both questions, as an editor keeps one.
 const service = languageService();
 
-test("the language service lists at least 200 QEMU 7.2 commands at qmp('", () => {
+test("the language service lists at least 200 QEMU 7.2 commands at vm.qmp('", () => {
   const completions = service.getCompletionsAtPosition(FILE, TEXT.length, {});
   const names = (completions?.entries ?? []).map((entry) => entry.name);
   expect(names.length).toBeGreaterThanOrEqual(200);
@@ -55,8 +53,17 @@ test('hovering a member shows its QAPI documentation', () => {
   const at = TEXT.indexOf('filename');
   const info = service.getQuickInfoAtPosition(FILE, at);
   const text = ts.displayPartsToString(info?.documentation);
-  expect(ts.displayPartsToString(info?.displayParts)).toBe(
-    '(property) BlockdevOptionsFile.filename: string',
-  );
+  expect(ts.displayPartsToString(info?.displayParts)).toBe('(property) filename: string');
   expect(text).toBe('path to the image file');
+});
+
+test('a misspelled member is an error that names the right one', () => {
+  const line = TEXT.indexOf('nodeName');
+  const messages = service
+    .getSemanticDiagnostics(FILE)
+    .filter((diagnostic) => diagnostic.start === line)
+    .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  expect(messages).toHaveLength(1);
+  expect(messages[0]).toMatch(/^Object literal may only specify known properties, but 'nodeName'/);
+  expect(messages[0]).toMatch(/Did you mean to write 'node-name'\?$/);
 });

@@ -18,6 +18,9 @@ const reply = {
     { device: 'drive1', offset: 3 },
   ],
 };
+// For the paths the value's type does not have (a compile error on `reply`): checked at run time.
+const untypedReply: unknown = reply;
+const untypedObject: unknown = { a: [1] };
 
 describe('qmpPath (dictpath)', () => {
   test('follows keys and list indexes, including negative ones', () => {
@@ -27,10 +30,10 @@ describe('qmpPath (dictpath)', () => {
   });
 
   test('fails with the seed messages', () => {
-    expect(() => qmpPath(reply, 'return[0]/missing')).toThrow(
+    expect(() => qmpPath(untypedReply, 'return[0]/missing')).toThrow(
       `failed path traversal for "return[0]/missing" in "{'device': 'drive0', 'inserted': {'file': '/a.img', 'ro': False}}"`,
     );
-    expect(() => qmpPath(reply, 'return[0]/device[0]')).toThrow(
+    expect(() => qmpPath(untypedReply, 'return[0]/device[0]')).toThrow(
       'path component "device" in "return[0]/device[0]" is not a list in "drive0"',
     );
     expect(() => qmpPath(reply, 'return[5]')).toThrow(
@@ -40,7 +43,7 @@ describe('qmpPath (dictpath)', () => {
     expect(() => qmpPath(reply, 'return[ +02 ]')).toThrow(
       `invalid index "2" in path "return[ +02 ]" in "[{'device': 'drive0'`,
     );
-    expect(() => qmpPath(reply, 'return[0]/inserted/file/x')).toThrow(
+    expect(() => qmpPath(untypedReply, 'return[0]/inserted/file/x')).toThrow(
       'failed path traversal for "return[0]/inserted/file/x" in "/a.img"',
     );
   });
@@ -57,7 +60,7 @@ describe('qmpPath (dictpath)', () => {
       expect(caught).not.toBeInstanceOf(IotestsAssertionError);
       expect((caught as Error).message).toMatch(/^qmpPath: .*path .*Accepted: keys separated by/);
     }
-    expect(() => qmpPath({ a: [1] }, 'a[x]')).toThrow(
+    expect(() => qmpPath(untypedObject, 'a[x]')).toThrow(
       'qmpPath: component "a[x]" of path "a[x]" has index "x", which is not an integer.',
     );
     // assert_qmp_absent only takes a failed check for "absent"; a bad path still throws.
@@ -67,7 +70,7 @@ describe('qmpPath (dictpath)', () => {
   test('throws IotestsAssertionError named AssertionError', () => {
     let caught: unknown;
     try {
-      qmpPath({}, 'nope');
+      qmpPath(untypedObject, 'nope');
     } catch (error: unknown) {
       caught = error;
     }

@@ -1,13 +1,26 @@
 // Job helper paths a real QEMU does not produce on demand: the pause timeout, a job that
 // vanishes, events of a foreign job, and run_job's handling of a failed job's filtered line.
 import { beforeEach, describe, expect, test } from '@jest/globals';
+import type { QmpCallConvOptions } from '../../../src/machine';
 import type { QmpEvent, QmpObject, QmpResponse } from '../../../src/qmp';
+import {
+  unchecked,
+  type AnyQmpEvent,
+  type QmpCallParameters,
+  type QmpCommand,
+  type QmpEventAlternative,
+  type QmpEventOf,
+  type QmpEventSelector,
+  type QmpReply,
+} from '../../../src/qapi/calls';
+import type { QmpEventData, QmpEventName } from '../../../src/qapi/schema';
 import { filters } from '../../../src/iotests/filters';
 import { cancelAndWait, pauseWait, type JobHelperHost } from '../../../src/iotests/vm-job-waits';
 import { resetTranscript, transcript } from '../../../src/iotests/transcript';
 import { setFileContext, resetFileContext } from '../../../src/iotests/context';
-import { runJob, type JobHost } from '../../../src/iotests/vm-run-job';
+import { runJob, type JobHost, type QmpLogOptions } from '../../../src/iotests/vm-run-job';
 
+function event<E extends QmpEventName>(name: E, data: QmpEventData<E>): QmpEventOf<E>;
 function event(name: string, data: QmpObject): QmpEvent {
   return { event: name, data, timestamp: { seconds: 1, microseconds: 2 } };
 }
@@ -15,28 +28,42 @@ function event(name: string, data: QmpObject): QmpEvent {
 /** A VM stand-in answering QMP from `replies` and handing out `events` in order. */
 function scriptedVm(
   replies: Record<string, (args?: QmpObject) => QmpResponse>,
-  events: QmpEvent[] = [],
+  events: AnyQmpEvent[] = [],
   unbounded = false,
 ): JobHelperHost & JobHost & { sent: string[] } {
   const sent: string[] = [];
-  const qmp = (command: string, args?: QmpObject): Promise<QmpResponse> => {
+  // Declared with the VM's typed signatures, answered untyped from the script.
+  function qmp<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpCallConvOptions>
+  ): Promise<QmpReply<C>>;
+  function qmp(command: string, args?: QmpObject, _opts?: unknown): Promise<QmpResponse> {
     sent.push(command);
     const reply = replies[command];
     return reply === undefined
       ? Promise.reject(new Error(`unexpected QMP command ${command}`))
       : Promise.resolve(reply(args));
-  };
+  }
+  function qmpLog<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, QmpLogOptions>
+  ): Promise<QmpReply<C>>;
+  function qmpLog(command: string, args?: QmpObject, _opts?: unknown): Promise<QmpResponse> {
+    return qmp(unchecked(command), args);
+  }
+  function eventsWait<E extends QmpEventSelector>(
+    alternatives: ReadonlyArray<QmpEventAlternative<E>>,
+  ): Promise<QmpEventOf<E>>;
+  function eventsWait(): Promise<QmpEvent> {
+    const next = events.shift();
+    return next === undefined ? Promise.reject(new Error('no more events')) : Promise.resolve(next);
+  }
   return {
     sent,
     qmp,
-    qmpLog: (command, args) => qmp(command, args),
+    qmpLog,
     getQmpEvents: () => Promise.resolve(events.splice(0)),
-    eventsWait: () => {
-      const next = events.shift();
-      return next === undefined
-        ? Promise.reject(new Error('no more events'))
-        : Promise.resolve(next);
-    },
+    eventsWait,
     resumeDrive: () => Promise.resolve(),
     timeouts: { unbounded },
   };

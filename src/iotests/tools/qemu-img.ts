@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileContext } from '../context';
 import { filters } from '../filters';
 import { isJsonObject } from '../../qmp/json';
+import type { JsonValue } from '../../qmp';
 import { callLabel, trackOperation } from '../test-scope';
 import { log } from '../transcript';
 import { prepareCreateArgs } from './qemu-img-create-args';
@@ -74,7 +75,7 @@ export function qemuImgLog(...args: ArgsWithOptions<CheckOption>): Promise<ToolR
  * status is forgiven when stdout still is valid JSON (`check` reports problems with exit 2/3);
  * otherwise the QemuToolError is thrown.
  */
-export async function qemuImgJson(...args: string[]): Promise<unknown> {
+export async function qemuImgJson(...args: string[]): Promise<JsonValue> {
   let result: ToolResult;
   try {
     result = await qemuImg(...args, { combineStdio: false });
@@ -98,22 +99,22 @@ export async function qemuImgJson(...args: string[]): Promise<unknown> {
 }
 
 /** 7.2's `qemu_img_measure`: `qemu-img measure --output json ...`, parsed. */
-export function qemuImgMeasure(...args: string[]): Promise<unknown> {
+export function qemuImgMeasure(...args: string[]): Promise<JsonValue> {
   return qemuImgJson('measure', '--output', 'json', ...args);
 }
 
 /** 7.2's `qemu_img_check`: `qemu-img check --output json ...`, parsed. */
-export function qemuImgCheck(...args: string[]): Promise<unknown> {
+export function qemuImgCheck(...args: string[]): Promise<JsonValue> {
   return qemuImgJson('check', '--output', 'json', ...args);
 }
 
 /** 7.2's `qemu_img_info`: `qemu-img info --output json ...`, parsed. */
-export function qemuImgInfo(...args: string[]): Promise<unknown> {
+export function qemuImgInfo(...args: string[]): Promise<JsonValue> {
   return qemuImgJson('info', '--output', 'json', ...args);
 }
 
 /** 7.2's `qemu_img_map`: `qemu-img map --output json ...`, parsed. */
-export function qemuImgMap(...args: string[]): Promise<unknown> {
+export function qemuImgMap(...args: string[]): Promise<JsonValue> {
   return qemuImgJson('map', '--output', 'json', ...args);
 }
 
@@ -241,9 +242,12 @@ export async function qemuImgStatus(...args: string[]): Promise<number> {
   return (await qemuImgPipeAndStatus(...args))[1];
 }
 
-function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+function tryParseJson(
+  text: string,
+): { ok: true; value: JsonValue } | { ok: false; reason: string } {
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    // What JSON.parse returns is JSON by construction.
+    return { ok: true, value: JSON.parse(text) as JsonValue };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }

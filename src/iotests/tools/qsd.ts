@@ -6,6 +6,7 @@ import path from 'node:path';
 import { SocketPathTooLongError, UNIX_SOCKET_PATH_MAX } from '../../machine';
 import type { JsonValue, QmpObject, QmpResponse } from '../../qmp';
 import { QmpClient } from '../../qmp';
+import type { QmpCallParameters, QmpCommand, QmpReply, QmpReturn } from '../../qapi/calls';
 import { fileContext } from '../context';
 import { trace } from '../debug-trace';
 import { tryRemove } from '../files';
@@ -142,6 +143,10 @@ export class QemuStorageDaemon {
    * 7.2's `QemuStorageDaemon.qmp`: send a QMP command and return the raw reply (`{return}` or
    * `{error}`). Only for a daemon started with `qmp: true`.
    */
+  qmp<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, never, 'exact'>
+  ): Promise<QmpReply<C>>;
   async qmp(command: string, args?: QmpObject): Promise<QmpResponse> {
     return this.getQmp('qmp').execute(command, args);
   }
@@ -150,6 +155,10 @@ export class QemuStorageDaemon {
    * QEMU 10.0's `QemuStorageDaemon.cmd`: send a QMP command and return its `return` value; an
    * error reply throws QmpCommandError. Argument names are sent as given.
    */
+  cmd<C extends QmpCommand>(
+    command: C,
+    ...rest: QmpCallParameters<C, never, 'exact'>
+  ): Promise<QmpReturn<C>>;
   async cmd(command: string, args?: QmpObject): Promise<JsonValue> {
     return this.getQmp('cmd').command(command, args);
   }
