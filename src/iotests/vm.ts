@@ -10,6 +10,7 @@ import type {
   QmpResponse,
 } from '../qmp';
 import { QemuMachine, type QmpCallConvOptions } from '../machine';
+import { stringifyJson } from '../qmp/json';
 import {
   unchecked,
   type AnyQmpEvent,
@@ -180,9 +181,9 @@ export class VM extends QemuMachine {
 
   // ---- command-line builders (before launch) ----
 
-  /** -object `opts`. */
-  addObject(opts: string): this {
-    return this.addArgs('-object', opts);
+  /** -object `opts`: option text, or object-add's options (typed; QEMU takes them as JSON). */
+  addObject(opts: string | Qapi.ObjectOptions): this {
+    return this.addArgs('-object', typeof opts === 'string' ? opts : stringifyJson(opts));
   }
 
   /** -device `opts`. */
@@ -227,9 +228,12 @@ export class VM extends QemuMachine {
     return this;
   }
 
-  /** -blockdev with `opts` (a list is joined with ','). */
-  addBlockdev(opts: string | readonly string[]): this {
-    return this.addArgs('-blockdev', typeof opts === 'string' ? opts : opts.join(','));
+  /**
+   * -blockdev with `opts`: option text (a list is joined with ','), or blockdev-add's options
+   * (typed; QEMU takes them as JSON).
+   */
+  addBlockdev(opts: string | readonly string[] | Qapi.BlockdevOptions): this {
+    return this.addArgs('-blockdev', blockdevArgument(opts));
   }
 
   /** -incoming `addr` (e.g. 'defer', 'unix:/path', 'exec:cat /file'). */
@@ -511,6 +515,15 @@ export class VM extends QemuMachine {
   ): Promise<boolean> {
     return checkBitmapStatus(this, nodeName, bitmapName, fields);
   }
+}
+
+function blockdevArgument(opts: string | readonly string[] | Qapi.BlockdevOptions): string {
+  if (typeof opts === 'string') return opts;
+  return isStringList(opts) ? opts.join(',') : stringifyJson(opts);
+}
+
+function isStringList(opts: readonly string[] | Qapi.BlockdevOptions): opts is readonly string[] {
+  return Array.isArray(opts);
 }
 
 /** Every VM of this test file that was created or launched since the last shutdownAllVms, oldest first. */

@@ -222,10 +222,10 @@ describe('drives', () => {
     }
   });
 
-  test('addBlockdev, addDevice and addObject build a working -blockdev/-device/-object graph', async () => {
+  test('addBlockdev, addDevice and addObject (option text and typed JSON) build a working graph', async () => {
     const vm = new VM()
-      .addObject('throttle-group,id=tg0,x-bps-total=1048576')
-      .addBlockdev(['driver=null-co', 'node-name=null0', 'size=1048576'])
+      .addObject({ 'qom-type': 'throttle-group', id: 'tg0', 'x-bps-total': 1048576 })
+      .addBlockdev({ driver: 'null-co', 'node-name': 'null0', size: 1048576 })
       .addBlockdev('driver=throttle,node-name=thr0,throttle-group=tg0,file=null0')
       .addDevice('virtio-blk,drive=thr0,id=disk0');
     await vm.launch();

@@ -51,6 +51,18 @@ describe('builders', () => {
     ]);
   });
 
+  test('addObject and addBlockdev take QMP options too, given to QEMU as JSON (bigints exact)', () => {
+    const vm = new VM()
+      .addObject({ 'qom-type': 'secret', id: 's0', data: 'x' })
+      .addBlockdev({ driver: 'null-co', 'node-name': 'n0', size: 2n ** 60n });
+    expect(vm.args.slice(-4)).toEqual([
+      '-object',
+      '{"qom-type":"secret","id":"s0","data":"x"}',
+      '-blockdev',
+      '{"driver":"null-co","node-name":"n0","size":1152921504606846976}',
+    ]);
+  });
+
   test('addObject / addDevice / addDriveRaw / addBlockdev / addIncoming append their options', () => {
     const vm = new VM()
       .addObject('iothread,id=io0')
