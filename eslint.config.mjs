@@ -22,6 +22,7 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-deprecated': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': [
@@ -29,6 +30,13 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
     },
+  },
+  {
+    // The bundled ports keep their QEMU originals' QMP, deprecated members included (block-commit's
+    // `top`, ...), which the QAPI types mark. That they use none of the package's deprecated
+    // spellings is __tests__/unit/public-api.test.ts's to check.
+    files: ['__tests__/iotests/**/*.ts'],
+    rules: { '@typescript-eslint/no-deprecated': 'off' },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

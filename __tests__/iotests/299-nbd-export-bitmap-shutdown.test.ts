@@ -5,7 +5,7 @@
 // QEMU iotest 299: QEMU must shut down cleanly while an NBD client is still connected to an
 // export that publishes a dirty bitmap.
 import { expect, test } from '@jest/globals';
-import { VM, filters, iotests } from 'qemu-iotests';
+import { QemuIoInteractive, VM, filters, iotests } from 'qemu-iotests';
 
 // The test does not depend on the image format; like the original, run it for qcow2 only.
 iotests.requires({ formats: ['qcow2'] });
@@ -26,7 +26,7 @@ test('shutdown with a client connected to an NBD export with a bitmap', async ()
   );
   await vm.qmpLog('nbd-server-add', { device: 'disk', writable: true, bitmap: 'bitmap0' });
 
-  const client = await iotests.QemuIoInteractive.start('-f', 'raw', nbdUri);
+  const client = await QemuIoInteractive.start('-f', 'raw', nbdUri);
   try {
     // The first read proves the client is connected.
     iotests.log((await client.cmd('read 0 512')).trimEnd(), { filters: [filters.qemuIo] });

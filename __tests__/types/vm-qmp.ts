@@ -2,6 +2,7 @@
 // methods, events and their patterns, replies, qmpPath, the job helpers and the storage daemon,
 // with right and wrong commands, members and types, and `unchecked` for what is wrong on purpose.
 import {
+  iotests,
   unchecked,
   type AnyQmpEvent,
   type ImageFormat,
@@ -15,7 +16,6 @@ import {
   type QmpResponse,
   type VM,
 } from 'qemu-iotests';
-import { qmpPath } from 'qemu-iotests';
 import { exactly } from './type-assertions';
 
 declare const vm: VM;
@@ -75,15 +75,15 @@ export async function replies(): Promise<void> {
 
 export async function paths(): Promise<void> {
   const reply = await vm.qmp('query-block');
-  exactly<string>()(qmpPath(reply, 'return[0]/inserted/image/filename'));
-  exactly<Qapi.BlockInfo[]>()(qmpPath(reply, 'return'));
-  exactly<string>()(qmpPath(reply, 'error/desc'));
+  exactly<string>()(iotests.qmpPath(reply, 'return[0]/inserted/image/filename'));
+  exactly<Qapi.BlockInfo[]>()(iotests.qmpPath(reply, 'return'));
+  exactly<string>()(iotests.qmpPath(reply, 'error/desc'));
   // @ts-expect-error a path the reply does not have
-  qmpPath(reply, 'return[0]/inserted/imag');
+  iotests.qmpPath(reply, 'return[0]/inserted/imag');
   // From untyped values and run-time paths: untyped.
-  exactly<unknown>()(qmpPath(JSON.parse('{}') as unknown, 'a/b'));
+  exactly<unknown>()(iotests.qmpPath(JSON.parse('{}') as unknown, 'a/b'));
   const runtimePath: string = 'return[0]';
-  exactly<unknown>()(qmpPath(reply, runtimePath));
+  exactly<unknown>()(iotests.qmpPath(reply, runtimePath));
 }
 
 export async function events(): Promise<void> {

@@ -1,6 +1,9 @@
 // The `iotests` object: the seed's module-level helpers and variables under one name, so that a
 // Python iotest rewrites line by line (`iotests.imgfmt`, `iotests.filePath('t.qcow2')`,
 // `iotests.qemuImgCreate(...)`). Variables are getters: they read this test file's runtime.
+// It is their one home (the package's named copies are deprecated aliases, src/index.ts). The
+// classes, `filters` and the qcow2 dumps it also holds are named exports: those members are
+// deprecated, and written `module.name` (a shorthand `VM,` reads as a use of the deprecated member).
 import type { Capabilities } from '../capabilities';
 import {
   iotestsPyLevel,
@@ -11,51 +14,51 @@ import type { AioMode, CacheMode, ImageFormat, IotestsConfig } from '../config';
 import { fileContext } from './context';
 import * as files from './files';
 import { observationWindow } from './observe';
-import { QcowHeader, dumpQcow2Header, dumpQcow2HeaderExts } from './qcow2';
+import * as qcow2 from './qcow2';
 import { retryPbkdfFluke } from './pbkdf-retry';
-import { filters } from './filters';
+import * as filterModule from './filters';
 import * as requirements from './requirements';
 import { runtime } from './runtime';
 import * as tools from './tools';
 import { log, orderedQmp, transcript as transcriptString } from './transcript';
 import { TranscriptText } from './transcript-text';
-import { VM, currentVm } from './vm';
+import * as vmModule from './vm';
 import { qmpPath } from './vm-assert';
 
 /** What the current test logged so far, ready for `expect(...).toMatchSnapshot()`. */
-export function transcript(): TranscriptText {
+function transcript(): TranscriptText {
   return new TranscriptText(transcriptString());
 }
 
 /** The seed's supported_formats(read_only): this QEMU's format whitelist. */
-export function supportedFormats(readOnly = false): string[] {
+function supportedFormats(readOnly = false): string[] {
   const { capabilities } = runtime();
   return [...(readOnly ? capabilities.formatsRo : capabilities.formatsRw)];
 }
 
 /** The seed's has_working_luks(): [working, reason]. */
-export function hasWorkingLuks(): [boolean, string] {
+function hasWorkingLuks(): [boolean, string] {
   const { luks } = runtime().capabilities;
   return [luks.working, luks.reason];
 }
 
 /** The seed's supports_quorum(). */
-export function supportsQuorum(): boolean {
+function supportsQuorum(): boolean {
   return runtime().capabilities.quorum;
 }
 
 /** The QEMU release whose iotests.py the library follows for the QEMU under test ('7.2', '10.0'). */
-export function qemuRelease(): IotestsPyLevel {
+function qemuRelease(): IotestsPyLevel {
   return iotestsPyLevel(runtime().capabilities.qemuVersion);
 }
 
 /** Whether the QEMU under test is `release` (major.minor) or newer: where a ported test branches. */
-export function releaseAtLeast(release: string): boolean {
+function releaseAtLeast(release: string): boolean {
   return versionAtLeast(runtime().capabilities.qemuVersion, release);
 }
 
 /** QEMU 10.0's verify_virtio_scsi_pci_or_ccw (7.2: _verify_…): skip the file without virtio-scsi. */
-export function verifyVirtioScsiPciOrCcw(): void {
+function verifyVirtioScsiPciOrCcw(): void {
   requirements.requires({ devices: ['virtio-scsi'] });
 }
 
@@ -64,7 +67,8 @@ const iotestsObject = {
   log,
   transcript,
   orderedQmp,
-  filters,
+  /** @deprecated Use `filters` (`import { filters } from 'qemu-iotests'`). */
+  filters: filterModule.filters,
   // QMPTestCase.dictpath: the value at 'a/b[0]/c', or an AssertionError naming what is missing.
   qmpPath,
   // Requirements and skips.
@@ -93,10 +97,14 @@ const iotestsObject = {
   withTimeout: files.withTimeout,
   observationWindow,
   retryPbkdfFluke,
-  // qcow2 structures (QEMU's qcow2_format.py / qcow2.py dump-header).
-  QcowHeader,
-  dumpQcow2Header,
-  dumpQcow2HeaderExts,
+  // qcow2 structures (QEMU's qcow2_format.py / qcow2.py dump-header): a module of their own, as in
+  // Python.
+  /** @deprecated Use `QcowHeader` (`import { QcowHeader } from 'qemu-iotests'`). */
+  QcowHeader: qcow2.QcowHeader,
+  /** @deprecated Use `dumpQcow2Header` (`import { dumpQcow2Header } from 'qemu-iotests'`). */
+  dumpQcow2Header: qcow2.dumpQcow2Header,
+  /** @deprecated Use `dumpQcow2HeaderExts` (`import { dumpQcow2HeaderExts } from 'qemu-iotests'`). */
+  dumpQcow2HeaderExts: qcow2.dumpQcow2HeaderExts,
   // Tools.
   qemuImg: tools.qemuImg,
   qemuImgCreate: tools.qemuImgCreate,
@@ -119,6 +127,7 @@ const iotestsObject = {
   qemuIoLog: tools.qemuIoLog,
   qemuIoSilent: tools.qemuIoSilent,
   qemuIoSilentCheck: tools.qemuIoSilentCheck,
+  /** @deprecated Use `QemuIoInteractive` (`import { QemuIoInteractive } from 'qemu-iotests'`). */
   QemuIoInteractive: tools.QemuIoInteractive,
   qemuToolPopen: tools.qemuToolPopen,
   qemuIoPopen: tools.qemuIoPopen,
@@ -126,10 +135,13 @@ const iotestsObject = {
   qemuNbdEarlyPipe: tools.qemuNbdEarlyPipe,
   qemuNbdListLog: tools.qemuNbdListLog,
   withQemuNbd: tools.withQemuNbd,
+  /** @deprecated Use `QemuStorageDaemon` (`import { QemuStorageDaemon } from 'qemu-iotests'`). */
   QemuStorageDaemon: tools.QemuStorageDaemon,
   // VMs.
-  VM,
-  currentVm,
+  /** @deprecated Use `VM` (`import { VM } from 'qemu-iotests'`). */
+  VM: vmModule.VM,
+  /** @deprecated Use the global `vm` (or `import { vm } from 'qemu-iotests'`): the same VM. */
+  currentVm: vmModule.currentVm,
   // The seed's module variables, for this run and this test file.
   get config(): IotestsConfig {
     return runtime().config;
@@ -199,7 +211,7 @@ const iotestsObject = {
 /** Members whose declared signatures TypeScript's control-flow analysis needs (see below). */
 interface IotestsControlFlow {
   /** See `notrun`: nothing after it runs as a test. */
-  notrun(reason: string): never;
+  notrun: (reason: string) => never;
 }
 
 /** The type of the `iotests` object. */

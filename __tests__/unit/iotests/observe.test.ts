@@ -1,6 +1,7 @@
 import { expect, test } from '@jest/globals';
 
-import { iotests, observationWindow } from '../../../src';
+import { iotests } from '../../../src';
+import { observationWindow } from '../../../src/iotests/observe';
 
 test('observationWindow lets the given time pass (the iotests object has it too)', async () => {
   expect(iotests.observationWindow).toBe(observationWindow);
