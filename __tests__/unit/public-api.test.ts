@@ -1,0 +1,217 @@
+// The package root's API, one home per name: the seed's helpers on the `iotests` object, the rest
+// named. The older copies are deprecated aliases that are the very same functions, and TypeScript
+// marks exactly those deprecated (what an editor strikes through and typescript-eslint's
+// `no-deprecated` reports). The VM's job, bitmap and migration helpers live only as VM methods.
+import path from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import ts from 'typescript';
+
+import * as api from '../../src';
+import * as vmBitmaps from '../../src/iotests/vm-bitmaps';
+import * as vmJobWaits from '../../src/iotests/vm-job-waits';
+import * as vmMigration from '../../src/iotests/vm-migration';
+import * as vmRunJob from '../../src/iotests/vm-run-job';
+import { REPO_ROOT, consumerCompilerOptions } from '../support/consumer-compiler-options';
+
+/** The root's own names: each is the one home of what it names. */
+const HOMES = [
+  // The seed's helpers and variables.
+  'iotests',
+  // Objects and utilities of the library.
+  'filters',
+  'createFilters',
+  'vm',
+  'IOTESTS_PY_LEVELS',
+  'qmpLogMessage',
+  'TranscriptText',
+  'PyFloat',
+  'OrderedQmp',
+  'pyJsonDumps',
+  'fileContext',
+  'initRuntime',
+  'runtime',
+  'shutdownAllVms',
+  'eventMatches',
+  'probeCapabilities',
+  'resolveConfig',
+  'IMAGE_FORMATS',
+  'unchecked',
+  'isJsonObject',
+  // Classes and the qcow2 module.
+  'VM',
+  'QemuIoInteractive',
+  'QemuStorageDaemon',
+  'QcowHeader',
+  'dumpQcow2Header',
+  'dumpQcow2HeaderExts',
+  'QemuMachine',
+  'QmpClient',
+  // Errors.
+  'NotRunError',
+  'QemuToolError',
+  'IotestsAssertionError',
+  'QemuMachineError',
+  'QemuLaunchError',
+  'QemuAbnormalExitError',
+  'SocketPathTooLongError',
+  'QmpError',
+  'QmpConnectError',
+  'QmpTimeoutError',
+  'QmpCommandError',
+  'QmpProtocolError',
+  'QmpConnectionLostError',
+  'ConfigError',
+];
+
+/** Deprecated named exports, each the `iotests` member of the same name. */
+const DEPRECATED_NAMED = [
+  'transcript',
+  'log',
+  'orderedQmp',
+  'qmpPath',
+  'requires',
+  'notrun',
+  'caseNotrun',
+  'unmetRequirement',
+  'supportedFormats',
+  'hasWorkingLuks',
+  'supportsQuorum',
+  'verifyVirtioScsiPciOrCcw',
+  'releaseAtLeast',
+  'filePath',
+  'filePaths',
+  'withFilePaths',
+  'tryRemove',
+  'createImage',
+  'unarchiveSampleImage',
+  'remoteFilename',
+  'withTimeout',
+  'observationWindow',
+  'retryPbkdfFluke',
+  'qemuImg',
+  'qemuImgCreate',
+  'qemuImgLog',
+  'qemuImgJson',
+  'qemuImgMeasure',
+  'qemuImgCheck',
+  'qemuImgInfo',
+  'qemuImgMap',
+  'qemuImgPipe',
+  'qemuImgPipeAndStatus',
+  'qemuImgStatus',
+  'supportsQcow2ZstdCompression',
+  'imgInfoLog',
+  'imageSize',
+  'compareImages',
+  'qemuIo',
+  'qemuIoLog',
+  'qemuIoSilent',
+  'qemuIoSilentCheck',
+  'qemuToolPopen',
+  'qemuIoPopen',
+  'qemuNbd',
+  'qemuNbdEarlyPipe',
+  'qemuNbdListLog',
+  'withQemuNbd',
+  'currentVm',
+];
+
+/** Deprecated `iotests` members, each the named export of the same name (but `currentVm`). */
+const DEPRECATED_MEMBERS = [
+  'filters',
+  'QcowHeader',
+  'dumpQcow2Header',
+  'dumpQcow2HeaderExts',
+  'QemuIoInteractive',
+  'QemuStorageDaemon',
+  'VM',
+  'currentVm',
+];
+
+const named = api as unknown as Record<string, unknown>;
+const members = api.iotests as unknown as Record<string, unknown>;
+
+describe('one home per name', () => {
+  test('the root exports its homes and the deprecated aliases, nothing else', () => {
+    expect(Object.keys(api).sort()).toEqual([...HOMES, ...DEPRECATED_NAMED].sort());
+  });
+
+  test.each(DEPRECATED_NAMED)('the deprecated %s is the iotests member of that name', (name) => {
+    expect(typeof named[name]).toBe('function');
+    expect(named[name]).toBe(members[name]);
+  });
+
+  test.each(DEPRECATED_MEMBERS.filter((name) => name !== 'currentVm'))(
+    'the deprecated iotests.%s is the named export',
+    (name) => {
+      expect(members[name]).toBe(named[name]);
+    },
+  );
+
+  test('no home is also an iotests member, but the deprecated ones', () => {
+    const both = HOMES.filter((name) => Object.hasOwn(api.iotests, name));
+    expect(both.sort()).toEqual(DEPRECATED_MEMBERS.filter((name) => name !== 'currentVm').sort());
+  });
+});
+
+describe("the VM's helper modules", () => {
+  const helpers = Object.entries({ ...vmJobWaits, ...vmRunJob, ...vmBitmaps, ...vmMigration })
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name);
+
+  test('every function of theirs is a VM method, and neither an export nor an iotests member', () => {
+    expect(helpers).toEqual(expect.arrayContaining(['runJob', 'cancelAndWait', 'getBitmap']));
+    for (const name of helpers) {
+      expect([name, typeof Reflect.get(api.VM.prototype, name)]).toEqual([name, 'function']);
+      expect([name, Object.hasOwn(api, name) || Object.hasOwn(api.iotests, name)]).toEqual([
+        name,
+        false,
+      ]);
+    }
+  });
+});
+
+describe('what an editor shows', () => {
+  // A user's file touching every runtime export and every iotests member, asked for the
+  // suggestion diagnostics that make an editor strike a name through.
+  const file = path.join(REPO_ROOT, '__tests__/unit/__virtual__/public-api.ts');
+  const names = Object.keys(api);
+  const memberNames = Object.keys(Object.getOwnPropertyDescriptors(api.iotests));
+  const lines = [
+    "import * as api from 'qemu-iotests';",
+    ...names.map((name) => `void api.${name};`),
+    ...memberNames.map((name) => `void api.iotests.${name};`),
+  ];
+  const text = lines.join('\n');
+
+  test('TypeScript marks exactly the deprecated names deprecated', () => {
+    const options = consumerCompilerOptions('src/index.ts');
+    const host: ts.LanguageServiceHost = {
+      getCompilationSettings: () => options,
+      getScriptFileNames: () => [file],
+      getScriptVersion: () => '1',
+      getScriptSnapshot: (name) => {
+        const source = name === file ? text : ts.sys.readFile(name);
+        return source === undefined ? undefined : ts.ScriptSnapshot.fromString(source);
+      },
+      getCurrentDirectory: () => REPO_ROOT,
+      getDefaultLibFileName: (settings) => ts.getDefaultLibFilePath(settings),
+      fileExists: (name) => name === file || ts.sys.fileExists(name),
+      readFile: (name) => (name === file ? text : ts.sys.readFile(name)),
+    };
+    const service = ts.createLanguageService(host);
+    const deprecated = service
+      .getSuggestionDiagnostics(file)
+      .filter((diagnostic) => diagnostic.reportsDeprecated !== undefined)
+      .map((diagnostic) => {
+        const line = text.slice(0, diagnostic.start).split('\n').length - 1;
+        return /^void (api\.[\w.]+);$/.exec(lines[line] ?? '')?.[1];
+      });
+    expect(deprecated.sort()).toEqual(
+      [
+        ...DEPRECATED_NAMED.map((name) => `api.${name}`),
+        ...DEPRECATED_MEMBERS.map((name) => `api.iotests.${name}`),
+      ].sort(),
+    );
+  }, 60_000);
+});
