@@ -12,6 +12,7 @@ import * as vmJobWaits from '../../src/iotests/vm-job-waits';
 import * as vmMigration from '../../src/iotests/vm-migration';
 import * as vmRunJob from '../../src/iotests/vm-run-job';
 import { REPO_ROOT, consumerCompilerOptions } from '../support/consumer-compiler-options';
+import { fencedBlocks, readmeSection, readmeText } from '../support/readme';
 
 /** The root's own names: each is the one home of what it names. */
 const HOMES = [
@@ -172,46 +173,129 @@ describe("the VM's helper modules", () => {
 });
 
 describe('what an editor shows', () => {
-  // A user's file touching every runtime export and every iotests member, asked for the
-  // suggestion diagnostics that make an editor strike a name through.
-  const file = path.join(REPO_ROOT, '__tests__/unit/__virtual__/public-api.ts');
+  // Files of a user's project, asked for what makes an editor mark a name: a file touching every
+  // runtime export and every iotests member, and the README's upgrade example before and after.
+  const dir = path.join(REPO_ROOT, '__tests__/unit/__virtual__');
   const names = Object.keys(api);
   const memberNames = Object.keys(Object.getOwnPropertyDescriptors(api.iotests));
-  const lines = [
+  const probeLines = [
     "import * as api from 'qemu-iotests';",
     ...names.map((name) => `void api.${name};`),
     ...memberNames.map((name) => `void api.iotests.${name};`),
   ];
-  const text = lines.join('\n');
+  // The upgrade notes' code blocks sit in a list item: indented by two.
+  const upgrade = readmeSection('### Since 0.1.0').replace(/^ {2}/gm, '');
+  const [before = '', after = ''] = fencedBlocks(upgrade, 'ts');
+  const files: Record<string, string> = {
+    [path.join(dir, 'public-api.ts')]: probeLines.join('\n'),
+    [path.join(dir, 'upgrade-before.ts')]: before,
+    [path.join(dir, 'upgrade-after.ts')]: after,
+  };
+  const [probe, beforeFile, afterFile] = Object.keys(files) as [string, string, string];
+
+  const options = consumerCompilerOptions('src/index.ts');
+  const host: ts.LanguageServiceHost = {
+    getCompilationSettings: () => options,
+    getScriptFileNames: () => Object.keys(files),
+    getScriptVersion: () => '1',
+    getScriptSnapshot: (name) => {
+      const source = files[name] ?? ts.sys.readFile(name);
+      return source === undefined ? undefined : ts.ScriptSnapshot.fromString(source);
+    },
+    getCurrentDirectory: () => REPO_ROOT,
+    getDefaultLibFileName: (settings) => ts.getDefaultLibFilePath(settings),
+    fileExists: (name) => name in files || ts.sys.fileExists(name),
+    readFile: (name) => files[name] ?? ts.sys.readFile(name),
+  };
+  const service = ts.createLanguageService(host);
+
+  /** The compiler's errors in `file`, as text. */
+  function errors(file: string): string[] {
+    return service
+      .getSemanticDiagnostics(file)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  }
+
+  /** The text of every span in `file` that TypeScript reports as deprecated. */
+  function deprecatedSpans(file: string): string[] {
+    const text = files[file] ?? '';
+    return service
+      .getSuggestionDiagnostics(file)
+      .filter((diagnostic) => diagnostic.reportsDeprecated !== undefined)
+      .map((d) => text.slice(d.start, (d.start ?? 0) + (d.length ?? 0)));
+  }
 
   test('TypeScript marks exactly the deprecated names deprecated', () => {
-    const options = consumerCompilerOptions('src/index.ts');
-    const host: ts.LanguageServiceHost = {
-      getCompilationSettings: () => options,
-      getScriptFileNames: () => [file],
-      getScriptVersion: () => '1',
-      getScriptSnapshot: (name) => {
-        const source = name === file ? text : ts.sys.readFile(name);
-        return source === undefined ? undefined : ts.ScriptSnapshot.fromString(source);
-      },
-      getCurrentDirectory: () => REPO_ROOT,
-      getDefaultLibFileName: (settings) => ts.getDefaultLibFilePath(settings),
-      fileExists: (name) => name === file || ts.sys.fileExists(name),
-      readFile: (name) => (name === file ? text : ts.sys.readFile(name)),
-    };
-    const service = ts.createLanguageService(host);
-    const deprecated = service
-      .getSuggestionDiagnostics(file)
+    expect(errors(probe)).toEqual([]);
+    const text = files[probe] ?? '';
+    const marked = service
+      .getSuggestionDiagnostics(probe)
       .filter((diagnostic) => diagnostic.reportsDeprecated !== undefined)
       .map((diagnostic) => {
         const line = text.slice(0, diagnostic.start).split('\n').length - 1;
-        return /^void (api\.[\w.]+);$/.exec(lines[line] ?? '')?.[1];
+        return /^void (api\.[\w.]+);$/.exec(probeLines[line] ?? '')?.[1];
       });
-    expect(deprecated.sort()).toEqual(
+    expect(marked.sort()).toEqual(
       [
         ...DEPRECATED_NAMED.map((name) => `api.${name}`),
         ...DEPRECATED_MEMBERS.map((name) => `api.iotests.${name}`),
       ].sort(),
     );
   }, 60_000);
+
+  test("the README's upgrade example compiles before and after; only before uses deprecated names", () => {
+    expect(before).toContain('QemuStorageDaemon');
+    expect(errors(beforeFile)).toEqual([]);
+    expect(errors(afterFile)).toEqual([]);
+    // Each use in the old spelling is marked (the import line's names too), none in the new.
+    expect(deprecatedSpans(beforeFile).sort()).toEqual(
+      [
+        'filePath',
+        'filePath',
+        'qemuImgCreate',
+        'qemuImgCreate',
+        'qemuIoLog',
+        'qemuIoLog',
+        'QemuStorageDaemon',
+      ].sort(),
+    );
+    expect(deprecatedSpans(afterFile)).toEqual([]);
+  }, 60_000);
+});
+
+describe("the README's API reference", () => {
+  const reference = readmeSection('## API reference');
+  const upgrade = readmeSection('### Since 0.1.0');
+
+  test.each(HOMES)('names %s', (name) => {
+    expect(reference).toMatch(new RegExp(`\`[^\`]*\\b${name}\\b[^\`]*\``));
+  });
+
+  test('the upgrade notes name every deprecated spelling and its replacement', () => {
+    for (const name of DEPRECATED_NAMED.filter((n) => n !== 'currentVm')) {
+      expect([name, upgrade.includes(`\`${name}\``)]).toEqual([name, true]);
+      expect([name, reference.includes(`iotests.${name}`)]).toEqual([name, true]);
+    }
+    for (const name of DEPRECATED_MEMBERS.filter((n) => n !== 'currentVm')) {
+      expect([name, upgrade.includes(`\`iotests.${name}\``)]).toEqual([name, true]);
+    }
+    expect(upgrade).toContain('`currentVm()` and `iotests.currentVm()` are deprecated');
+  });
+
+  test('outside the upgrade notes, the README writes no deprecated spelling', () => {
+    // Its TypeScript, that is: the porting table's Python column says `iotests.VM()`.
+    let python = false;
+    const rest = readmeText()
+      .replace(upgrade, '')
+      .split('\n')
+      .map((line) => {
+        python = line.startsWith('| Python ') || (python && line.startsWith('|'));
+        return python ? line.split('|').slice(2).join('|') : line;
+      })
+      .join('\n');
+    const named = new RegExp(`(?<![.\\w])(${DEPRECATED_NAMED.join('|')})\\(`, 'g');
+    const members = new RegExp(`\\biotests\\.(${DEPRECATED_MEMBERS.join('|')})\\b`, 'g');
+    expect(rest.match(named) ?? []).toEqual([]);
+    expect(rest.match(members) ?? []).toEqual([]);
+  });
 });
