@@ -125,6 +125,7 @@ describeIfRegistry(title, () => {
       'types/globals-style.ts': 'types/globals-style.ts',
       'types/global-style.ts': 'types/global-style.ts',
       'types/qmp-types.ts': 'types/qmp-types.ts',
+      'types/deprecated-names.ts': 'types/deprecated-names.ts',
       'type-errors/wrong-matcher-call.ts': 'type-errors/wrong-matcher-call.ts',
     });
   }, SETUP_TIMEOUT_MS);
@@ -377,13 +378,21 @@ describeIfRegistry(title, () => {
         return result;
       };
 
-      // The consumer's tsconfig covers both styles and the example test itself.
+      // The consumer's tsconfig covers both styles, the example test itself and a test written
+      // with the deprecated spellings, which the shipped declarations mark as such.
       const commonjs = await tsc('commonjs', '.');
       expect(commonjs.stdout).toBe('');
       expect(commonjs.exitCode).toBe(0);
       const nodenext = await tsc('nodenext', 'tsconfig.nodenext.json');
       expect(nodenext.stdout).toBe('');
       expect(nodenext.exitCode).toBe(0);
+      const declarations = fs.readFileSync(
+        path.join(consumerDir, 'node_modules/qemu-iotests/dist/src/index.d.ts'),
+        'utf8',
+      );
+      expect(declarations).toContain(
+        "/** @deprecated Use `iotests.qemuImgCreate`. */\nexport declare const qemuImgCreate: Iotests['qemuImgCreate'];",
+      );
 
       // Leave "qemu-iotests" out of "types" and a file importing nothing loses `vm` and the
       // matchers: the entry is needed, not decoration.
