@@ -14,6 +14,7 @@ import { currentVm as fileVm } from './iotests/vm';
 
 // The seed's helpers and variables: the `iotests` object is their one home.
 export { iotests };
+// The library's objects and utilities around them.
 export { filters, createFilters, type Filters, type QmpValueFilter } from './iotests/filters';
 export { IOTESTS_PY_LEVELS, type IotestsPyLevel } from './capabilities/iotests-level';
 export { qmpLogMessage, type LogFilter, type LogOptions } from './iotests/transcript';
@@ -53,7 +54,7 @@ export {
   type Qcow2BitmapTableEntry,
 } from './iotests/qcow2';
 // The VM: its methods are the one home of the seed's VM and QMPTestCase helpers (runJob,
-// cancelAndWait, getBitmap, waitMigration, ...); the modules behind them are not exported.
+// cancelAndWait, getBitmap, waitMigration, ...); the functions behind them are not exported.
 export {
   VM,
   shutdownAllVms,
