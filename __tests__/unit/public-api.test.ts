@@ -14,7 +14,10 @@ import * as vmRunJob from '../../src/iotests/vm-run-job';
 import { REPO_ROOT, consumerCompilerOptions } from '../support/consumer-compiler-options';
 import { fencedBlocks, readmeSection, readmeText } from '../support/readme';
 
-/** The root's own names: each is the one home of what it names. */
+/**
+ * The root's own names: each is the one home of what it names. A new runtime export belongs here
+ * and in the README's API reference (types are not listed: they leave no runtime trace).
+ */
 const HOMES = [
   // The seed's helpers and variables.
   'iotests',
