@@ -2,6 +2,7 @@
 // named. The older copies are deprecated aliases that are the very same functions, and TypeScript
 // marks exactly those deprecated (what an editor strikes through and typescript-eslint's
 // `no-deprecated` reports). The VM's job, bitmap and migration helpers live only as VM methods.
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import ts from 'typescript';
@@ -264,6 +265,39 @@ describe('what an editor shows', () => {
     );
     expect(deprecatedSpans(afterFile)).toEqual([]);
   }, 60_000);
+});
+
+describe('the bundled ports and the test fixtures', () => {
+  // Lint checks the rest of the repository (no-deprecated); it skips the fixtures, and the ports,
+  // which keep their originals' deprecated QMP members.
+  const files = [
+    ...fs
+      .readdirSync(path.join(REPO_ROOT, '__tests__/iotests'))
+      .map((name) => `__tests__/iotests/${name}`),
+    ...fs
+      .readdirSync(path.join(REPO_ROOT, '__tests__'), { recursive: true, encoding: 'utf8' })
+      .filter((name) => /(^|\/)fixtures\//.test(name))
+      .map((name) => `__tests__/${name}`),
+  ].filter((name) => name.endsWith('.ts'));
+  const imported = /import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'qemu-iotests'/g;
+  const member = new RegExp(`\\biotests\\.(${DEPRECATED_MEMBERS.join('|')})\\b`, 'g');
+
+  test('they import no deprecated name and read no deprecated iotests member', () => {
+    expect(files.length).toBeGreaterThan(60);
+    const found: string[] = [];
+    for (const file of files) {
+      // The consumer fixture that compiles the old spellings on purpose.
+      if (file.endsWith('/deprecated-names.ts')) continue;
+      const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+      for (const [, names = ''] of text.matchAll(imported)) {
+        for (const name of names.split(',').map((n) => n.trim().split(/\s+/)[0] ?? '')) {
+          if (DEPRECATED_NAMED.includes(name)) found.push(`${file}: import ${name}`);
+        }
+      }
+      for (const [use] of text.matchAll(member)) found.push(`${file}: ${use}`);
+    }
+    expect(found).toEqual([]);
+  });
 });
 
 describe("the README's API reference", () => {
