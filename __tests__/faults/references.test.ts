@@ -2,8 +2,10 @@
 // the preset: a skipped test of any kind (file, describe, nested describe, run-time requires(),
 // notrun(), each kind of requirement the configuration can turn off) keeps its snapshot entries
 // byte for byte under `-u` and `--ci`, with its title; a forgotten `await` fails its test by
-// name without moving output into the next test's transcript; and a plain reference file (QEMU's
-// NNN.out) follows -u and --ci, shows `diff -u` and writes .bad, and is left alone by skips.
+// name without moving output into the next test's transcript; `@transcript snapshot` makes each
+// passed test's transcript its snapshot, never a failed or skipped test's partial one; and a plain
+// reference file (QEMU's NNN.out) follows -u and --ci, shows `diff -u` and writes .bad, and is
+// left alone by skips.
 // The qtest-accelerator and device requirements are never met or always met on this machine; they
 // produce their reason through the same unmetRequirement, and skip through the same mechanism.
 import { spawnSync } from 'node:child_process';
@@ -172,6 +174,66 @@ test('a run that fails for an obsolete snapshot is not called passed', async () 
   expect(result.output).toContain('Snapshots failed the run: 1 obsolete');
   expect(result.output).not.toContain('Passed all');
 }, 180_000);
+
+describe("`@transcript snapshot`: each passed test's transcript is its snapshot", () => {
+  const NAME = 'transcript-snapshot.fixture.ts';
+  let root: string;
+  const snapFile = (): string => path.join(root, '__snapshots__', 'qcow2', `${NAME}.snap`);
+  const entries = (): string[] => {
+    const listed = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'dist/src/cli/main.js'), 'transcript', snapFile(), '--list'],
+      { encoding: 'utf8' },
+    );
+    return listed.stdout.split('\n').filter((line) => line !== '');
+  };
+
+  beforeAll(() => {
+    root = project([NAME]);
+  });
+
+  test('a failed test writes no reference, and its report is its own error alone', async () => {
+    const failed = await run(root, ['--ci=false'], { FIXTURE_FAIL: 'y' });
+    expect(failed.status).toBe(1);
+    const failure = failureOf(failed, '2. fails under FIXTURE_FAIL');
+    expect(failure).toContain('"the real error"');
+    expect(failure).not.toContain('toMatchSnapshot');
+    expect(entries()).toEqual([
+      '1. logs two lines',
+      '3. skipped at run time under IMGOPTS',
+      '4. changes under FIXTURE_CHANGE',
+    ]);
+  }, 180_000);
+
+  test("each passed test wrote its whole transcript; -u keeps a failed test's reference", async () => {
+    expect((await run(root, ['--ci=false'])).status).toBe(0);
+    const written = fs.readFileSync(snapFile(), 'utf8');
+    expect(written).toContain('exports[`1. logs two lines 1`] = `\nfirst\n{"return": {}}\n\n`;');
+    expect(written).toContain(
+      'exports[`2. fails under FIXTURE_FAIL 1`] = `\nbefore the failure\nafter it\n\n`;',
+    );
+    const failedUpdate = await run(root, ['-u'], { FIXTURE_FAIL: 'y' });
+    expect(failedUpdate.status).toBe(1);
+    expect(fs.readFileSync(snapFile(), 'utf8')).toBe(written);
+  }, 180_000);
+
+  test('a test skipped at run time keeps its reference and is not failed', async () => {
+    const written = fs.readFileSync(snapFile(), 'utf8');
+    const skipped = await run(root, ['--ci'], { IMGOPTS: 'compat=0.10' });
+    expect(skipped.status).toBe(0);
+    expect(statuses(skipped)['3. skipped at run time under IMGOPTS']).toBe('pending');
+    expect(skipped.output).not.toMatch(/obsolete/i);
+    expect(fs.readFileSync(snapFile(), 'utf8')).toBe(written);
+  }, 180_000);
+
+  test('a changed transcript fails its test with the snapshot diff', async () => {
+    const changed = await run(root, ['--ci'], { FIXTURE_CHANGE: 'y' });
+    expect(changed.status).toBe(1);
+    expect(failureOf(changed, '4. changes under FIXTURE_CHANGE')).toMatch(
+      /Snapshot name: `4\. changes under FIXTURE_CHANGE 1`[\s\S]*- original[\s\S]*\+ changed/,
+    );
+  }, 180_000);
+});
 
 describe('a forgotten await', () => {
   let result: JestRun;

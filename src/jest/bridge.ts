@@ -14,6 +14,9 @@ export const BRIDGE_KEY = '__qemuIotestsBridge__';
 /** Whether the environment boots the file's `vm` before its first test. */
 export type VmMode = 'boot' | 'none';
 
+/** `@transcript snapshot`: each test's transcript is its snapshot once the test passed. */
+export type TranscriptMode = 'snapshot';
+
 /** A report for a test's result: Jest shows `stack` (the message, then the frames). */
 export interface TestProblem {
   readonly message: string;
@@ -55,6 +58,8 @@ export interface IotestsBridge {
   readonly config: IotestsConfig;
   readonly capabilities: Capabilities;
   readonly vmMode: VmMode;
+  /** The file's `@transcript` pragma, if it has one. */
+  readonly transcriptMode: TranscriptMode | undefined;
   /** Jest's snapshot update mode (-u: 'all', --ci: 'none'), which reference files follow too. */
   readonly updateSnapshot: 'all' | 'new' | 'none';
   readonly debug: DebugOutputs;

@@ -23,13 +23,14 @@ import {
   type TestLifecycle,
   type TestProblem,
   type DebugOutputs,
+  type TranscriptMode,
   type VmMode,
 } from './bridge';
 import { createFileDirs, type FileDirs } from './file-dirs';
 import { deselectionReason, groupSelectionFor, groupsOfPragmas } from './groups';
 import { keepScratch, keptScratchPath, traceFilePath } from './kept-dirs';
 import { isNotRun, oneLine, writeNotRun, type NotRunRecord } from './not-run';
-import { debugModeFor, vmModeFor, type DebugMode } from './options';
+import { debugModeFor, transcriptModeFor, vmModeFor, type DebugMode } from './options';
 import { workerRuntime } from './worker-runtime';
 
 /** How long the environment waits for the file's own shutdown before killing what is left. */
@@ -42,6 +43,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
   private readonly testPath: string;
   private readonly environmentOptions: Record<string, unknown>;
   private readonly vmMode: VmMode;
+  private readonly transcriptMode: TranscriptMode | undefined;
   /** Why the file's groups leave it out of this run (IOTESTS_GROUPS), if they do. */
   private readonly deselected: string | undefined;
   private readonly debugMode: DebugMode;
@@ -79,6 +81,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       this.deselected === undefined
         ? vmModeFor(context.docblockPragmas, this.environmentOptions)
         : 'none';
+    this.transcriptMode = transcriptModeFor(context.docblockPragmas);
     this.debugMode = debugModeFor(this.environmentOptions);
     this.updateSnapshot = config.globalConfig.updateSnapshot;
   }
@@ -108,6 +111,7 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       config,
       capabilities,
       vmMode: this.vmMode,
+      transcriptMode: this.transcriptMode,
       updateSnapshot: this.updateSnapshot,
       operationStorage,
       debug: this.debugOutputs,

@@ -1,8 +1,9 @@
 // Reading the user's `testEnvironmentOptions` and per-file docblock pragmas.
 import type { ConfigSource } from '../config';
-import type { VmMode } from './bridge';
+import type { TranscriptMode, VmMode } from './bridge';
 
 const VM_MODES: readonly VmMode[] = ['boot', 'none'];
+const TRANSCRIPT_MODES: readonly TranscriptMode[] = ['snapshot'];
 
 /**
  * `testEnvironmentOptions` as a variable map for resolveConfig (same names as the environment
@@ -34,6 +35,22 @@ export function vmModeFor(
   const where = pragma === undefined ? 'testEnvironmentOptions.vm' : '@qemu-vm pragma';
   throw new Error(
     `qemu-iotests: ${where} is ${JSON.stringify(chosen)}; accepted: ${VM_MODES.join(', ')}`,
+  );
+}
+
+/**
+ * What becomes of each test's transcript: the docblock pragma `@transcript snapshot` makes it the
+ * test's snapshot once the test passed (a script-style port's tests); without it, the test decides.
+ */
+export function transcriptModeFor(
+  pragmas: Record<string, string | string[]>,
+): TranscriptMode | undefined {
+  const pragma = pragmas.transcript;
+  const chosen = Array.isArray(pragma) ? pragma[pragma.length - 1] : pragma;
+  if (chosen === undefined) return undefined;
+  if ((TRANSCRIPT_MODES as readonly string[]).includes(chosen)) return chosen as TranscriptMode;
+  throw new Error(
+    `qemu-iotests: @transcript pragma is ${JSON.stringify(chosen)}; accepted: ${TRANSCRIPT_MODES.join(', ')}`,
   );
 }
 

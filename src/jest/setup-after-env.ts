@@ -4,7 +4,7 @@
 // (booted before the first test unless the file opts out), gives every test a fresh transcript,
 // and shuts down whatever the file started once it is done. The environment's teardown is the
 // safety net behind this.
-import { afterAll, beforeAll } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 
 import { endFile } from '../iotests/cleanup';
 import { DebugTrace } from '../iotests/debug-trace';
@@ -18,6 +18,8 @@ import {
   currentTestScope,
   type PendingOperation,
 } from '../iotests/test-scope';
+import { transcript } from '../iotests/transcript';
+import { TranscriptText } from '../iotests/transcript-text';
 import { VM, setCurrentVm, trackedVms } from '../iotests/vm';
 import { readBridge } from './bridge';
 import { describeProcessesForFailure, describeVmsForFailure } from './failure-info';
@@ -91,14 +93,18 @@ if (bridge.vmMode === 'boot') {
 // Each test gets its own transcript and operations; one it leaves pending fails it (see
 // test-scope.ts), reported once: when the test function returns, or after the afterEach hooks.
 let reported = new Set<PendingOperation>();
+// Whether the running test's function returned without failing (and left nothing pending).
+let functionPassed = false;
 bridge.setTestLifecycle({
   testStarted(title) {
     beginTestScope(title);
     reported = new Set();
+    functionPassed = false;
   },
   testFnSucceeded() {
     const pending = currentTestScope().pendingOperations();
     for (const operation of pending) reported.add(operation);
+    functionPassed = pending.length === 0;
     return describePendingOperations(pending, 'when its function returned');
   },
   testDone(passedSoFar) {
@@ -123,6 +129,17 @@ bridge.setTestLifecycle({
     return head + tail;
   },
 });
+
+// `@transcript snapshot` (a script-style port): each test's transcript is its snapshot, its part
+// of NNN.out. Only once the test function passed: a failed or skipped test neither writes a
+// partial reference (a new snapshot, -u) nor reports a diff beside its real error; Jest keeps
+// its stored snapshot as it keeps any failed or skipped test's. Registered before the file's own
+// hooks, so it runs before the file's own afterEach hooks.
+if (bridge.transcriptMode === 'snapshot') {
+  afterEach(() => {
+    if (functionPassed) expect(new TranscriptText(transcript())).toMatchSnapshot();
+  });
+}
 
 afterAll(async () => {
   const errors = await endThisFile();

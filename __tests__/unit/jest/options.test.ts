@@ -1,6 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 
-import { environmentOptionsAsSource, vmModeFor } from '../../../src/jest/options';
+import {
+  environmentOptionsAsSource,
+  transcriptModeFor,
+  vmModeFor,
+} from '../../../src/jest/options';
 
 describe('vmModeFor', () => {
   test('boots by default; the docblock pragma wins over testEnvironmentOptions', () => {
@@ -16,6 +20,24 @@ describe('vmModeFor', () => {
     );
     expect(() => vmModeFor({}, { vm: false })).toThrow(
       'qemu-iotests: testEnvironmentOptions.vm is false; accepted: boot, none',
+    );
+  });
+});
+
+describe('transcriptModeFor', () => {
+  test('none by default; `@transcript snapshot` (the last one given) is the only mode', () => {
+    expect(transcriptModeFor({})).toBeUndefined();
+    expect(transcriptModeFor({ transcript: 'snapshot' })).toBe('snapshot');
+    expect(transcriptModeFor({ transcript: ['x', 'snapshot'] })).toBe('snapshot');
+  });
+
+  test('a bad value names the pragma and what is accepted', () => {
+    expect(() => transcriptModeFor({ transcript: 'snapshots' })).toThrow(
+      'qemu-iotests: @transcript pragma is "snapshots"; accepted: snapshot',
+    );
+    // A bare `@transcript` has the empty string as its value.
+    expect(() => transcriptModeFor({ transcript: '' })).toThrow(
+      'qemu-iotests: @transcript pragma is ""; accepted: snapshot',
     );
   });
 });
