@@ -20,7 +20,7 @@ import * as filterModule from './filters';
 import * as requirements from './requirements';
 import { runtime } from './runtime';
 import * as tools from './tools';
-import { log, orderedQmp, transcript as transcriptString } from './transcript';
+import { log, orderedQmp, quietly, transcript as transcriptString } from './transcript';
 import { TranscriptText } from './transcript-text';
 import * as vmModule from './vm';
 import { qmpPath } from './vm-assert';
@@ -66,6 +66,7 @@ const iotestsObject = {
   // Transcript (the seed's log and the reference output it builds).
   log,
   transcript,
+  quietly,
   orderedQmp,
   /** @deprecated Use `filters` (`import { filters } from 'qemu-iotests'`). */
   filters: filterModule.filters,

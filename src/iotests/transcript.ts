@@ -71,6 +71,20 @@ export function truncateTranscript(mark: number): void {
   currentTestScope().truncate(mark);
 }
 
+/**
+ * Run `steps` without logging: what they log (through `log`, `qmpLog`, the tools' `*Log`
+ * helpers, job and migration helpers) is dropped from the test's transcript once they are done.
+ * For a test that repeats, as its setup, steps another test logs: a later test of a script-style
+ * port run alone (an IDE's "run this test") first makes the state the tests before it leave, and
+ * their output is theirs. If `steps` throws, what they logged stays, for the failure report.
+ */
+export async function quietly<T>(steps: () => Promise<T>): Promise<T> {
+  const mark = transcriptMark();
+  const result = await steps();
+  truncateTranscript(mark);
+  return result;
+}
+
 /** What was logged after `mark`. */
 export function transcriptSince(mark: number): string {
   return currentTestScope().since(mark);

@@ -10,6 +10,7 @@ import {
   log,
   orderedQmp,
   qmpLogMessage,
+  quietly,
   resetTranscript,
   setTranscriptEcho,
   transcript,
@@ -330,6 +331,30 @@ describe('the transcript', () => {
       'qmpLogMessage expects the arguments as an object, got a list of length 0',
     );
     expect(transcript()).toBe('');
+  });
+
+  test('quietly drops what its steps logged, however late, and returns their result', async () => {
+    log('before');
+    const result = await quietly(async () => {
+      log('replayed step');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      log('logged after an await');
+      return 42;
+    });
+    log('after');
+    expect(result).toBe(42);
+    expect(transcript()).toBe('before\nafter\n');
+  });
+
+  test('quietly keeps what failing steps logged, for the failure report', async () => {
+    log('before');
+    await expect(
+      quietly(() => {
+        log('the step that failed');
+        return Promise.reject(new Error('setup failed'));
+      }),
+    ).rejects.toThrow('setup failed');
+    expect(transcript()).toBe('before\nthe step that failed\n');
   });
 
   test('qmpLogMessage builds an OrderedQmp with execute first', () => {
