@@ -1,6 +1,7 @@
 /**
  * @qemu-vm none
  * @group rw quick
+ * @transcript snapshot
  */
 // QEMU iotest 224: a block-commit job's commit_top filter node shows up in the top node's
 // json:{} filename exactly when the job was given a filter-node-name, and the committed (mid)
@@ -106,7 +107,5 @@ for (const [index, filterNodeName] of [false, true].entries()) {
     }
     expect(midOptions).toMatchQmp('driver', fmt);
     expect(midOptions).toMatchQmp('file/filename', midPath);
-
-    expect(iotests.transcript()).toMatchSnapshot();
   });
 }

@@ -1,11 +1,12 @@
 /**
  * @qemu-vm none
  * @group rw quick
+ * @transcript snapshot
  */
 // QEMU iotest 260: a temporary external snapshot (blockdev-snapshot-sync, then an active
 // block-commit back into the base) keeps the base's dirty bitmap working: the snapshot has no
 // bitmap, and after the commit the base's bitmap counts the writes made to the snapshot too.
-import { expect, test } from '@jest/globals';
+import { test } from '@jest/globals';
 import { VM, filters, iotests } from 'qemu-iotests';
 
 iotests.requires({ formats: ['qcow2'], unsupportedImgopts: ['compat'] });
@@ -78,15 +79,12 @@ async function snapshotAndCommit(persistent: boolean, restart: boolean): Promise
 
 test('1. non-persistent bitmap, no restart', async () => {
   await snapshotAndCommit(false, false);
-  expect(iotests.transcript()).toMatchSnapshot();
 });
 
 test('2. persistent bitmap, no restart', async () => {
   await snapshotAndCommit(true, false);
-  expect(iotests.transcript()).toMatchSnapshot();
 });
 
 test('3. persistent bitmap, restart before the commit', async () => {
   await snapshotAndCommit(true, true);
-  expect(iotests.transcript()).toMatchSnapshot();
 });

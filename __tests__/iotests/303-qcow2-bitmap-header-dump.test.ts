@@ -1,6 +1,7 @@
 /**
  * @qemu-vm none
  * @group rw quick
+ * @transcript snapshot
  */
 // QEMU iotest 303: qemu-img bitmap --add (enabled and --disable'd bitmaps of different
 // granularities) and the resulting on-disk qcow2 structures: header, header extensions, bitmap
@@ -8,7 +9,7 @@
 //
 // The original dumps the image with QEMU's tests/qemu-iotests/qcow2.py, which is not part of an
 // installed QEMU: the library's QcowHeader and dumpQcow2Header read and print it the same way.
-import { expect, test } from '@jest/globals';
+import { test } from '@jest/globals';
 import { QcowHeader, dumpQcow2Header, iotests } from 'qemu-iotests';
 
 // qcow2Zstd: the seed's verify_qcow2_zstd_compression, answered by the capability probe.
@@ -59,10 +60,8 @@ async function createImageWithBitmaps(compressionType: string): Promise<QcowHead
 test('1. zlib image, header dumped as text', async () => {
   // qcow2.py's output, logged as the original logs it (its last newline is the log line's).
   iotests.log(dumpQcow2Header(await createImageWithBitmaps('zlib')).slice(0, -1));
-  expect(iotests.transcript()).toMatchSnapshot();
 });
 
 test('2. zstd image, header dumped as JSON', async () => {
   iotests.log(dumpQcow2Header(await createImageWithBitmaps('zstd'), { json: true }).slice(0, -1));
-  expect(iotests.transcript()).toMatchSnapshot();
 });
