@@ -9,10 +9,11 @@
 // Accelerator: TestActiveMirror needs no clock and runs as it is, with the vCPUs stopped (-S, see
 // its setUp). The two throttled cases step
 // QEMU's virtual clock (qtest `clock_step`) to move the throttle along: they are ported as they
-// are and require qtest (skipped here, where QEMU has only tcg). Each also runs a second time,
-// titled "(real clock)", where the throttle runs on the real clock: instead of stepping the
-// clock, it waits for what the steps were for (the job making progress, the requests reaching
-// the node, the background processes ending), always with a time limit.
+// are and require qtest (skipped here, where QEMU has only tcg). Each also runs a second time, in
+// its class's describe block "real clock" after the verbatim port, where the throttle runs on the
+// real clock: instead of stepping the clock, it waits for what the steps were for (the job making
+// progress, the requests reaching the node, the background processes ending), always with a time
+// limit.
 //
 // The original's background qemu-io and qemu-img processes are iotests.qemuIoPopen /
 // qemuToolPopen; tearDown waits for them, and whatever still runs is killed.
@@ -423,8 +424,11 @@ for (const [name, iops] of [
         await testUnderLoad();
       });
 
-      test('testUnderLoad (real clock)', async () => {
-        await testUnderLoad();
+      // Not in the original: the same case on the real clock (see the top of the file).
+      describe('real clock', () => {
+        test('testUnderLoad', async () => {
+          await testUnderLoad();
+        });
       });
     } else {
       /**
@@ -472,8 +476,11 @@ for (const [name, iops] of [
         await testActiveOnCreation();
       });
 
-      test('testActiveOnCreation (real clock)', async () => {
-        await testActiveOnCreation();
+      // Not in the original: the same case on the real clock (see the top of the file).
+      describe('real clock', () => {
+        test('testActiveOnCreation', async () => {
+          await testActiveOnCreation();
+        });
       });
     }
   });
