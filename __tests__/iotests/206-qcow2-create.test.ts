@@ -166,17 +166,14 @@ test('6. Invalid BlockdevRef', async () => {
 });
 
 const node0 = `driver=file,filename=${diskPath},node-name=node0`;
-let node0Added = false;
 
 /**
  * Cases 7-11 create on node0, the image file as a -blockdev of the VM: the seed adds it in case 7
- * and every later launch keeps it. Each of these cases adds it unless an earlier one did, so that
- * it also runs alone.
+ * and every later launch keeps it. Each of these cases adds it unless it is there already, so
+ * that it also runs alone.
  */
 function addNode0(): void {
-  if (node0Added) return;
-  vm.addBlockdev(node0);
-  node0Added = true;
+  if (!vm.args.includes(node0)) vm.addBlockdev(node0);
 }
 
 /** Run a blockdev-create on node0 that must fail; returns the job's error (or QEMU's refusal). */

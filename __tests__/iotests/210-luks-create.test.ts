@@ -30,17 +30,14 @@ beforeAll(() => {
 });
 
 const node0 = `driver=file,filename=${diskPath},node-name=node0`;
-let node0Added = false;
 
 /**
- * Cases 4-6 use node0, the image file as a -blockdev of the VM: the seed adds it in case 4 and
- * every later launch keeps it. Each of these cases adds it unless an earlier one did, so that it
- * also runs alone.
+ * Cases 4-6 use node0, the image file as a -blockdev of the VM: the seed adds it in case 4
+ * and every later launch keeps it. Each of these cases adds it unless it is there already, so
+ * that it also runs alone.
  */
 function addNode0(): void {
-  if (node0Added) return;
-  vm.addBlockdev(node0);
-  node0Added = true;
+  if (!vm.args.includes(node0)) vm.addBlockdev(node0);
 }
 
 // Case 6 resizes the zero-size image case 4 creates (case 5 only fails to create others on it).
