@@ -59,14 +59,14 @@ const BAD_VALUES: BadValue[] = [
     line: /^qemu-iotests: IMGPROTO="http": not a supported protocol; accepted: file, rbd, nbd, ssh, nfs, fuse$/,
   },
   {
-    what: 'a format this QEMU does not have',
+    what: "a format outside check's image formats",
     env: { IMGFMT: 'nosuchfmt' },
-    line: /^qemu-iotests: IMGFMT="nosuchfmt": not a format this QEMU .* supports; supported: .*\bqcow2\b/,
+    line: /^qemu-iotests: IMGFMT="nosuchfmt": not an image format qemu-iotests tests; accepted: raw, .*\bqcow2\b/,
   },
   {
     what: 'a format that is not a name',
     env: { IMGFMT: 'qcow2 -o x' },
-    line: /^qemu-iotests: IMGFMT="qcow2 -o x": not a format name; accepted: /,
+    line: /^qemu-iotests: IMGFMT="qcow2 -o x": not an image format qemu-iotests tests; accepted: /,
   },
   {
     what: 'a QEMU binary that does not exist',
