@@ -1,19 +1,6 @@
 // Pure helpers on QMP objects that the VM uses: the seed's flatten_qmp_object / qmp_to_opts.
-import type { JsonValue, QmpObject } from '../qmp';
 import { describeValue } from '../common/describe-value';
 import { dictEntries } from './pyjson';
-
-/**
- * Whether a QMP value is a JSON object (a plain object, from any realm), not a list, a scalar or
- * a wrapper such as a float or bigint marker.
- */
-export function isQmpObject(value: JsonValue | undefined): value is QmpObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === null || Object.getPrototypeOf(prototype) === null;
-}
 
 /** A flattened QMP object: dotted paths ('file.driver', 'children.0') to leaf values. */
 export type FlatQmpObject = Record<string, unknown>;

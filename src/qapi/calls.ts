@@ -3,6 +3,7 @@
 // it, a path into a reply. `unchecked` is the one visible way to send what the types reject.
 import type { JsonValue, QmpObject, QmpResponse } from '../qmp/types';
 import type {
+  ArgumentsOptional,
   QmpCommandArgs,
   QmpCommandName,
   QmpCommandReturn,
@@ -58,9 +59,7 @@ export type QmpCallParameters<
   : [args?: QmpObject, options?: O];
 
 type CallParameters<Args, O, C extends QmpCommandName> =
-  Record<never, never> extends QmpCommandArgs<C>
-    ? [args?: Args, options?: O]
-    : [args: Args, options?: O];
+  ArgumentsOptional<C> extends true ? [args?: Args, options?: O] : [args: Args, options?: O];
 
 /** What `C` returns (a reply's `return`); untyped JSON for an unchecked command. */
 export type QmpReturn<C extends QmpCommand> = C extends QmpCommandName

@@ -37,9 +37,11 @@ export type QmpEventData<E extends QmpEventName> = QmpEvents[E];
  * `qmp('query-block')` needs no `{}`.
  */
 export type QmpArgsParameter<C extends QmpCommandName> =
-  Record<never, never> extends QmpCommandArgs<C>
-    ? [args?: QmpCommandArgs<C>]
-    : [args: QmpCommandArgs<C>];
+  ArgumentsOptional<C> extends true ? [args?: QmpCommandArgs<C>] : [args: QmpCommandArgs<C>];
+
+/** Whether `C` may be sent without arguments: none of its members is required. */
+export type ArgumentsOptional<C extends QmpCommandName> =
+  Record<never, never> extends QmpCommandArgs<C> ? true : false;
 
 type Underscored<K extends string> = K extends `${infer Head}-${infer Tail}`
   ? `${Head}_${Underscored<Tail>}`
