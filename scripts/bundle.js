@@ -9,12 +9,31 @@
 // module (the transcript, the file's runtime, its cleanups) exactly as the separate files did.
 // Modules loaded outside the registry (environment, global setup, reporter, CLI) stay as tsc wrote
 // them. Run by scripts/setup.js and `npm run build`.
+//
+// The doors reach the bundle through a small loader module (registry-bundle-loader.js): under the
+// preset's environment it has the bundle compiled once per worker and run in the test file's
+// context (see src/jest/bundle-script.ts) instead of compiled again for every test file; anywhere
+// else it is a plain require() of the bundle.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 
 const BUNDLE = 'registry-bundle.js';
+const LOADER = 'registry-bundle-loader.js';
+
+// What the loader runs: the bridge is the preset environment's (src/jest/bridge.ts, BRIDGE_KEY).
+const LOADER_SOURCE = `'use strict';
+// Loads ${BUNDLE} as this module. Under the preset's environment the worker compiles it once and
+// runs it in this test file's context (src/jest/bundle-script.ts); elsewhere it is required.
+const bundle = require('node:path').join(__dirname, '${BUNDLE}');
+const bridge = globalThis.__qemuIotestsBridge__;
+if (bridge !== undefined && typeof bridge.runBundle === 'function') {
+  bridge.runBundle(bundle, module, require);
+} else {
+  module.exports = require(bundle);
+}
+`;
 
 /** The package's entry points that Jest loads into test files' module registries. */
 const REGISTRY_ENTRIES = {
@@ -40,7 +59,7 @@ function bundleRegistryEntries(distDir) {
     .join('\n');
   // Written out too: the bundle's source map names it, and every file a shipped map names is shipped.
   fs.writeFileSync(path.join(distDir, 'registry-entries.js'), `${contents}\n`);
-  require('esbuild').buildSync({
+  const result = require('esbuild').buildSync({
     stdin: { contents, resolveDir: distDir, sourcefile: 'registry-entries.js', loader: 'js' },
     outfile: path.join(distDir, BUNDLE),
     // Module names in the bundle (and its stack traces) relative to dist/, not to the build dir.
@@ -55,10 +74,13 @@ function bundleRegistryEntries(distDir) {
     keepNames: true,
     sourcemap: 'linked',
     logLevel: 'warning',
+    metafile: true,
   });
+  refuseDynamicImports(result.metafile);
+  fs.writeFileSync(path.join(distDir, LOADER), LOADER_SOURCE);
   for (const [name, file] of Object.entries(REGISTRY_ENTRIES)) {
     const entry = path.join(distDir, file);
-    const relative = path.relative(path.dirname(entry), path.join(distDir, BUNDLE));
+    const relative = path.relative(path.dirname(entry), path.join(distDir, LOADER));
     const specifier = relative.startsWith('.') ? relative : `./${relative}`;
     fs.writeFileSync(
       entry,
@@ -69,7 +91,19 @@ function bundleRegistryEntries(distDir) {
   }
 }
 
-module.exports = { bundleRegistryEntries, BUNDLE, REGISTRY_ENTRIES };
+// The worker's compiled bundle runs without a dynamic import() callback (a vm.Script needs one of
+// its own, which Jest's module loading does not offer from outside): there must be no import().
+function refuseDynamicImports(metafile) {
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    const dynamic = imports.filter((record) => record.kind === 'dynamic-import');
+    if (dynamic.length > 0) {
+      const names = dynamic.map((record) => record.path).join(', ');
+      throw new Error(`bundle: ${input} uses import() (${names}); use require() instead`);
+    }
+  }
+}
+
+module.exports = { bundleRegistryEntries, refuseDynamicImports, BUNDLE, LOADER, REGISTRY_ENTRIES };
 
 if (require.main === module) {
   bundleRegistryEntries(path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'dist')));

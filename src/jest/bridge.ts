@@ -5,6 +5,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 
 import type { Capabilities } from '../capabilities';
+import type { BundleModule } from './bundle-script';
 import type { IotestsConfig } from '../config';
 import type { OperationContext } from '../iotests/test-scope';
 
@@ -78,6 +79,11 @@ export interface IotestsBridge {
   setTestLifecycle(lifecycle: TestLifecycle): void;
   /** Shuts down what the file started; the environment calls it if the file's own afterAll did not. */
   setTeardown(teardown: () => Promise<Error[]>): void;
+  /**
+   * Runs the package's registry bundle at `file` as `module` of this test file, compiled once per
+   * worker (see bundle-script.ts). Called by dist/registry-bundle-loader.js, before the bundle.
+   */
+  runBundle(file: string, module: BundleModule, require: NodeJS.Require): void;
 }
 
 /** The bridge of the current test file, or a clear error when not running under the preset. */

@@ -17,6 +17,7 @@ import type { OperationContext } from '../iotests/test-scope';
 import { raceTimeout } from '../iotests/race-timeout';
 // The registry alone: the machine and QMP modules are for the test files, not this worker.
 import { killChildrenOwnedBy } from '../machine/registry';
+import { runBundle } from './bundle-script';
 import {
   BRIDGE_KEY,
   type IotestsBridge,
@@ -125,6 +126,13 @@ export default class QemuIotestsEnvironment extends TestEnvironment {
       },
       setTeardown: (teardown) => {
         this.fileTeardown = teardown;
+      },
+      runBundle: (file, module, require) => {
+        const context = this.getVmContext();
+        if (context === null) {
+          throw new Error(`qemu-iotests: ${file} loaded after the test environment was torn down`);
+        }
+        runBundle(file, context, module, require);
       },
     };
     this.global[BRIDGE_KEY] = bridge;

@@ -137,6 +137,26 @@ describe('the file VM', () => {
   });
 });
 
+describe('the package bundle, compiled once per worker', () => {
+  test('two files of one worker each run it in their own context, as their own instance', async () => {
+    const stats = path.join(scratch, 'bundle-stats.json');
+    const sockDir = fs.mkdtempSync(path.join('/tmp', 'pt'));
+    sockDirs.push(sockDir);
+    const run = await runJest({
+      rootDir: FIXTURES,
+      testMatch: ['**/bundle-[ab].fixture.js'],
+      dirs: { kind: 'explicit', testDir: scratch, sockDir },
+      args: ['-i'],
+      env: { BUNDLE_STATS: stats },
+      config: { testEnvironment: path.join(FIXTURES, 'bundle-counting-environment.js') },
+    });
+    expect(run.status).toBe(0);
+    expect(run.results?.numPassedTests).toBe(2);
+    // Had either file loaded the bundle through Jest's own path, runs would be below 2.
+    expect(JSON.parse(fs.readFileSync(stats, 'utf8'))).toEqual({ compiled: 1, runs: 2 });
+  });
+});
+
 describe('the shared module sources', () => {
   // Two files in one worker, twice: the second run starts from Jest's warm transform cache.
   const runBoth = (env: NodeJS.ProcessEnv, cacheDirectory: string): Promise<JestRun> =>

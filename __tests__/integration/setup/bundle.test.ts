@@ -13,7 +13,11 @@ import { ROOT, buildDist } from '../../faults/support/jest-child';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundle = require('../../../scripts/bundle') as {
   BUNDLE: string;
+  LOADER: string;
   REGISTRY_ENTRIES: Record<string, string>;
+  refuseDynamicImports(metafile: {
+    inputs: Record<string, { imports: { path: string; kind: string }[] }>;
+  }): void;
 };
 const DIST = path.join(ROOT, 'dist');
 
@@ -47,11 +51,11 @@ test("the preset's registry modules and the package's library exports are all en
   expect(new Set(entries)).toEqual(new Set(loadedInTestFiles));
 });
 
-test('every registry entry point is a one-line door into the bundle', () => {
+test("every registry entry point is a one-line door into the bundle's loader", () => {
   for (const [name, file] of Object.entries(bundle.REGISTRY_ENTRIES)) {
     const text = fs.readFileSync(path.join(DIST, file), 'utf8');
     expect(text).toMatch(
-      new RegExp(`^module\\.exports = require\\('[./]+${bundle.BUNDLE}'\\)\\.${name}\\(\\);$`, 'm'),
+      new RegExp(`^module\\.exports = require\\('[./]+${bundle.LOADER}'\\)\\.${name}\\(\\);$`, 'm'),
     );
     expect(fs.existsSync(path.join(DIST, `${file}.map`))).toBe(false);
   }
@@ -94,8 +98,20 @@ test('loading the entry points loads the bundle and no separate copy of a librar
     names: string[];
   };
   expect(report.fromDist).toEqual(
-    [...Object.values(outsideJest), bundle.BUNDLE].map((file) => path.normalize(file)).sort(),
+    [...Object.values(outsideJest), bundle.LOADER, bundle.BUNDLE]
+      .map((file) => path.normalize(file))
+      .sort(),
   );
   expect(report.sameExports).toBe(true);
   expect(report.names).toEqual(['VM', 'QemuMachine', 'QmpError', 'log']);
+});
+
+test('a module with import() is refused: the compiled bundle runs without an import() callback', () => {
+  const input = (kind: string) => ({
+    inputs: { 'src/a.js': { imports: [{ path: 'some-package', kind }] } },
+  });
+  expect(() => bundle.refuseDynamicImports(input('require-call'))).not.toThrow();
+  expect(() => bundle.refuseDynamicImports(input('dynamic-import'))).toThrow(
+    'bundle: src/a.js uses import() (some-package); use require() instead',
+  );
 });
