@@ -53,24 +53,25 @@ export function toMatchReferenceFile(
   }
   const base = this.testPath === undefined ? process.cwd() : path.dirname(this.testPath);
   const outcome = compareWithReferenceFile(text, path.resolve(base, file));
-  const head = `${hintLine(this, CALL)}\n\nReference file: ${outcome.file}\n`;
+  // Built only for a message (see toMatchQmp).
+  const head = (): string => `${hintLine(this, CALL)}\n\nReference file: ${outcome.file}\n`;
   switch (outcome.kind) {
     case 'matched':
     case 'written':
     case 'updated':
-      return { pass: true, message: () => `${head}The text equals the reference.` };
+      return { pass: true, message: () => `${head()}The text equals the reference.` };
     case 'missing':
       return {
         pass: false,
         message: () =>
-          `${head}The reference file does not exist, and --ci does not write new references.\n` +
+          `${head()}The reference file does not exist, and --ci does not write new references.\n` +
           'Run without --ci (or with -u) to write it.',
       };
     case 'mismatch':
       return {
         pass: false,
         message: () =>
-          `${head}The text differs; it was written to ${outcome.badFile}. ` +
+          `${head()}The text differs; it was written to ${outcome.badFile}. ` +
           'Run with -u to make it the reference.\n\n' +
           colourDiff(this, outcome.diff),
       };

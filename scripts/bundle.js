@@ -59,7 +59,8 @@ function bundleRegistryEntries(distDir) {
     .join('\n');
   // Written out too: the bundle's source map names it, and every file a shipped map names is shipped.
   fs.writeFileSync(path.join(distDir, 'registry-entries.js'), `${contents}\n`);
-  const result = require('esbuild').buildSync({
+  const esbuild = require('esbuild');
+  const options = {
     stdin: { contents, resolveDir: distDir, sourcefile: 'registry-entries.js', loader: 'js' },
     outfile: path.join(distDir, BUNDLE),
     // Module names in the bundle (and its stack traces) relative to dist/, not to the build dir.
@@ -70,12 +71,16 @@ function bundleRegistryEntries(distDir) {
     target: 'node20',
     // Peer and runtime dependencies (Jest's packages, execa) stay the user's single copies.
     packages: 'external',
-    // Class and function names show in messages and stack traces: keep them as written.
-    keepNames: true,
     sourcemap: 'linked',
     logLevel: 'warning',
     metafile: true,
-  });
+  };
+  // Class and function names show in messages and stack traces. Each module keeps its own scope in
+  // the bundle, so esbuild has no reason to rename them, and its keepNames (a defineProperty per
+  // function, in every test file) would only restate them: a build with it, not written, shows
+  // whether any name was changed after all.
+  refuseRenames(esbuild.buildSync({ ...options, keepNames: true, write: false }).outputFiles);
+  const result = esbuild.buildSync(options);
   refuseDynamicImports(result.metafile);
   fs.writeFileSync(path.join(distDir, LOADER), LOADER_SOURCE);
   for (const [name, file] of Object.entries(REGISTRY_ENTRIES)) {
@@ -103,7 +108,28 @@ function refuseDynamicImports(metafile) {
   }
 }
 
-module.exports = { bundleRegistryEntries, refuseDynamicImports, BUNDLE, LOADER, REGISTRY_ENTRIES };
+// keepNames writes `__name(fn, "name")` where a name needs restoring or may be lost; a function
+// or class bound to an identifier of another name means esbuild renamed it.
+function refuseRenames(outputFiles) {
+  const code = outputFiles.find((file) => file.path.endsWith('.js')).text;
+  const renamed = [...code.matchAll(/__name\(([A-Za-z_$][\w$]*), "([^"]*)"\)/g)]
+    .filter(([, identifier, name]) => identifier !== 'this' && identifier !== name)
+    .map(([, identifier, name]) => `${name} (as ${identifier})`);
+  if (renamed.length > 0) {
+    throw new Error(
+      `bundle: esbuild renamed ${renamed.join(', ')}; their names would differ from the source`,
+    );
+  }
+}
+
+module.exports = {
+  bundleRegistryEntries,
+  refuseDynamicImports,
+  refuseRenames,
+  BUNDLE,
+  LOADER,
+  REGISTRY_ENTRIES,
+};
 
 if (require.main === module) {
   bundleRegistryEntries(path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'dist')));

@@ -15,6 +15,7 @@ const bundle = require('../../../scripts/bundle') as {
   BUNDLE: string;
   LOADER: string;
   REGISTRY_ENTRIES: Record<string, string>;
+  refuseRenames(outputFiles: { path: string; text: string }[]): void;
   refuseDynamicImports(metafile: {
     inputs: Record<string, { imports: { path: string; kind: string }[] }>;
   }): void;
@@ -114,4 +115,15 @@ test('a module with import() is refused: the compiled bundle runs without an imp
   expect(() => bundle.refuseDynamicImports(input('dynamic-import'))).toThrow(
     'bundle: src/a.js uses import() (some-package); use require() instead',
   );
+});
+
+test('a function or class esbuild renamed is refused: the bundle keeps names without keepNames', () => {
+  const output = (text: string) => [{ path: '/dist/registry-bundle.js', text }];
+  const kept = 'static { __name(this, "VM"); } __name(parse, "parse"); __name(() => 1, "f")';
+  expect(() => bundle.refuseRenames(output(kept))).not.toThrow();
+  expect(() => bundle.refuseRenames(output(`${kept} __name(parse2, "parse")`))).toThrow(
+    'bundle: esbuild renamed parse (as parse2); their names would differ from the source',
+  );
+  // The shipped bundle restates no name.
+  expect(fs.readFileSync(path.join(DIST, bundle.BUNDLE), 'utf8')).not.toContain('__name(');
 });
