@@ -1,7 +1,7 @@
 // A transcript as a value to snapshot: the snapshot serializer prints its text verbatim, so a
 // stored snapshot reads (and diffs) like a reference `NNN.out`, instead of as a quoted JS string.
 
-import stripAnsi from 'strip-ansi';
+import type stripAnsiFunction from 'strip-ansi';
 
 import { fileContext } from './context';
 import { filters } from './filters';
@@ -39,7 +39,17 @@ export function stabilizeText(text: string): string {
   // filters.testDir replaces what filters.testfiles left of the directory; SOCK_DIR has no
   // filter of its own in the seed.
   return filters
-    .testDir(filters.testfiles(stripAnsi(text)))
+    .testDir(filters.testfiles(stripAnsi()(text)))
     .split(fileContext().sockDir)
     .join('SOCK_DIR');
+}
+
+let loadedStripAnsi: typeof stripAnsiFunction | undefined;
+
+// strip-ansi is loaded on first use, like execa (see execa-on-demand.ts): Jest loads a package's
+// modules into every test file that requires them, and most files never stabilize a transcript.
+function stripAnsi(): typeof stripAnsiFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadedStripAnsi ??= require('strip-ansi') as typeof stripAnsiFunction;
+  return loadedStripAnsi;
 }
