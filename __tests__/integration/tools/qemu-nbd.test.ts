@@ -1,6 +1,6 @@
 // qemu-nbd wrappers against the real qemu-nbd: a scoped server read back through qemu-io, a server
-// that fails to start, one whose scope throws, export listing, and a --fork daemon tracked by its
-// pid file.
+// that fails to start, one whose scope throws, export listing, and --fork daemons tracked by their
+// pid files (the test's own, or one the wrapper adds).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -193,7 +193,21 @@ describe("the seed's --fork wrappers", () => {
   });
 
   // Runs the file's cleanups: keep it last in this file.
-  test('qemuNbd daemonizes; with --pid-file the daemon is tracked and killed at file cleanup', async () => {
+  test('qemuNbd daemonizes; the daemon is tracked and killed at file cleanup, pid file or not', async () => {
+    // Without --pid-file of the test's own, the wrapper adds one in the file's socket dir.
+    const bare = socketPath('fork-bare.sock');
+    const bareImg = filePath('nbd-bare.qcow2');
+    await qemuImgCreate('-f', 'qcow2', bareImg, '1M');
+    expect(await qemuNbd('-k', bare, '-f', 'qcow2', bareImg)).toBe(0);
+    const added = liveChildren().filter((child) =>
+      child.description.includes(`pid file ${fileContext().sockDir}/`),
+    );
+    expect(added.map((child) => child.description)).toEqual([
+      expect.stringMatching(/^qemu-nbd --fork daemon \(pid file .*qemu-nbd-fork-\d+\.pid\)$/),
+    ]);
+    const bareDaemon = added[0].pid;
+    expect(isRunning(bareDaemon)).toBe(true);
+
     const sock = socketPath('fork.sock');
     const pidfile = filePath('fork.pid');
     expect(await qemuNbd('-k', sock, '--pid-file', pidfile, '-f', 'qcow2', img)).toBe(0);
@@ -211,7 +225,9 @@ describe("the seed's --fork wrappers", () => {
     );
     expect(read.stdout).toMatch(/^read 4096\/4096/);
     expect(await runFileCleanups()).toEqual([]);
-    expect(isRunning(daemon)).toBe(false);
-    expect(liveChildren().map((child) => child.pid)).not.toContain(daemon);
+    for (const pid of [daemon, bareDaemon]) {
+      expect(isRunning(pid)).toBe(false);
+      expect(liveChildren().map((child) => child.pid)).not.toContain(pid);
+    }
   });
 });

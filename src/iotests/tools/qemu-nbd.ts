@@ -3,12 +3,13 @@
 //
 // A `--fork`ed qemu-nbd daemonizes: its parent exits as soon as the server is ready and the
 // server is no longer our child. It is tracked (registered so it is killed at the latest when the
-// test file ends) only through its pid file: pass `--pid-file PATH` (or `--pid-file=PATH`). A
-// forked qemu-nbd without a pid file cannot be tracked; the test must stop it itself.
+// test file ends) through its pid file: the test's own `--pid-file PATH` (or `--pid-file=PATH`),
+// else one the wrapper adds in the file's socket directory, so that no daemon outlives its file.
 import { existsSync } from 'node:fs';
 
 import { isLiveProcess, registerChild } from '../../machine';
 import { onFileCleanup } from '../cleanup';
+import { fileContext } from '../context';
 import { filePath, tryRemove } from '../files';
 import { filters } from '../filters';
 import { callLabel, trackOperation } from '../test-scope';
@@ -23,10 +24,11 @@ import { TrackedProcess } from './tracked-process';
  * messages go to the tool-output sink). A daemon started with `--pid-file` is tracked.
  */
 export async function qemuNbd(...args: string[]): Promise<number> {
-  const result = await runTool('qemu-nbd', [...qemuNbdArgs(), '--fork', ...args]);
+  const argv = withPidFile(args);
+  const result = await runTool('qemu-nbd', argv);
   writeToolOutput(result.stdout);
   if (result.returncode === 0) {
-    await trackForkedDaemon(args);
+    await trackForkedDaemon(argv);
   }
   return result.returncode;
 }
@@ -36,13 +38,12 @@ export async function qemuNbd(...args: string[]): Promise<number> {
  * stdout only when it failed ('' on success). stderr is let through to the tool-output sink.
  */
 export async function qemuNbdEarlyPipe(...args: string[]): Promise<[number, string]> {
-  const [output, returncode] = await toolPipeAndStatus(
-    'qemu-nbd',
-    [...qemuNbdArgs(), '--fork', ...args],
-    { connectStderr: false },
-  );
+  const argv = withPidFile(args);
+  const [output, returncode] = await toolPipeAndStatus('qemu-nbd', argv, {
+    connectStderr: false,
+  });
   if (returncode === 0) {
-    await trackForkedDaemon(args);
+    await trackForkedDaemon(argv);
   }
   return [returncode, returncode !== 0 ? output : ''];
 }
@@ -124,9 +125,25 @@ export function pidFileArgument(args: readonly string[]): string | undefined {
   return found;
 }
 
+let pidFilesAdded = 0;
+
+/**
+ * The command line of a `--fork`ed qemu-nbd: with a pid file of ours after `--fork` when neither
+ * QEMU_NBD_OPTIONS nor `args` name one, so that the daemon can be tracked.
+ */
+function withPidFile(args: readonly string[]): string[] {
+  const argv = [...qemuNbdArgs(), '--fork', ...args];
+  if (pidFileArgument(argv) !== undefined) return argv;
+  pidFilesAdded++;
+  const pidfile = filePath(`qemu-nbd-fork-${pidFilesAdded}.pid`, {
+    baseDir: fileContext().sockDir,
+  });
+  return [...qemuNbdArgs(), '--fork', '--pid-file', pidfile, ...args];
+}
+
 /** Register a `--fork`ed qemu-nbd daemon by its pid file, so it is killed when the file ends. */
-async function trackForkedDaemon(args: readonly string[]): Promise<void> {
-  const pidfile = pidFileArgument(args);
+async function trackForkedDaemon(argv: readonly string[]): Promise<void> {
+  const pidfile = pidFileArgument(argv);
   if (pidfile === undefined) {
     return;
   }
