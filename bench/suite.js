@@ -368,7 +368,7 @@ function configArgs(dir, name) {
 
 // The preset's runs, each followed by one of Python's (when it can run): a machine whose speed
 // drifts during the bench moves both figures alike.
-async function measureTrivial(dir, runs) {
+async function measureTrivialBesidePython(dir, runs) {
   const args = [...configArgs(dir, 'preset'), '-w', String(WORKERS), '--ci'];
   await runJest(dir, args); // warm-up: fills Jest's transform cache and its test timings
   const walls = [];
@@ -681,7 +681,7 @@ async function main() {
     suite_wall_s_2w: null,
   };
   try {
-    const trivial = await measureTrivial(dir, options.runs);
+    const trivial = await measureTrivialBesidePython(dir, options.runs);
     result.trivial_file_ms = round(trivial.fileMs, 1);
     const { python } = trivial;
     const pyFileMs = python.reason === undefined ? median(python.fileMs) : undefined;

@@ -22,18 +22,20 @@ const path = require('node:path');
 const BUNDLE = 'registry-bundle.js';
 const LOADER = 'registry-bundle-loader.js';
 
-// What the loader runs: the bridge is the preset environment's (src/jest/bridge.ts, BRIDGE_KEY).
-const LOADER_SOURCE = `'use strict';
+// What the loader runs. The bridge's global name comes from src/jest/bridge.ts (tsc's output).
+function loaderSource(bridgeKey) {
+  return `'use strict';
 // Loads ${BUNDLE} as this module. Under the preset's environment the worker compiles it once and
 // runs it in this test file's context (src/jest/bundle-script.ts); elsewhere it is required.
 const bundle = require('node:path').join(__dirname, '${BUNDLE}');
-const bridge = globalThis.__qemuIotestsBridge__;
+const bridge = globalThis[${JSON.stringify(bridgeKey)}];
 if (bridge !== undefined && typeof bridge.runBundle === 'function') {
   bridge.runBundle(bundle, module, require);
 } else {
   module.exports = require(bundle);
 }
 `;
+}
 
 /** The package's entry points that Jest loads into test files' module registries. */
 const REGISTRY_ENTRIES = {
@@ -82,7 +84,8 @@ function bundleRegistryEntries(distDir) {
   refuseRenames(esbuild.buildSync({ ...options, keepNames: true, write: false }).outputFiles);
   const result = esbuild.buildSync(options);
   refuseDynamicImports(result.metafile);
-  fs.writeFileSync(path.join(distDir, LOADER), LOADER_SOURCE);
+  const { BRIDGE_KEY } = require(path.resolve(distDir, 'src/jest/bridge.js'));
+  fs.writeFileSync(path.join(distDir, LOADER), loaderSource(BRIDGE_KEY));
   for (const [name, file] of Object.entries(REGISTRY_ENTRIES)) {
     const entry = path.join(distDir, file);
     const relative = path.relative(path.dirname(entry), path.join(distDir, LOADER));

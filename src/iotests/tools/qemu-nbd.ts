@@ -24,11 +24,11 @@ import { TrackedProcess } from './tracked-process';
  * messages go to the tool-output sink). A daemon started with `--pid-file` is tracked.
  */
 export async function qemuNbd(...args: string[]): Promise<number> {
-  const argv = withPidFile(args);
+  const { argv, pidfile } = forkedCommandLine(args);
   const result = await runTool('qemu-nbd', argv);
   writeToolOutput(result.stdout);
   if (result.returncode === 0) {
-    await trackForkedDaemon(argv);
+    await trackForkedDaemon(pidfile);
   }
   return result.returncode;
 }
@@ -38,12 +38,12 @@ export async function qemuNbd(...args: string[]): Promise<number> {
  * stdout only when it failed ('' on success). stderr is let through to the tool-output sink.
  */
 export async function qemuNbdEarlyPipe(...args: string[]): Promise<[number, string]> {
-  const argv = withPidFile(args);
+  const { argv, pidfile } = forkedCommandLine(args);
   const [output, returncode] = await toolPipeAndStatus('qemu-nbd', argv, {
     connectStderr: false,
   });
   if (returncode === 0) {
-    await trackForkedDaemon(argv);
+    await trackForkedDaemon(pidfile);
   }
   return [returncode, returncode !== 0 ? output : ''];
 }
@@ -128,25 +128,22 @@ export function pidFileArgument(args: readonly string[]): string | undefined {
 let pidFilesAdded = 0;
 
 /**
- * The command line of a `--fork`ed qemu-nbd: with a pid file of ours after `--fork` when neither
- * QEMU_NBD_OPTIONS nor `args` name one, so that the daemon can be tracked.
+ * The command line of a `--fork`ed qemu-nbd and the pid file its daemon will write: the one
+ * QEMU_NBD_OPTIONS or `args` name, else one of ours added after `--fork`, so that it can be tracked.
  */
-function withPidFile(args: readonly string[]): string[] {
-  const argv = [...qemuNbdArgs(), '--fork', ...args];
-  if (pidFileArgument(argv) !== undefined) return argv;
+function forkedCommandLine(args: readonly string[]): { argv: string[]; pidfile: string } {
+  const head = [...qemuNbdArgs(), '--fork'];
+  const given = pidFileArgument([...head, ...args]);
+  if (given !== undefined) return { argv: [...head, ...args], pidfile: given };
   pidFilesAdded++;
   const pidfile = filePath(`qemu-nbd-fork-${pidFilesAdded}.pid`, {
     baseDir: fileContext().sockDir,
   });
-  return [...qemuNbdArgs(), '--fork', '--pid-file', pidfile, ...args];
+  return { argv: [...head, '--pid-file', pidfile, ...args], pidfile };
 }
 
 /** Register a `--fork`ed qemu-nbd daemon by its pid file, so it is killed when the file ends. */
-async function trackForkedDaemon(argv: readonly string[]): Promise<void> {
-  const pidfile = pidFileArgument(argv);
-  if (pidfile === undefined) {
-    return;
-  }
+async function trackForkedDaemon(pidfile: string): Promise<void> {
   const pid = await readPidFile(pidfile);
   if (pid === undefined || !isLiveProcess(pid)) {
     return; // No daemon to track (or it is already gone).
