@@ -55,6 +55,11 @@ export class FakeQmpPeer {
     this.socket.write(data);
   }
 
+  /** Resolves once everything written so far has left the socket (its buffers are released). */
+  flushed(): Promise<void> {
+    return new Promise((resolve) => this.socket.write('', () => resolve()));
+  }
+
   /** Writes one message as QEMU does: JSON then CRLF. */
   send(message: object): void {
     this.socket.write(JSON.stringify(message) + '\r\n');
